@@ -1,0 +1,65 @@
+/**
+ * The Node adapter's supervisor side: workers are `node:cluster` processes. The primary owns one
+ * listening socket for all generations (round-robin), so old and new workers overlap on one port
+ * without SO_REUSEPORT and without its accept-queue resets.
+ */
+import cluster, { type Worker } from "node:cluster";
+import { fileURLToPath } from "node:url";
+import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from "../../src/adapter.ts";
+import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
+
+const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
+
+export function createNodeAdapter(): RuntimeAdapter {
+  let setUp = false;
+  return {
+    runtime: `node ${process.version}`,
+    canOverlap: true,
+    spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
+      if (!setUp) {
+        setUp = true;
+        cluster.setupPrimary({ exec: WORKER_MAIN, silent: false, serialization: "json" });
+      }
+      // The title is passed as an argument so the worker's argv is long enough to hold it.
+      const title = `pounce: worker ${spec.id} (generation ${spec.generation})`;
+      cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")] });
+      const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
+      let exited = false;
+      worker.on("message", (msg: WorkerMessage | { type: "log-flush" }) => {
+        if (msg.type === "log-flush") return;
+        if (msg.type === "stop-accepting") {
+          // The cluster's own 'close' for this worker's handle came first on the same channel, so the
+          // primary has already stopped handing it connections.
+          if (worker.isConnected()) worker.send({ type: "accept-stopped" } satisfies SupervisorMessage);
+        }
+        events.message(msg);
+      });
+      worker.on("error", () => {});
+      worker.on("exit", (code, signal) => {
+        if (exited) return;
+        exited = true;
+        events.exit(code, signal);
+      });
+      return {
+        get pid() {
+          return worker.process.pid;
+        },
+        send(msg: SupervisorMessage) {
+          if (worker.isConnected()) worker.send(msg);
+        },
+        kill() {
+          worker.process.kill("SIGKILL");
+        },
+      };
+    },
+    onSignal(signal: LifecycleSignal, handler: () => void) {
+      process.on(signal, handler);
+    },
+    setTitle(title: string) {
+      process.title = title;
+    },
+    exit(code: number): never {
+      process.exit(code);
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { createNodeAdapter as createAdapter } from "./adapter.ts";

@@ -1,0 +1,33 @@
+/**
+ * Importing the user's app on Node. Each worker is a fresh process, so every import is fresh code.
+ * TypeScript: Node's own type stripping where this Node has it (22.18+, 24), else jiti — which also
+ * covers what stripping refuses (enums, parameter properties) and CommonJS-scoped .ts files.
+ */
+import { extname } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const TS = new Set([".ts", ".mts", ".cts", ".tsx"]);
+
+export async function importApp(file: string): Promise<Record<string, unknown>> {
+  const isTs = TS.has(extname(file));
+  const nativeTs = Boolean((process.features as { typescript?: unknown }).typescript);
+  if (!isTs || nativeTs) {
+    try {
+      return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    } catch (err) {
+      if (!isTs || !strippingRefused(err)) throw err;
+    }
+  }
+  const { createJiti } = await import("jiti");
+  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false });
+  return (await jiti.import(file)) as Record<string, unknown>;
+}
+
+/** Errors that mean "Node could not strip this file", not "the app is broken". */
+function strippingRefused(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (code === "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX" || code === "ERR_UNKNOWN_FILE_EXTENSION") return true;
+  if (code === "ERR_REQUIRE_ESM" || code === "ERR_INVALID_TYPESCRIPT_SYNTAX") return true;
+  const message = err instanceof Error ? err.message : "";
+  return err instanceof SyntaxError && /Cannot use import statement outside a module|Unexpected token 'export'/.test(message);
+}

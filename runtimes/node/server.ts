@@ -1,0 +1,106 @@
+/**
+ * The HTTP side of a Node worker: @hono/node-server's request listener around the core pipeline,
+ * plus the drain mechanics that are Node's own:
+ *  - `Connection: close` from drain on, also for in-flight responses whose headers are unsent
+ *    (`shouldKeepAlive = false` makes Node write it and close after the response);
+ *  - stop accepting with net.Server#close, which skips http.Server#close's idle reaping (the race
+ *    that resets a kept-alive request on its way in), then wait until the cluster primary confirms
+ *    it hands this worker no more connections (pitfall 4: never exit while one may be in transit);
+ *  - idle kept-alive sockets closed only after a grace, and again every few hundred ms after it.
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { Server as NetServer } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import type { ServeOptions, ServerHandle } from "../../src/adapter.ts";
+import { errors } from "../../src/errors.ts";
+
+/** An idle kept-alive socket is left this long after drain starts before it is closed. */
+const IDLE_GRACE_MS = 1_000;
+const IDLE_SWEEP_MS = 250;
+
+class NodeContext {
+  readonly incoming: IncomingMessage;
+  readonly outgoing: ServerResponse;
+  constructor(incoming: IncomingMessage, outgoing: ServerResponse) {
+    this.incoming = incoming;
+    this.outgoing = outgoing;
+  }
+  get remoteAddr() {
+    const s = this.incoming.socket;
+    return { transport: "tcp" as const, hostname: s.remoteAddress ?? "", port: s.remotePort ?? 0 };
+  }
+}
+
+export interface NodeServeHooks {
+  /** Resolves once the supervisor side no longer routes connections to this worker. */
+  confirmStopped(): Promise<void>;
+}
+
+export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<ServerHandle> {
+  const { handle, requestStarted, requestFinished } = opts;
+  const listener = getRequestListener((request, env) =>
+    handle(request, new NodeContext(env.incoming as IncomingMessage, env.outgoing as ServerResponse) as never),
+  );
+  let draining = false;
+  const open = new Set<ServerResponse>();
+  const onClose = function (this: ServerResponse) {
+    open.delete(this);
+    requestFinished();
+  };
+  const server: Server = createServer((req, res) => {
+    requestStarted();
+    open.add(res);
+    res.once("close", onClose);
+    if (draining) res.shouldKeepAlive = false;
+    void listener(req, res);
+  });
+  let connections = 0;
+  server.on("connection", (socket) => {
+    connections++;
+    socket.once("close", () => connections--);
+  });
+
+  let sweep: ReturnType<typeof setInterval> | undefined;
+  let drainStarted = 0;
+  const closeIdleNow = () => server.closeIdleConnections();
+
+  return new Promise<ServerHandle>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === "EADDRINUSE"
+          ? errors.portInUse(opts.host, opts.port)
+          : errors.listenFailed(opts.host, opts.port, err.message),
+      );
+    });
+    // exclusive: false lets the cluster primary own one listening socket for every worker (pitfall 5).
+    server.listen({ host: opts.host, port: opts.port, exclusive: false }, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : opts.port;
+      resolve({
+        port,
+        markDraining() {
+          if (draining) return;
+          draining = true;
+          drainStarted = Date.now();
+          for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false;
+        },
+        async stopAccepting() {
+          NetServer.prototype.close.call(server);
+          await hooks.confirmStopped();
+        },
+        closeIdle() {
+          if (sweep) return;
+          const wait = Math.max(0, drainStarted + IDLE_GRACE_MS - Date.now());
+          sweep = setTimeout(() => {
+            closeIdleNow();
+            sweep = setInterval(closeIdleNow, IDLE_SWEEP_MS);
+          }, wait) as unknown as ReturnType<typeof setInterval>;
+        },
+        closeAll() {
+          server.closeAllConnections();
+        },
+        connections: () => connections,
+      });
+    });
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * The seam between the runtime-neutral core and a runtime adapter (runtimes/<name>/).
+ *
+ * Supervisor side: the core's Supervisor decides policy (when to spawn, drain, kill, exit); the
+ * adapter only carries it out: spawn a worker process or thread, deliver messages, kill, route signals.
+ *
+ * Worker side: the core's `runWorker` decides the lifecycle of one worker (load, serve, drain,
+ * exit); the adapter's WorkerHost supplies the runtime pieces: import the app, bind an HTTP server
+ * around the core's handler, and the exact mechanics of "stop accepting" and "close idle sockets".
+ */
+import type { Config } from "./config.ts";
+import type { ServeContext } from "./app.ts";
+import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
+
+export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT";
+
+export interface WorkerEvents {
+  message(msg: WorkerMessage): void;
+  /** The worker is gone (process exit or thread end). Called exactly once. */
+  exit(code: number | null, signal: string | null): void;
+}
+
+export interface WorkerHandle {
+  /** OS pid where the worker is a process. */
+  readonly pid?: number;
+  send(msg: SupervisorMessage): void;
+  /** Force-stop now (SIGKILL or terminate). `exit` still follows. */
+  kill(): void;
+}
+
+export interface RuntimeAdapter {
+  /** "node", "bun", "deno" — shown in logs. */
+  readonly runtime: string;
+  /** Whether two generations can listen on one address at once (else reloads stop-then-start). */
+  readonly canOverlap: boolean;
+  /** Why `canOverlap` is false, for the log line that says so. */
+  readonly overlapUnavailableReason?: string;
+  /** One-time checks before boot (e.g. warnings about kernel settings). */
+  prepare?(config: Config, warn: (msg: string) => void): void | Promise<void>;
+  spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle;
+  onSignal(signal: LifecycleSignal, handler: () => void): void;
+  setTitle(title: string): void;
+  exit(code: number): never;
+}
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  /** The core's request pipeline; `extras` are merged into the ServeContext (runtime specifics). */
+  handle(request: Request, extras: Partial<ServeContext> & { remoteAddr: ServeContext["remoteAddr"] }): Response | Promise<Response>;
+  /** Called when a request arrives and when its response has been completely sent (or abandoned). */
+  requestStarted(): void;
+  requestFinished(): void;
+}
+
+export interface ServerHandle {
+  /** The bound port (differs from the requested one when that was 0). */
+  readonly port: number;
+  /** From now on every response, including in-flight ones whose headers are unsent, carries
+   *  `Connection: close`. */
+  markDraining(): void;
+  /** No new connection reaches this worker once this resolves. */
+  stopAccepting(): Promise<void>;
+  /** Close kept-alive connections that have no request in flight (after the adapter's idle grace). */
+  closeIdle(): void;
+  /** Cut every connection now (deadline reached). */
+  closeAll(): void;
+  /** Open client connections. */
+  connections(): number;
+}
+
+export interface WorkerHost {
+  readonly spec: WorkerSpec;
+  send(msg: WorkerMessage): void;
+  onMessage(handler: (msg: SupervisorMessage) => void): void;
+  /** The supervisor vanished (killed): the worker drains on its own. */
+  onSupervisorGone(handler: () => void): void;
+  /** Uncaught errors outside a request; and lifecycle signals aimed at the worker, which it ignores. */
+  onFatal(handler: (err: unknown) => void): void;
+  importApp(file: string): Promise<Record<string, unknown>>;
+  serve(options: ServeOptions): Promise<ServerHandle>;
+  setTitle(title: string): void;
+  /** Write a log line directly (only when the supervisor is gone). */
+  writeLine(line: string): void;
+  exit(code: number): void;
+}

@@ -1,0 +1,76 @@
+/**
+ * `pounce [serve] <entry>[:export] [options]`: the citty definition (used for --help) and strict
+ * argument parsing. citty accepts unknown flags silently; pounce refuses them (exit 2).
+ */
+import { type ArgsDef, defineCommand, parseArgs } from "citty";
+import { OPTIONS } from "../config.ts";
+import { errors } from "../errors.ts";
+
+export function serveArgs(): ArgsDef {
+  const args: ArgsDef = {
+    entry: {
+      type: "positional",
+      required: false,
+      valueHint: "entry[:export]",
+      description: "The app module: default export with fetch(), a Hono app, or file:name for a named export",
+    },
+  };
+  for (const o of OPTIONS) {
+    args[o.flag] =
+      o.kind === "boolean"
+        ? { type: "boolean", description: o.description }
+        : {
+            type: "string",
+            description: `${o.description}${o.choices ? ` (${o.choices.join("|")})` : ""}${o.default ? ` [default: ${o.default}]` : ""} (env POUNCE_${o.flag.toUpperCase().replaceAll("-", "_")})`,
+            valueHint: o.valueHint ?? o.choices?.join("|"),
+          };
+  }
+  return args;
+}
+
+export const serveCommand = defineCommand({
+  meta: { name: "serve", description: "Serve an app with zero-downtime reloads (SIGHUP) and graceful shutdown (SIGTERM)" },
+  args: serveArgs(),
+});
+
+export interface ServeInvocation {
+  entry: string;
+  flags: Record<string, string | boolean>;
+}
+
+/** Parse `serve` arguments strictly: every flag must be known, every value-taking flag needs a value. */
+export function parseServeArgs(rawArgs: string[]): ServeInvocation {
+  const known = new Map(OPTIONS.map((o) => [o.flag, o]));
+  const flags: Record<string, string | boolean> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const token = rawArgs[i] as string;
+    if (token === "--") {
+      positionals.push(...rawArgs.slice(i + 1));
+      break;
+    }
+    if (!token.startsWith("-") || token === "-") {
+      positionals.push(token);
+      continue;
+    }
+    const eq = token.indexOf("=");
+    const name = token.slice(token.startsWith("--") ? 2 : 1, eq < 0 ? undefined : eq);
+    const negated = name.startsWith("no-") && known.get(name.slice(3))?.kind === "boolean";
+    const spec = known.get(negated ? name.slice(3) : name);
+    if (!spec) throw errors.unknownFlag(eq < 0 ? token : token.slice(0, eq));
+    if (spec.kind === "boolean") {
+      flags[spec.flag] = negated ? false : eq < 0 ? true : token.slice(eq + 1);
+      continue;
+    }
+    let value: string | undefined;
+    if (eq >= 0) value = token.slice(eq + 1);
+    else if (i + 1 < rawArgs.length && !(rawArgs[i + 1] as string).startsWith("--")) value = rawArgs[++i];
+    if (value === undefined) throw errors.badValue(`--${spec.flag}`, "needs a value", "");
+    flags[spec.flag] = value;
+  }
+  // Cross-check with citty's parser so both agree on what was given.
+  parseArgs(rawArgs, serveArgs());
+  if (positionals.length === 0) throw errors.missingEntry();
+  if (positionals.length > 1) throw errors.unknownCommand(positionals.slice(1).join(" "));
+  return { entry: positionals[0] as string, flags };
+}

@@ -1,0 +1,2 @@
+/** Public types for apps served by pounce. */
+export type { DrainInfo, FetchHandler, PounceApp, ServeContext } from "./app.ts";

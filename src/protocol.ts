@@ -1,0 +1,45 @@
+/**
+ * The messages between the supervisor and a worker, whatever carries them (cluster IPC,
+ * postMessage, a child's IPC channel). Plain JSON-able objects only.
+ */
+import type { LogRecord } from "./log.ts";
+
+/** Everything a worker needs to start; serialised into the worker at spawn. */
+export interface WorkerSpec {
+  id: number;
+  generation: number;
+  /** `serve`: import, bind, report ready. `check`: import and validate only (stop-then-start reloads). */
+  mode: "serve" | "check";
+  /** Absolute path of the file to import. */
+  file: string;
+  exportName: string;
+  /** The entry as the operator typed it, for messages. */
+  entryLabel: string;
+  host: string;
+  port: number;
+  /** Milliseconds, 0 = off. */
+  requestTimeoutMs: number;
+  healthCheckPath: string;
+  /** Milliseconds a worker left alone (supervisor gone) gives its in-flight work. */
+  orphanTimeoutMs: number;
+  logFormat: "text" | "json";
+  logLevel: "debug" | "info" | "warn" | "error";
+  accessLog: boolean;
+}
+
+export type SupervisorMessage =
+  | { type: "drain"; reason: "reload" | "shutdown" | "replace"; timeoutMs: number }
+  /** Adapter-level acknowledgement that the supervisor side no longer routes connections here. */
+  | { type: "accept-stopped" };
+
+export type WorkerMessage =
+  | { type: "ready"; port: number }
+  | { type: "checked" }
+  | { type: "failed"; code: string; message: string }
+  | { type: "log"; record: LogRecord }
+  /** An error escaped a request (uncaught exception, unhandled rejection): replace me via a drain. */
+  | { type: "fatal"; message: string }
+  | { type: "draining"; inFlight: number }
+  | { type: "idle" }
+  /** Adapter-level: this worker's listener is closed; wait for `accept-stopped` before exiting. */
+  | { type: "stop-accepting" };

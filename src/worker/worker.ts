@@ -1,0 +1,154 @@
+/**
+ * One worker's lifecycle, whatever the runtime: import the app, serve it, report ready; on a drain
+ * order (or when the supervisor vanishes) stop taking work, finish what arrived, report idle, exit.
+ * The adapter's WorkerHost supplies the runtime pieces.
+ */
+import type { ServerHandle, WorkerHost } from "../adapter.ts";
+import { type DrainInfo, type PounceApp, resolveApp } from "../app.ts";
+import { PounceError, describe, errors } from "../errors.ts";
+import { Logger, lineSink } from "../log.ts";
+import type { SupervisorMessage } from "../protocol.ts";
+import { createPipeline } from "./handler.ts";
+import type { HealthState } from "./health.ts";
+import { InFlight } from "./in-flight.ts";
+
+/** How often a draining worker repeats its progress line. */
+const PROGRESS_EVERY_MS = 5_000;
+/** After the last response, how long to wait for the client side of closing sockets. */
+const SOCKET_LINGER_MS = 1_000;
+
+export async function runWorker(host: WorkerHost): Promise<void> {
+  const spec = host.spec;
+  const who = { worker: spec.id, generation: spec.generation };
+  let supervisorGone = false;
+  const direct = lineSink(spec.logFormat, (line) => host.writeLine(line));
+  const log = new Logger({
+    level: spec.logLevel,
+    base: who,
+    emit: (record) => (supervisorGone ? direct(record) : host.send({ type: "log", record })),
+  });
+  host.setTitle(`pounce: worker ${spec.id} (generation ${spec.generation})`);
+
+  const fail = (err: unknown, fallbackCode: string): void => {
+    const code = err instanceof PounceError ? err.code : fallbackCode;
+    host.send({ type: "failed", code, message: describe(err) });
+    host.exit(1);
+  };
+
+  let fatalReported = false;
+  host.onFatal((err) => {
+    log.error(`Uncaught error outside a request: ${describe(err)}`, {
+      event: "worker_fatal",
+      stack: err instanceof Error ? err.stack : undefined,
+    });
+    if (!fatalReported && !supervisorGone) {
+      fatalReported = true;
+      host.send({ type: "fatal", message: describe(err) });
+    }
+  });
+
+  let app: PounceApp;
+  try {
+    const mod = await host.importApp(spec.file);
+    app = resolveApp(mod, spec.exportName, spec.entryLabel);
+  } catch (err) {
+    return fail(err instanceof PounceError ? err : errors.importFailed(spec.entryLabel, describe(err)), "E_IMPORT");
+  }
+  if (spec.mode === "check") {
+    host.send({ type: "checked" });
+    return host.exit(0);
+  }
+
+  const inFlight = new InFlight();
+  const health: HealthState = {
+    shuttingDown: false,
+    generation: spec.generation,
+    worker: spec.id,
+    inFlight: () => inFlight.requests,
+  };
+  let server: ServerHandle;
+  try {
+    server = await host.serve({
+      host: spec.host,
+      port: spec.port,
+      handle: createPipeline({
+        app,
+        log,
+        inFlight,
+        health,
+        healthCheckPath: spec.healthCheckPath,
+        requestTimeoutMs: spec.requestTimeoutMs,
+        accessLog: spec.accessLog,
+        worker: { id: spec.id, generation: spec.generation },
+      }),
+      requestStarted: inFlight.started,
+      requestFinished: inFlight.finished,
+    });
+  } catch (err) {
+    return fail(err, "E_LISTEN");
+  }
+  host.send({ type: "ready", port: server.port });
+
+  let draining = false;
+  const drain = async (reason: DrainInfo["reason"], timeoutMs: number): Promise<void> => {
+    // A shutdown that overtakes a reload drain turns health to 503; the drain already under way goes on.
+    if (reason === "shutdown") health.shuttingDown = true;
+    if (draining) return;
+    draining = true;
+    server.markDraining();
+
+    const expired = new AbortController();
+    // The supervisor force-stops at timeoutMs; this later self-deadline matters when it is gone.
+    const selfDeadline = setTimeout(() => expired.abort(), timeoutMs + 1_000);
+    if (app.onDrain) {
+      const hook = app.onDrain;
+      inFlight.track(
+        Promise.resolve()
+          .then(() => hook({ reason, timeoutMs, signal: expired.signal }))
+          .catch((err) => log.error(`onDrain hook failed: ${describe(err)}`, { event: "drain_hook_error" })),
+      );
+    }
+    const active = inFlight.requests;
+    if (active > 0) log.info(`Worker ${spec.id} draining ${active} active connection(s)...`, { event: "worker_draining", in_flight: active });
+    else log.info(`Worker ${spec.id} shutting down (no active connections)`, { event: "worker_draining", in_flight: 0 });
+    host.send({ type: "draining", inFlight: active });
+
+    const progress = setInterval(() => {
+      if (inFlight.requests > 0)
+        log.info(`Worker ${spec.id} draining ${inFlight.requests} active connection(s)...`, {
+          event: "worker_draining",
+          in_flight: inFlight.requests,
+        });
+    }, PROGRESS_EVERY_MS);
+    const deadline = new Promise<void>((resolve) => expired.signal.addEventListener("abort", () => resolve()));
+
+    await Promise.race([server.stopAccepting(), deadline]);
+    server.closeIdle();
+    await Promise.race([inFlight.idle(), deadline]);
+    clearInterval(progress);
+    if (expired.signal.aborted) {
+      log.warn(`Worker ${spec.id} still had ${inFlight.total} request(s) in flight at its deadline — closing`, { event: "worker_deadline" });
+      server.closeAll();
+    }
+    // Let the last `Connection: close` responses reach their clients before the process goes.
+    server.closeIdle();
+    const lingerUntil = Date.now() + SOCKET_LINGER_MS;
+    while (server.connections() > 0 && Date.now() < lingerUntil) await sleep(20);
+    clearTimeout(selfDeadline);
+    host.send({ type: "idle" });
+    host.exit(0);
+  };
+
+  host.onMessage((msg: SupervisorMessage) => {
+    if (msg.type === "drain") void drain(msg.reason, msg.timeoutMs);
+  });
+  host.onSupervisorGone(() => {
+    supervisorGone = true;
+    log.warn(`Worker ${spec.id}: supervisor is gone — finishing in-flight work and exiting`, { event: "orphaned" });
+    void drain("shutdown", spec.orphanTimeoutMs);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

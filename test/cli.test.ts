@@ -1,0 +1,144 @@
+/** CLI and start-up errors: one clear line, the right exit code, never a stack trace. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import { describe, it } from "node:test";
+import { Pounce, cleanup, freePort, tempDir, versionedApp, writeApp } from "./_harness.ts";
+import { type Runtime, selectedRuntimes } from "./_runtimes.ts";
+
+function run(rt: Runtime, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
+  const argv = rt.argv(args);
+  const res = spawnSync(argv[0] as string, argv.slice(1), {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    encoding: "utf8",
+    timeout: opts.timeoutMs ?? 30_000,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr, out: res.stdout + res.stderr };
+}
+
+const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at .+:\d+/, `stack trace in:\n${text}`);
+
+for (const rt of selectedRuntimes()) {
+  describe(`${rt.name}: command line`, () => {
+    const dir = tempDir();
+    const app = versionedApp(dir, "v1");
+
+    it("prints help and version", () => {
+      const help = run(rt, ["--help"]);
+      assert.equal(help.code, 0);
+      for (const flag of ["--workers", "--reload-timeout", "--shutdown-timeout", "--health-check-path", "--log-format"])
+        assert.match(help.stdout, new RegExp(flag));
+      const version = run(rt, ["--version"]);
+      assert.equal(version.code, 0);
+      assert.match(version.stdout, /^pounce \d+\.\d+\.\d+/);
+    });
+
+    const usage: Array<[string, string[], RegExp, Record<string, string>?]> = [
+      ["zero shutdown timeout", [app, "--shutdown-timeout", "0"], /--shutdown-timeout must be a positive number/],
+      ["negative reload timeout", [app, "--reload-timeout=-5"], /--reload-timeout must be a positive number/],
+      ["non-numeric timeout", [app, "--startup-timeout", "soon"], /--startup-timeout must be a positive number/],
+      ["bad port", [app, "--port", "70000"], /--port must be an integer port/],
+      ["unknown flag", [app, "--bogus"], /unknown option --bogus/],
+      ["missing entry file", ["nope/missing-app.ts"], /entry file not found: nope\/missing-app\.ts/],
+      ["no entry", [], /missing entry/],
+      ["bad workers", [app, "--workers", "0"], /--workers must be a whole number/],
+      ["bad env value", [app], /POUNCE_SHUTDOWN_TIMEOUT must be a positive number/, { POUNCE_SHUTDOWN_TIMEOUT: "-1" }],
+      ["bad log format", [app, "--log-format", "xml"], /--log-format must be one of text, json/],
+    ];
+    for (const [name, args, message, env] of usage) {
+      it(`exits 2 with one line for a usage error: ${name}`, () => {
+        const r = run(rt, args, { env });
+        assert.equal(r.code, 2, r.out);
+        const lines = r.stderr.trim().split("\n");
+        assert.equal(lines.length, 1, r.stderr);
+        assert.match(lines[0] as string, message);
+        assert.match(lines[0] as string, /^pounce: error: /);
+      });
+    }
+
+    it("exits 1 with the cause when the entry exports no fetch", () => {
+      const file = writeApp(dir, "nofetch.ts", "export default { hello: 1 };\n");
+      const r = run(rt, [file, "--port", "0"]);
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /Failed to start: .*nofetch\.ts has no fetch handler/);
+      noStack(r.out);
+    });
+
+    it("exits 1 with the cause when the entry does not import", () => {
+      const file = writeApp(dir, "broken.ts", "export default { fetch( {\n");
+      const r = run(rt, [file, "--port", "0"]);
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /Failed to start: failed to import/);
+      noStack(r.out);
+    });
+
+    it("exits 1 when the port is in use", async () => {
+      const port = await freePort();
+      const blocker = createServer().listen(port, "127.0.0.1");
+      await new Promise((r) => blocker.once("listening", r));
+      try {
+        const r = run(rt, [app, "--port", String(port)]);
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.out, new RegExp(`address 127\\.0\\.0\\.1:${port} is already in use`));
+        noStack(r.out);
+      } finally {
+        blocker.close();
+      }
+    });
+
+    it("exits 1 when a worker is not ready within --startup-timeout", () => {
+      const file = writeApp(dir, "hang.ts", "await new Promise((r) => setTimeout(r, 20000));\nexport default { fetch: () => new Response('x') };\n");
+      const started = Date.now();
+      const r = run(rt, [file, "--port", "0", "--startup-timeout", "1"]);
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /not ready within startup_timeout \(1\.0s\)/);
+      assert.ok(Date.now() - started < 10_000);
+    });
+
+    it("accepts `serve`, named exports, extension-less entries, .mjs and .js", async () => {
+      writeApp(dir, "named.ts", "export const api = { fetch: () => new Response('named') };\n");
+      writeApp(dir, "plain.mjs", "export default { fetch: () => new Response('mjs') };\n");
+      writeApp(dir, "func.js", "export function fetch() { return new Response('js-fn'); }\n");
+      const cases: Array<[string[], string]> = [
+        [["serve", `${dir}/named.ts:api`], "named"],
+        [[`${dir}/named:api`], "named"],
+        [[`${dir}/plain.mjs`], "mjs"],
+        [[`${dir}/func.js`], "js-fn"],
+      ];
+      for (const [args, body] of cases) {
+        const p = await Pounce.start(rt, args);
+        try {
+          const res = await fetch(p.url("/"));
+          assert.equal(await res.text(), body);
+        } finally {
+          p.signal("SIGTERM");
+          assert.equal((await p.exited()).code, 0);
+        }
+      }
+    });
+
+    it("serves a Hono app and TypeScript that needs more than type stripping (enum)", async () => {
+      writeApp(
+        dir,
+        "hono-app.ts",
+        `import { Hono } from "hono";
+enum Color { Red = "red", Blue = "blue" }
+const app = new Hono();
+app.get("/", (c) => c.text("hono " + Color.Blue));
+export default app;
+`,
+      );
+      const p = await Pounce.start(rt, [`${dir}/hono-app.ts`], { cwd: process.cwd() });
+      try {
+        const res = await fetch(p.url("/"));
+        assert.equal(await res.text(), "hono blue");
+      } finally {
+        p.signal("SIGTERM");
+        assert.equal((await p.exited()).code, 0);
+      }
+    });
+
+    it("cleans up", () => cleanup(dir));
+  });
+}

@@ -74,6 +74,11 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
     });
     // exclusive: false lets the cluster primary own one listening socket for every worker (pitfall 5).
     server.listen({ host: opts.host, port: opts.port, exclusive: false }, () => {
+      // An app that calls process.exit(): tell the primary first (the write usually leaves at once),
+      // so it stops handing this dying process connections that nobody would ever answer.
+      process.once("exit", () => {
+        if (server.listening) NetServer.prototype.close.call(server);
+      });
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : opts.port;
       resolve({

@@ -2,6 +2,7 @@
  * Entry point of a Node worker process (forked by the cluster primary). Builds the WorkerHost the
  * core's runWorker needs from cluster IPC, process signals and @hono/node-server.
  */
+import cluster from "node:cluster";
 import type { WorkerHost } from "../../src/adapter.ts";
 import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
 import { runWorker } from "../../src/worker/worker.ts";
@@ -13,6 +14,11 @@ if (!spec || typeof process.send !== "function") {
   process.stderr.write("pounce: this file is started by the pounce supervisor, not by hand\n");
   process.exit(2);
 }
+
+// node:cluster makes a worker exit at once when the primary's channel closes unexpectedly (the
+// supervisor was SIGKILLed). Marking the disconnect as expected keeps the worker alive so it can
+// finish its in-flight requests first (onSupervisorGone below).
+if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
 
 // Workers take orders from the supervisor only: Ctrl-C's SIGINT to the process group, or a SIGTERM
 // sent to every process of a unit, must not make them quit on their own (the supervisor drains them).

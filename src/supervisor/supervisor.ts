@@ -111,8 +111,11 @@ export class Supervisor {
   #onStopSignal(signal: LifecycleSignal): void {
     if (this.#phase === "stopping") {
       this.#log.warn(`Received second ${signal} — stopping now`, { event: "shutdown_forced", signal });
+      this.#forcedExit = true;
       for (const w of this.#allLive()) this.#kill(w);
-      this.#exit(EXIT.failure);
+      // Exit once the killed workers are reaped (so none outlives the supervisor), or soon anyway.
+      if (this.#allLive().length === 0) this.#exit(EXIT.failure);
+      else setTimeout(() => this.#exit(EXIT.failure), 1_000).unref?.();
       return;
     }
     this.#log.info(`Received ${signal} — initiating shutdown`, { event: "shutdown_requested", signal });
@@ -372,6 +375,11 @@ export class Supervisor {
       return;
     }
     // A replacement in the active generation.
+    this.#log.info(`Replacement worker ${rec.id} (generation ${gen.n}) is ready`, {
+      event: "worker_replacement_ready",
+      worker: rec.id,
+      generation: gen.n,
+    });
     if (rec.replaces && rec.replaces.state === "ready") {
       this.#log.info(`Worker ${rec.id} replaces worker ${rec.replaces.id}, which is now draining`, {
         event: "worker_replaced",
@@ -525,9 +533,11 @@ export class Supervisor {
   }
 
   #finishShutdown(): void {
+    if (this.#forcedExit) return this.#exit(EXIT.failure);
     this.#log.info("All workers stopped", { event: "stopped" });
     this.#exit(EXIT.ok);
   }
+  #forcedExit = false;
 
   #allLive(): WorkerRecord[] {
     const out = new Set<WorkerRecord>(this.#draining);

@@ -148,10 +148,6 @@ export class Supervisor {
     this.#active = gen;
     if (gen.purpose === "boot") {
       this.#phase = "running";
-      this.#log.info(
-        `Ready to accept connections on http://${hostForUrl(this.#c.host)}:${this.#port} — ${this.#c.workers} worker(s), generation ${gen.n}, ${this.#adapter.runtime}`,
-        { event: "ready", port: this.#port, generation: gen.n },
-      );
       if (this.#c.pidFile) {
         try {
           writePidFile(this.#c.pidFile, this.#pid);
@@ -160,6 +156,10 @@ export class Supervisor {
           this.#log.error(`Cannot write pid file ${this.#c.pidFile}: ${describe(err)}`, { event: "pid_file_error" });
         }
       }
+      this.#log.info(
+        `Ready to accept connections on http://${hostForUrl(this.#c.host)}:${this.#port} — ${this.#c.workers} worker(s), generation ${gen.n}, ${this.#adapter.runtime}`,
+        { event: "ready", port: this.#port, generation: gen.n },
+      );
     } else {
       this.#log.info(`Successfully reimported app from ${this.#c.entry}`, { event: "reimported", generation: gen.n });
       if (previous) {

@@ -8,8 +8,9 @@
  * exit); the adapter's WorkerHost supplies the runtime pieces: import the app, bind an HTTP server
  * around the core's handler, and the exact mechanics of "stop accepting" and "close idle sockets".
  */
-import type { Config } from "./config.ts";
+
 import type { ServeContext } from "./app.ts";
+import type { Config } from "./config.ts";
 import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
 
 export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT";
@@ -47,7 +48,10 @@ export interface ServeOptions {
   host: string;
   port: number;
   /** The core's request pipeline; `extras` are merged into the ServeContext (runtime specifics). */
-  handle(request: Request, extras: Partial<ServeContext> & { remoteAddr: ServeContext["remoteAddr"] }): Response | Promise<Response>;
+  handle(
+    request: Request,
+    extras: Partial<ServeContext> & { remoteAddr: ServeContext["remoteAddr"] },
+  ): Response | Promise<Response>;
   /** Called when a request arrives and when its response has been completely sent (or abandoned). */
   requestStarted(): void;
   requestFinished(): void;

@@ -43,19 +43,106 @@ export interface OptionSpec {
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { key: "host", flag: "host", kind: "string", default: "127.0.0.1", legacyEnv: ["HOST"], valueHint: "addr", description: "Address to listen on" },
-  { key: "port", flag: "port", kind: "port", default: "8000", legacyEnv: ["PORT"], valueHint: "n", description: "Port to listen on (0 picks a free one)" },
-  { key: "workers", flag: "workers", kind: "workers", default: "1", valueHint: "n|auto", description: "Worker count; auto = available parallelism" },
-  { key: "reloadTimeout", flag: "reload-timeout", kind: "seconds", default: "30", valueHint: "s", description: "Seconds an old worker may drain on reload before it is force-stopped" },
-  { key: "shutdownTimeout", flag: "shutdown-timeout", kind: "seconds", default: "10", valueHint: "s", description: "Seconds in-flight work may finish on SIGTERM/SIGINT" },
-  { key: "startupTimeout", flag: "startup-timeout", kind: "seconds", default: "30", valueHint: "s", description: "Seconds a new worker has to import the app and listen" },
-  { key: "requestTimeout", flag: "request-timeout", kind: "optional-seconds", default: "", valueHint: "s", description: "Abort a handler after this many seconds with a 504 (off by default)" },
-  { key: "healthCheckPath", flag: "health-check-path", kind: "path", default: "", valueHint: "/path", description: "Serve server health at this path, before the app (off by default)" },
-  { key: "pidFile", flag: "pid-file", kind: "string", default: "", valueHint: "file", description: "Write the supervisor's PID here once ready" },
-  { key: "logFormat", flag: "log-format", kind: "enum", choices: ["text", "json"], default: "text", description: "Log line format" },
-  { key: "logLevel", flag: "log-level", kind: "enum", choices: ["debug", "info", "warn", "error"], default: "info", description: "Lowest level logged" },
+  {
+    key: "host",
+    flag: "host",
+    kind: "string",
+    default: "127.0.0.1",
+    legacyEnv: ["HOST"],
+    valueHint: "addr",
+    description: "Address to listen on",
+  },
+  {
+    key: "port",
+    flag: "port",
+    kind: "port",
+    default: "8000",
+    legacyEnv: ["PORT"],
+    valueHint: "n",
+    description: "Port to listen on (0 picks a free one)",
+  },
+  {
+    key: "workers",
+    flag: "workers",
+    kind: "workers",
+    default: "1",
+    valueHint: "n|auto",
+    description: "Worker count; auto = available parallelism",
+  },
+  {
+    key: "reloadTimeout",
+    flag: "reload-timeout",
+    kind: "seconds",
+    default: "30",
+    valueHint: "s",
+    description: "Seconds an old worker may drain on reload before it is force-stopped",
+  },
+  {
+    key: "shutdownTimeout",
+    flag: "shutdown-timeout",
+    kind: "seconds",
+    default: "10",
+    valueHint: "s",
+    description: "Seconds in-flight work may finish on SIGTERM/SIGINT",
+  },
+  {
+    key: "startupTimeout",
+    flag: "startup-timeout",
+    kind: "seconds",
+    default: "30",
+    valueHint: "s",
+    description: "Seconds a new worker has to import the app and listen",
+  },
+  {
+    key: "requestTimeout",
+    flag: "request-timeout",
+    kind: "optional-seconds",
+    default: "",
+    valueHint: "s",
+    description: "Abort a handler after this many seconds with a 504 (off by default)",
+  },
+  {
+    key: "healthCheckPath",
+    flag: "health-check-path",
+    kind: "path",
+    default: "",
+    valueHint: "/path",
+    description: "Serve server health at this path, before the app (off by default)",
+  },
+  {
+    key: "pidFile",
+    flag: "pid-file",
+    kind: "string",
+    default: "",
+    valueHint: "file",
+    description: "Write the supervisor's PID here once ready",
+  },
+  {
+    key: "logFormat",
+    flag: "log-format",
+    kind: "enum",
+    choices: ["text", "json"],
+    default: "text",
+    description: "Log line format",
+  },
+  {
+    key: "logLevel",
+    flag: "log-level",
+    kind: "enum",
+    choices: ["debug", "info", "warn", "error"],
+    default: "info",
+    description: "Lowest level logged",
+  },
   { key: "accessLog", flag: "access-log", kind: "boolean", default: "false", description: "Log one line per request" },
-  { key: "reloadStrategy", flag: "reload-strategy", kind: "enum", choices: ["auto", "overlap", "restart"], default: "auto", description: "overlap old and new workers, or restart (stop-then-start); auto picks overlap where the runtime can share the port" },
+  {
+    key: "reloadStrategy",
+    flag: "reload-strategy",
+    kind: "enum",
+    choices: ["auto", "overlap", "restart"],
+    default: "auto",
+    description:
+      "overlap old and new workers, or restart (stop-then-start); auto picks overlap where the runtime can share the port",
+  },
 ];
 
 export function envName(spec: OptionSpec): string {
@@ -124,8 +211,7 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
       if (text !== "" && !text.startsWith("/")) throw errors.badValue(source, "must start with /", raw);
       return text;
     case "enum":
-      if (!spec.choices?.includes(text))
-        throw errors.badValue(source, `must be one of ${spec.choices?.join(", ")}`, raw);
+      if (!spec.choices?.includes(text)) throw errors.badValue(source, `must be one of ${spec.choices?.join(", ")}`, raw);
       return text;
   }
 }

@@ -48,12 +48,10 @@ export class PounceError extends Error {
 }
 
 export const errors = {
-  unknownFlag: (flag: string) =>
-    new PounceError("E_UNKNOWN_FLAG", `unknown option ${flag} (see pounce --help)`),
+  unknownFlag: (flag: string) => new PounceError("E_UNKNOWN_FLAG", `unknown option ${flag} (see pounce --help)`),
   badValue: (flag: string, rule: string, got: unknown) =>
     new PounceError("E_BAD_VALUE", `${flag} ${rule} (got ${JSON.stringify(got)})`),
-  missingEntry: () =>
-    new PounceError("E_MISSING_ENTRY", "missing entry: pounce <entry>[:export] (see pounce --help)"),
+  missingEntry: () => new PounceError("E_MISSING_ENTRY", "missing entry: pounce <entry>[:export] (see pounce --help)"),
   entryNotFound: (spec: string, tried: string[]) =>
     new PounceError(
       "E_ENTRY_NOT_FOUND",
@@ -67,10 +65,8 @@ export const errors = {
       `${entry} has no fetch handler in export "${exportName}" (${found}); expected ` +
         "`export default { fetch(request) {…} }`, a Hono app, or a named export (file.ts:name)",
     ),
-  importFailed: (entry: string, cause: string) =>
-    new PounceError("E_IMPORT", `failed to import ${entry}: ${cause}`),
-  portInUse: (host: string, port: number) =>
-    new PounceError("E_PORT_IN_USE", `address ${host}:${port} is already in use`),
+  importFailed: (entry: string, cause: string) => new PounceError("E_IMPORT", `failed to import ${entry}: ${cause}`),
+  portInUse: (host: string, port: number) => new PounceError("E_PORT_IN_USE", `address ${host}:${port} is already in use`),
   listenFailed: (host: string, port: number, cause: string) =>
     new PounceError("E_LISTEN", `cannot listen on ${host}:${port}: ${cause}`),
   startupTimeout: (seconds: number) =>

@@ -145,7 +145,10 @@ export class Pounce {
   async exited(timeoutMs = 20_000): Promise<{ code: number | null; signal: string | null }> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`pounce did not exit within ${timeoutMs}ms. Output:\n${this.output}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`pounce did not exit within ${timeoutMs}ms. Output:\n${this.output}`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([this.#exit, timeout]);
@@ -156,7 +159,9 @@ export class Pounce {
 
   /** PIDs of processes in pounce's process group other than the supervisor. */
   groupPids(): number[] {
-    return processesInGroup(this.pid).filter((p) => p.pid !== this.pid).map((p) => p.pid);
+    return processesInGroup(this.pid)
+      .filter((p) => p.pid !== this.pid)
+      .map((p) => p.pid);
   }
 
   kill(): void {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { describe, it } from "node:test";
-import { Pounce, cleanup, freePort, tempDir, versionedApp, writeApp } from "./_harness.ts";
+import { cleanup, freePort, Pounce, tempDir, versionedApp, writeApp } from "./_harness.ts";
 import { type Runtime, selectedRuntimes } from "./_runtimes.ts";
 
 function run(rt: Runtime, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
@@ -88,7 +88,11 @@ for (const rt of selectedRuntimes()) {
     });
 
     it("exits 1 when a worker is not ready within --startup-timeout", () => {
-      const file = writeApp(dir, "hang.ts", "await new Promise((r) => setTimeout(r, 20000));\nexport default { fetch: () => new Response('x') };\n");
+      const file = writeApp(
+        dir,
+        "hang.ts",
+        "await new Promise((r) => setTimeout(r, 20000));\nexport default { fetch: () => new Response('x') };\n",
+      );
       const started = Date.now();
       const r = run(rt, [file, "--port", "0", "--startup-timeout", "1"]);
       assert.equal(r.code, 1, r.out);

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, it } from "node:test";
-import { Pounce, cleanup, load, request, sleep, tempDir, versionedApp, writeApp } from "./_harness.ts";
+import { cleanup, load, Pounce, request, sleep, tempDir, versionedApp, writeApp } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const LOAD_MS = Number(process.env.POUNCE_TEST_LOAD_MS ?? 15_000);
@@ -92,7 +92,10 @@ for (const rt of selectedRuntimes()) {
         p.signal("SIGHUP");
         const result = await running;
         assert.equal(result.failed, 0);
-        assert.ok(result.responses.every((r) => r.body === "v1"), "v2 served before it was ready");
+        assert.ok(
+          result.responses.every((r) => r.body === "v1"),
+          "v2 served before it was ready",
+        );
         await p.waitFor("Graceful reload complete", { from: mark });
         const log = p.output.slice(mark);
         const draining = log.indexOf("Draining old workers (generation 0)");

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { describe, it } from "node:test";
-import { Pounce, cleanup, processes, request, sleep, tempDir, versionedApp, writeApp } from "./_harness.ts";
+import { cleanup, Pounce, processes, request, sleep, tempDir, versionedApp, writeApp } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const APP = `export default {
@@ -184,7 +184,16 @@ for (const rt of selectedRuntimes()) {
       const lines = p.output.split("\n").filter((l) => l.trim());
       const records = lines.map((l) => JSON.parse(l));
       const events = records.map((r) => r.event);
-      for (const e of ["starting", "ready", "reload_requested", "draining_old", "worker_idle", "reload_complete", "shutdown_requested", "stopped"])
+      for (const e of [
+        "starting",
+        "ready",
+        "reload_requested",
+        "draining_old",
+        "worker_idle",
+        "reload_complete",
+        "shutdown_requested",
+        "stopped",
+      ])
         assert.ok(events.includes(e), `missing event ${e}`);
       for (const r of records) {
         assert.equal(typeof r.time, "string");
@@ -208,8 +217,14 @@ for (const rt of selectedRuntimes()) {
           JSON.stringify(titles),
         );
         if (rt.workerProcesses) {
-          assert.ok(titles.some((x) => /^pounce: worker 0 \(generation 0\)/.test(x.args)), JSON.stringify(titles));
-          assert.ok(titles.some((x) => /^pounce: worker 1 \(generation 0\)/.test(x.args)), JSON.stringify(titles));
+          assert.ok(
+            titles.some((x) => /^pounce: worker 0 \(generation 0\)/.test(x.args)),
+            JSON.stringify(titles),
+          );
+          assert.ok(
+            titles.some((x) => /^pounce: worker 1 \(generation 0\)/.test(x.args)),
+            JSON.stringify(titles),
+          );
         }
         versionedApp(dir, "v2");
         process.kill(Number(readFileSync(pidFile, "utf8")), "SIGHUP");

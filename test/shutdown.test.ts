@@ -1,7 +1,7 @@
 /** Graceful shutdown, force-stop, second signal, signals aimed at workers, supervisor killed. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Pounce, cleanup, request, sleep, tempDir, versionedApp, waitUntil } from "./_harness.ts";
+import { cleanup, Pounce, request, sleep, tempDir, versionedApp, waitUntil } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 for (const rt of selectedRuntimes()) {

@@ -1,7 +1,7 @@
 /** Worker failures: crashes are replaced with back-off; fatal errors outside requests drain the worker. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Pounce, cleanup, load, request, sleep, tempDir, writeApp } from "./_harness.ts";
+import { cleanup, load, Pounce, request, sleep, tempDir, writeApp } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const CRASHY = `export default {

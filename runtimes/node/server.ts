@@ -8,7 +8,7 @@
  *    it hands this worker no more connections (pitfall 4: never exit while one may be in transit);
  *  - idle kept-alive sockets closed only after a grace, and again every few hundred ms after it.
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { ServeOptions, ServerHandle } from "../../src/adapter.ts";

@@ -9,7 +9,7 @@ import { runtime as detectedRuntime } from "std-env";
 import type { RuntimeAdapter } from "../adapter.ts";
 import { resolveConfig } from "../config.ts";
 import { parseEntry, resolveEntry } from "../entry.ts";
-import { EXIT, PounceError, describe } from "../errors.ts";
+import { describe, EXIT, PounceError } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";

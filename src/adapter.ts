@@ -44,14 +44,19 @@ export interface RuntimeAdapter {
   exit(code: number): never;
 }
 
+/** What the adapter passes with each request: merged into the app's ServeContext. */
+export type RequestExtras = Partial<ServeContext> & {
+  remoteAddr: ServeContext["remoteAddr"];
+  /** Drop this response's connection now (request_timeout cutting a body already streaming). When
+   *  absent, the core errors the body stream and relies on the runtime to abort the connection. */
+  abortConnection?: () => void;
+};
+
 export interface ServeOptions {
   host: string;
   port: number;
   /** The core's request pipeline; `extras` are merged into the ServeContext (runtime specifics). */
-  handle(
-    request: Request,
-    extras: Partial<ServeContext> & { remoteAddr: ServeContext["remoteAddr"] },
-  ): Response | Promise<Response>;
+  handle(request: Request, extras: RequestExtras): Response | Promise<Response>;
   /** Called when a request arrives and when its response has been completely sent (or abandoned). */
   requestStarted(): void;
   requestFinished(): void;

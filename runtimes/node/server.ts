@@ -25,6 +25,9 @@ class NodeContext {
     this.incoming = incoming;
     this.outgoing = outgoing;
   }
+  abortConnection(): void {
+    this.outgoing.destroy();
+  }
   get remoteAddr() {
     const s = this.incoming.socket;
     return { transport: "tcp" as const, hostname: s.remoteAddress ?? "", port: s.remotePort ?? 0 };

@@ -4,7 +4,7 @@
  * Kept free of allocations when no option asks for them: this is the hot path.
  */
 
-import type { ServeOptions } from "../adapter.ts";
+import type { RequestExtras, ServeOptions } from "../adapter.ts";
 import type { PounceApp, ServeContext } from "../app.ts";
 import type { Logger } from "../log.ts";
 import { type HealthState, healthResponse, pathOf } from "./health.ts";
@@ -77,7 +77,7 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
         `${request.method} ${pathOf(request.url)} exceeded request_timeout (${(requestTimeoutMs / 1000).toFixed(1)}s) — aborted`,
         { event: "request_timeout" },
       );
-    });
+    }, (ctx as RequestExtras).abortConnection?.bind(ctx));
     return deadline.race(Promise.resolve().then(() => app.fetch(deadline.request, ctx, ctx))).then(
       (res) => {
         const ok = checked(request, res);

@@ -18,7 +18,12 @@ export interface Deadline {
   clear(): void;
 }
 
-export function startDeadline(request: Request, timeoutMs: number, onTimeout: () => void): Deadline {
+export function startDeadline(
+  request: Request,
+  timeoutMs: number,
+  onTimeout: () => void,
+  abortConnection?: () => void,
+): Deadline {
   const controller = new AbortController();
   const error = new RequestTimeoutError(timeoutMs / 1000);
   // The app sees a request whose signal aborts on the deadline as well as on client disconnect.
@@ -55,7 +60,11 @@ export function startDeadline(request: Request, timeoutMs: number, onTimeout: ()
       const guarded = new ReadableStream<Uint8Array>({
         start(ctrl) {
           cutBody = (e) => {
-            ctrl.error(e);
+            if (abortConnection) {
+              // Drop the connection first, so the client sees a cut response, not a complete one.
+              abortConnection();
+              ctrl.close();
+            } else ctrl.error(e);
             reader.cancel(e).catch(() => {});
           };
         },

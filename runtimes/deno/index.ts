@@ -1,0 +1,1 @@
+export { createDenoAdapter as createAdapter } from "./adapter.ts";

@@ -1,0 +1,107 @@
+/**
+ * Entry point of a Deno worker process (started by the supervisor as `deno run --unstable-net …
+ * worker-main <spec>`). Builds the WorkerHost the core's runWorker needs from the child's IPC channel
+ * (node:child_process's, the only parent channel a Deno child has), Deno's signal API and Deno.serve.
+ */
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import type { WorkerHost } from "../../src/adapter.ts";
+import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
+import { runWorker } from "../../src/worker/worker.ts";
+import { Deno, writeAllSync } from "./deno-api.ts";
+import { type DenoServerHandle, serveDeno } from "./server.ts";
+import { setProcessTitle } from "./title.ts";
+
+function readSpec(): WorkerSpec {
+  let spec: WorkerSpec | null = null;
+  try {
+    spec = JSON.parse(Deno.args[0] ?? "null") as WorkerSpec | null;
+  } catch {
+    spec = null;
+  }
+  if (!spec || typeof process.send !== "function") {
+    writeAllSync(Deno.stderr, new TextEncoder().encode("pounce: this file is started by the pounce supervisor, not by hand\n"));
+    return Deno.exit(2);
+  }
+  return spec;
+}
+const spec = readSpec();
+
+// Workers take orders from the supervisor only: Ctrl-C's SIGINT to the process group, or a SIGTERM
+// sent to every process of a unit, must not make them quit on their own (the supervisor drains them).
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"]) Deno.addSignalListener(sig, () => {});
+
+let connected = true;
+let server: DenoServerHandle | undefined;
+let shutdownOrdered = false;
+const handlers: Array<(msg: SupervisorMessage) => void> = [];
+
+process.on("message", (msg: SupervisorMessage) => {
+  if (msg?.type === "drain" && msg.reason === "shutdown") {
+    // Nobody else listens on the port during a shutdown: refuse new connections at once.
+    shutdownOrdered = true;
+    server?.closeListenerAtOnce();
+  }
+  for (const h of handlers) h(msg);
+});
+
+const send = (msg: WorkerMessage): void => {
+  if (!connected) return;
+  try {
+    process.send?.(msg);
+  } catch {
+    // channel closed under us; the disconnect handler takes over
+  }
+};
+
+const encoder = new TextEncoder();
+const host: WorkerHost = {
+  spec,
+  send,
+  onMessage: (h) => handlers.push(h),
+  onSupervisorGone(h) {
+    process.once("disconnect", () => {
+      connected = false;
+      server?.closeListenerAtOnce();
+      h();
+    });
+  },
+  onFatal(h) {
+    globalThis.addEventListener("error", (e: Event) => {
+      e.preventDefault();
+      h((e as ErrorEvent).error ?? (e as ErrorEvent).message);
+    });
+    globalThis.addEventListener("unhandledrejection", (e: Event) => {
+      e.preventDefault();
+      h((e as PromiseRejectionEvent).reason);
+    });
+  },
+  importApp: async (file) => (await import(pathToFileURL(file).href)) as Record<string, unknown>,
+  serve: async (opts) => {
+    server = await serveDeno(opts);
+    if (shutdownOrdered || !connected) server.closeListenerAtOnce();
+    return server;
+  },
+  setTitle(title) {
+    setProcessTitle(title);
+  },
+  writeLine(line) {
+    writeAllSync(Deno.stderr, encoder.encode(line));
+  },
+  exit(code) {
+    // Let queued IPC (the last log lines, "idle") reach the supervisor before the process ends.
+    if (!connected) return Deno.exit(code);
+    const timer = setTimeout(() => Deno.exit(code), 500);
+    try {
+      process.send?.({ type: "log-flush" } as never, () => {
+        clearTimeout(timer);
+        Deno.exit(code);
+      });
+    } catch {
+      clearTimeout(timer);
+      Deno.exit(code);
+    }
+  },
+};
+
+await runWorker(host);

@@ -126,7 +126,9 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
         // Deno.serve cannot cut connections short; exiting the process does (the core exits next).
         cut = true;
       },
-      connections: () => (finished || cut ? 0 : inFlight),
+      // `info.completed` settles before Deno has flushed the last bytes; only shutdown() resolving
+      // says every response left. Until then report at least one, so the core lingers before exit.
+      connections: () => (finished || cut ? 0 : shutdown ? Math.max(1, inFlight) : inFlight),
     });
   });
 }

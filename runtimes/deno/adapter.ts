@@ -53,7 +53,16 @@ export function createDenoAdapter(): RuntimeAdapter {
         events.message(msg);
       });
       child.on("error", () => gone(null, null));
-      child.on("exit", (code, signal) => gone(code, signal));
+      // 'exit' can overtake the last messages still in the IPC pipe (a worker's "failed" reason):
+      // report the exit once the channel has closed too, or shortly after.
+      child.on("exit", (code, signal) => {
+        if (!child.connected) return void setTimeout(() => gone(code, signal), 0);
+        const timer = setTimeout(() => gone(code, signal), 200);
+        child.once("disconnect", () => {
+          clearTimeout(timer);
+          setTimeout(() => gone(code, signal), 0);
+        });
+      });
       return {
         get pid() {
           return child.pid;

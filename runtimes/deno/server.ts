@@ -3,24 +3,33 @@
  * the drain mechanics of separate SO_REUSEPORT listeners (DESIGN.md reload step 4, RUNTIMES.md §(b)):
  *  - from markDraining on, every response this worker sends carries `Connection: close` (Deno's
  *    HTTP/1.1 server then closes the socket after it), so kept-alive clients leave on their own;
- *  - on a reload, keep accepting for a short grace (the new generation's listeners already share the
- *    port, so this is no extra traffic), then `shutdown()`: the listener closes and the idle sockets
- *    that remain are closed by Deno. Closing at once would reset requests already on their way in on
- *    idle kept-alive sockets (pitfall 1). On a shutdown there is no other listener, so new connections
- *    must be refused: the listener closes at once.
+ *  - stop accepting by stopping the listener alone (listener-stop.ts: shutdown(2) on its fd), then,
+ *    after an idle grace, `server.shutdown()`. Deno's shutdown() alone would also close at once every
+ *    connection with no request in progress, including fresh ones whose first request is on its way
+ *    (a reset) and kept-alive ones a client is reusing (pitfall 1);
+ *  - where the listener cannot be stopped alone (no -A, not Linux): on a reload keep accepting with
+ *    `Connection: close` for a grace, then shutdown(); on a shutdown, shutdown() at once (the port
+ *    must refuse new connections, nobody else listens on it).
  * A request counts as in flight from arrival until Deno reports its response (body included) sent or
  * abandoned (`info.completed`), so a streaming response counts until it ends.
  */
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo } from "./deno-api.ts";
+import { canStopListenerAlone, stopListener } from "./listener-stop.ts";
 
-/** How long a reloading worker keeps accepting (answering with `Connection: close`) before closing. */
+/** Fallback (no way to stop the listener alone): how long a reloading worker keeps accepting,
+ *  answering with `Connection: close`, before `shutdown()` closes the listener and idle sockets. */
 export const ACCEPT_GRACE_MS = 1_000;
+/** After the listener stopped: how long connections with no request in progress are left open
+ *  (a request may be on its way on them) before `shutdown()` closes them. */
+export const IDLE_GRACE_MS = 1_000;
 
 export interface DenoServerHandle extends ServerHandle {
   /** Close the listener at once when draining starts (shutdown: nobody else will take the port). */
   closeListenerAtOnce(): void;
+  /** The listener was stopped with shutdown(2): Deno's accept loop will reject once, expectedly. */
+  readonly listenerStopped: boolean;
 }
 
 export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
@@ -29,7 +38,10 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
   let drainStarted = 0;
   let noGrace = false;
   let inFlight = 0;
+  let listenerStopped = false;
+  let listenerClosed = false;
   let shutdown: Promise<void> | undefined;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
   let finished = false;
   let cut = false;
 
@@ -65,18 +77,6 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
     return result instanceof Promise ? result.then(markClose) : markClose(result);
   };
 
-  const startShutdown = (server: DenoHttpServer): Promise<void> => {
-    shutdown ??= server.shutdown().then(
-      () => {
-        finished = true;
-      },
-      () => {
-        finished = true;
-      },
-    );
-    return shutdown;
-  };
-
   return new Promise<DenoServerHandle>((resolve, reject) => {
     let server: DenoHttpServer;
     try {
@@ -86,9 +86,8 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
           port: opts.port,
           reusePort: true,
           onListen() {},
-          onError(err) {
+          onError() {
             // The core's pipeline already turns app errors into a 500; this is a last resort.
-            void err;
             return new Response("Internal Server Error", { status: 500 });
           },
         },
@@ -99,28 +98,58 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
       if (e?.name === "AddrInUse") return reject(errors.portInUse(opts.host, opts.port));
       return reject(errors.listenFailed(opts.host, opts.port, e?.message ?? String(err)));
     }
+    const port = server.addr.port;
+
+    const startShutdown = (): Promise<void> => {
+      clearTimeout(idleTimer);
+      shutdown ??= server.shutdown().then(
+        () => {
+          finished = true;
+        },
+        () => {
+          finished = true;
+        },
+      );
+      return shutdown;
+    };
+    /** Stop accepting: the listener alone where possible, else shutdown() (listener + idle sockets). */
+    const closeListener = (): void => {
+      if (listenerClosed) return;
+      listenerClosed = true;
+      listenerStopped = stopListener(port);
+      if (!listenerStopped) void startShutdown();
+    };
+
     resolve({
-      port: server.addr.port,
+      port,
+      get listenerStopped() {
+        return listenerStopped;
+      },
       markDraining() {
         if (draining) return;
         draining = true;
         drainStarted = Date.now();
-        if (noGrace) void startShutdown(server);
+        if (noGrace) closeListener();
       },
       closeListenerAtOnce() {
         noGrace = true;
-        if (draining) void startShutdown(server);
+        if (draining) closeListener();
       },
       async stopAccepting() {
-        const wait = noGrace ? 0 : Math.max(0, drainStarted + ACCEPT_GRACE_MS - Date.now());
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        void startShutdown(server);
-        // shutdown() closes the listener synchronously-ish; its promise waits for in-flight work too,
-        // which the core awaits separately. One turn of the loop lets the close land.
+        if (!listenerClosed && !noGrace && !canStopListenerAlone()) {
+          // Fallback: shutdown() will also close idle sockets, so first let kept-alive clients see
+          // `Connection: close` on a response while new connections are still accepted.
+          const wait = Math.max(0, drainStarted + ACCEPT_GRACE_MS - Date.now());
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+        closeListener();
+        // One turn of the loop lets the close land.
         await new Promise((r) => setTimeout(r, 0));
       },
       closeIdle() {
-        // Deno's shutdown() closes idle kept-alive sockets itself once the listener is closed.
+        if (shutdown || idleTimer) return;
+        const wait = Math.max(0, drainStarted + IDLE_GRACE_MS - Date.now());
+        idleTimer = setTimeout(() => void startShutdown(), wait);
       },
       closeAll() {
         // Deno.serve cannot cut connections short; exiting the process does (the core exits next).
@@ -128,7 +157,7 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
       },
       // `info.completed` settles before Deno has flushed the last bytes; only shutdown() resolving
       // says every response left. Until then report at least one, so the core lingers before exit.
-      connections: () => (finished || cut ? 0 : shutdown ? Math.max(1, inFlight) : inFlight),
+      connections: () => (finished || cut ? 0 : listenerClosed ? Math.max(1, inFlight) : inFlight),
     });
   });
 }

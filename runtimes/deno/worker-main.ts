@@ -9,6 +9,7 @@ import type { WorkerHost } from "../../src/adapter.ts";
 import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
 import { runWorker } from "../../src/worker/worker.ts";
 import { Deno, writeAllSync } from "./deno-api.ts";
+import { isStoppedListenerError } from "./listener-stop.ts";
 import { type DenoServerHandle, serveDeno } from "./server.ts";
 import { setProcessTitle } from "./title.ts";
 
@@ -33,6 +34,16 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"]) Deno.ad
 
 let connected = true;
 let server: DenoServerHandle | undefined;
+
+// Stopping the listener with shutdown(2) makes Deno.serve's accept loop reject once; that is the
+// intended effect, not an app error (registered before the core's onFatal listeners, so it runs first).
+globalThis.addEventListener("unhandledrejection", (e: Event) => {
+  const ev = e as PromiseRejectionEvent;
+  if (server?.listenerStopped && isStoppedListenerError(ev.reason)) {
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+  }
+});
 let shutdownOrdered = false;
 const handlers: Array<(msg: SupervisorMessage) => void> = [];
 

@@ -1,0 +1,146 @@
+// The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
+import { fmt, median, pct } from "./stats.mjs";
+import { ROOT } from "./targets.mjs";
+
+const rel = (s) => String(s ?? "").replaceAll(`${ROOT}/`, "").replace(/--port \d+/, "--port P");
+const mb = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : "–");
+const rssText = (r) => {
+  if (!r) return "–";
+  const kids = r.children.map((c) => mb(c.rss));
+  return kids.length ? `${mb(r.main)} + ${kids.join(" + ")}` : mb(r.main);
+};
+const rssTotal = (r) => (r ? r.main + r.children.reduce((a, c) => a + c.rss, 0) : NaN);
+const yes = (ok) => (ok ? "**met**" : "**MISSED**");
+const ms = (x, d = 1) => (Number.isFinite(x) ? `${x.toFixed(d)} ms` : "–");
+
+export function report(res, base) {
+  const L = [];
+  const { cfg, machine: m } = res;
+  L.push(`# pounce benchmark — ${res.started.toISOString().slice(0, 16).replace("T", " ")} UTC (${cfg.mode})`, "");
+  L.push(`Produced by \`npm run bench${cfg.mode === "quick" ? " -- --quick" : ""}\` in ${Math.round((res.finished - res.started) / 1000)} s. Everything on 127.0.0.1.`, "");
+  L.push("| machine | |", "|---|---|");
+  L.push(`| CPU | ${m.cpus} |`, `| memory | ${m.mem} |`, `| kernel | ${m.kernel} |`, `| load average at start | ${m.load} |`);
+  L.push(`| net.ipv4.tcp_migrate_req | ${m.migrate} |`, `| load generator | ${m.wrk} (-t1) |`);
+  for (const rt of res.runtimes) L.push(`| ${rt.name} | ${rt.version} (\`${rel(rt.exe)}\`) |`);
+  for (const s of res.skipped) L.push(`| skipped | ${s} |`);
+  L.push(`| set-up | ${res.setup.join("; ")} |`, "");
+  L.push(
+    "**Read with care:** the machine has 2 cores and the load generator (wrk, one thread) and the open-loop",
+    "client share them with the server, so absolute req/s are low and a 2-process server cannot use two full",
+    "cores. Ratios are measured side by side (contenders loaded in turn, order reversed every round) to cancel drift;",
+    "other work on the machine still adds noise (load average above).",
+    "",
+  );
+
+  // targets
+  L.push("## Targets", "", "| target | runtime | measured | |", "|---|---|---|---|");
+  for (const t of res.throughput) {
+    const r = t.ratios.p1raw;
+    L.push(`| pounce 1 worker ≥ 95% of raw req/s | ${t.runtime} | ${Number.isFinite(r) ? pct(r) : `n/a (${t.rows.pounce1.unavailable ?? t.rows.raw.unavailable})`} | ${Number.isFinite(r) ? yes(r >= 0.95) : "–"} |`);
+  }
+  for (const d of res.deploy) {
+    const p = d.results.find((x) => x.name.includes("pounce"));
+    if (!p || p.unavailable) {
+      L.push(`| 0 failed across reloads + shutdown | ${d.runtime} | n/a (${p?.unavailable}) | – |`);
+      continue;
+    }
+    const failed = p.failed.count + p.termFailed.count + (10 - p.slowOk);
+    L.push(`| 0 failed across reloads + shutdown | ${d.runtime} | ${failed} (reloads ${p.failed.count} of ${p.requests}; shutdown ${p.termFailed.count} + ${10 - p.slowOk} slow) | ${yes(failed === 0)} |`);
+    const worst = Math.max(...p.reloads.map((r) => r.p99 / p.steadyP99));
+    L.push(`| p99 in the second after SIGHUP ≤ 2× steady | ${d.runtime} | worst ${fmt(worst, 2)}× (steady ${ms(p.steadyP99)}) | ${yes(worst <= 2)} |`);
+  }
+  for (const r of res.rss) {
+    L.push(`| supervisor RSS flat across ${r.reloads} reloads | ${r.runtime} | ${fmt(r.slope, 1)} KB/reload (second half ${fmt(r.slopeSecondHalf, 1)}); ${mb(r.first)} → ${mb(r.last)} | ${yes(Math.abs(r.slopeSecondHalf) < 20)} |`);
+  }
+  for (const n of res.notAvailable) L.push(`| deploy / growth / RSS | ${n.runtime} | pounce on ${n.runtime}: not available (${n.why}) | – |`);
+  L.push("", "(RSS counted flat when the second-half slope is under 20 KB per reload.)", "");
+
+  // 1. throughput
+  L.push("## 1. Throughput and latency (hello world, keep-alive, closed loop)", "");
+  L.push(`![throughput](${base}-throughput.svg)`, "");
+  L.push(`Each server warmed up ${cfg.warmup} s, then ${cfg.rounds} rounds of ${cfg.seconds} s each; medians of the rounds. Ratio = median of the per-round ratios.`, "");
+  for (const t of res.throughput) {
+    L.push(`### ${t.runtime}`, "", "| server | req/s | p50 | p99 | errors | ratio |", "|---|---:|---:|---:|---:|---|");
+    const ratio = { pounce1: `${pct(t.ratios.p1raw)} of raw, ${pct(t.ratios.p1srvx)} of srvx`, pounce2: `${pct(t.ratios.p2multi)} of ${t.rows.multi.label}` };
+    for (const [k, row] of Object.entries(t.rows)) {
+      if (row.unavailable) L.push(`| ${row.label} | not available (${row.unavailable}) | | | | |`);
+      else L.push(`| ${row.label} | ${fmt(row.rps)} | ${ms(row.p50, 2)} | ${ms(row.p99, 2)} | ${row.errors} | ${ratio[k] ?? ""} |`);
+    }
+    L.push("", "Per round (req/s): " + Object.values(t.rows).filter((r) => !r.unavailable).map((r) => `${r.label} ${r.runs.map((x) => fmt(x.rps)).join(" / ")}`).join("; "), "");
+  }
+
+  // 2. deploy
+  L.push("## 2. Deploy cost (open loop, fixed rate)", "");
+  if (res.deploy[0]) L.push(`![p99 over time](${base}-p99.svg)`, "");
+  L.push(
+    "An open-loop client (`bench/lib/openloop.mjs`) sends at a fixed rate — a quarter of pounce's 2-worker req/s under wrk, i.e. about half of what is left once this Node client takes its share of the 2 cores — over up to 32 kept-alive sockets,",
+    "plus 2% of the rate on a fresh connection each (`Connection: close`); latency runs from each request's *scheduled* send time.",
+    `After ${cfg.steady} s steady, ${cfg.reloads} deploys (the app file's VERSION is bumped, then the reload), ≥1.2 s apart; then 10 requests of ${1000} ms are started and 200 ms later the server is stopped.`,
+    "“new code” = SIGHUP to the first response carrying the new version; “complete” = SIGHUP to `Graceful reload complete` (pounce), `pm2 reload` returning (PM2), or the restarted server's first 200 (naive).",
+    "",
+  );
+  for (const d of res.deploy) {
+    L.push(`### ${d.runtime} — ${d.rate} req/s`, "");
+    L.push("| | requests | failed during reloads | steady p99 | p99 in the second after each reload | new code (median) | complete (median) | shutdown: slow OK | sent before stop, failed | queued, never sent | stop → exit |");
+    L.push("|---|---:|---|---:|---|---:|---:|---:|---|---:|---:|");
+    for (const r of d.results) {
+      if (r.unavailable) {
+        L.push(`| ${r.name} | not available (${r.unavailable}) |||||||||`);
+        continue;
+      }
+      const kinds = (f) => (f.count ? `${f.count} (${Object.entries(f.byKind).map(([k, v]) => `${k}: ${v}`).join(", ")})` : "0");
+      L.push(
+        `| ${r.name} | ${r.requests} | ${kinds(r.failed)} | ${ms(r.steadyP99)} | ${r.reloads.map((x) => fmt(x.p99, 1)).join(", ")} ms | ${ms(median(r.reloads.map((x) => x.newCodeMs)), 0)} | ${ms(median(r.reloads.map((x) => x.completeMs)), 0)} | ${r.slowOk}/10 | ${kinds(r.termFailed)} of ${r.termSent} | ${r.termUnsent} | ${ms(r.shutdownMs, 0)} |`,
+      );
+    }
+    L.push("", "Commands:", "");
+    for (const r of d.results.filter((x) => !x.unavailable)) L.push(`- ${r.name}: \`${rel(r.command)}\``);
+    if (d.results[0]?.client) L.push(`- client: \`${rel(d.results[0].client)}\``);
+    L.push("");
+  }
+
+  // 3. start-up and memory
+  L.push("## 3. Start-up and memory", "");
+  L.push("Spawn → first 200 (polled every 5 ms, each server started alone). RSS from /proc/<pid>/status VmRSS: main process + each child process (pounce: supervisor + workers; cluster: primary + workers), idle (0.5 s after the first 200) and after the throughput rounds.", "");
+  L.push("| runtime | server | spawn → first 200 | RSS idle | RSS after load | total after load |", "|---|---|---:|---|---|---:|");
+  for (const t of res.throughput) {
+    for (const row of Object.values(t.rows)) {
+      if (row.unavailable) continue;
+      L.push(`| ${t.runtime} | ${row.label} | ${ms(row.first200, 0)} | ${rssText(row.rssIdle)} | ${rssText(row.rssLoaded)} | ${mb(rssTotal(row.rssLoaded))} |`);
+    }
+  }
+  L.push("");
+
+  // 4. growth
+  L.push("## 4. Cost of growth", "");
+  for (const g of res.growth) {
+    L.push(`### ${g.runtime}`, "", "| workers | req/s | p99 | reload time, idle (median) |", "|---:|---:|---:|---:|");
+    for (const w of g.workers) L.push(`| ${w.workers} | ${fmt(w.rps)} | ${ms(w.p99, 2)} | ${ms(w.reloadMs, 0)} (${w.reloads} reload${w.reloads > 1 ? "s" : ""}) |`);
+    L.push("", "| slow requests (1000 ms) in flight at SIGHUP, 2 workers | reload time | slow requests answered 200 |", "|---:|---:|---:|");
+    for (const f of g.inflight) L.push(`| ${f.n} | ${ms(f.reloadMs, 0)} | ${f.ok}/${f.n} |`);
+    L.push("");
+  }
+  L.push(
+    "On 2 cores, more than 2 workers cannot add throughput (and wrk takes one core), so 4 workers measure the cost of",
+    "over-subscription, not scaling. Reload time includes the new workers' start-up (a process and a module import each)",
+    "and the old workers' drain: the idle kept-alive socket grace (1 s) and any slow request still running.",
+    "",
+  );
+
+  // 5. RSS
+  L.push("## 5. Supervisor RSS across reloads", "");
+  L.push("| runtime | reloads | first | last | slope (all) | slope (second half) |", "|---|---:|---:|---:|---:|---:|");
+  for (const r of res.rss) L.push(`| ${r.runtime} | ${r.reloads} | ${mb(r.first)} | ${mb(r.last)} | ${fmt(r.slope, 1)} KB/reload | ${fmt(r.slopeSecondHalf, 1)} KB/reload |`);
+  L.push("");
+  if (res.rss[0]) L.push(`Samples (reload: KB): ${res.rss.map((r) => `${r.runtime}: ${r.samples.map((s) => s[1]).join(" ")}`).join("; ")}`, "");
+
+  // commands
+  L.push("## Commands", "");
+  for (const t of res.throughput) {
+    for (const row of Object.values(t.rows)) if (!row.unavailable) L.push(`- ${t.runtime} ${row.label}: \`${rel(row.command)}\``);
+  }
+  const any = res.throughput.flatMap((t) => Object.values(t.rows)).find((r) => r.loadCommand);
+  if (any) L.push(`- load: \`${any.loadCommand.replace(/:\d+\//, ":PORT/")}\``);
+  L.push("");
+  return L.join("\n");
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick] [-- --runtimes node24,bun]`: pounce vs the servers operators would use
+// instead, on every installed runtime, on 127.0.0.1. Writes bench/results/<date>[-quick].md + SVGs.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ensureWrk } from "./lib/load.mjs";
+import { killAll } from "./lib/proc.mjs";
+import { done, note, plan, step } from "./lib/progress.mjs";
+import { report } from "./lib/report.mjs";
+import { barChart, p99Chart } from "./lib/svg.mjs";
+import { missing, ROOT, RUNTIMES, TMP } from "./lib/targets.mjs";
+import * as deployS from "./sections/deploy.mjs";
+import * as growthS from "./sections/growth.mjs";
+import * as rssS from "./sections/rss.mjs";
+import * as tputS from "./sections/throughput.mjs";
+
+const { values: args } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, runtimes: { type: "string" } },
+});
+const cfg = args.quick
+  ? { mode: "quick", warmup: 1, seconds: 1, rounds: 2, steady: 2, reloads: 5, growthReloads: 1, rssReloads: 20 }
+  : { mode: "full", warmup: 2, seconds: 5, rounds: 4, steady: 5, reloads: 5, growthReloads: 3, rssReloads: 100 };
+
+function sh(cmd, argv) {
+  try {
+    return execFileSync(cmd, argv, { encoding: "utf8", timeout: 20_000, stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  rmSync(TMP, { recursive: true, force: true });
+  mkdirSync(TMP, { recursive: true });
+  const started = new Date();
+  const setup = [ensureWrk()];
+  if (!sh(RUNTIMES[1].exe, ["--version"])) {
+    note("setting up Node 24 (scripts/setup-node24.sh)…");
+    sh("bash", [resolve(ROOT, "scripts/setup-node24.sh")]);
+    setup.push("Node 24 installed with scripts/setup-node24.sh");
+  }
+  const wanted = args.runtimes?.split(",") ?? RUNTIMES.map((r) => r.name);
+  const runtimes = [];
+  const skipped = [];
+  for (const rt of RUNTIMES.filter((r) => wanted.includes(r.name))) {
+    const why = missing(rt);
+    if (why) skipped.push(`${rt.name}: ${why}`);
+    else runtimes.push({ ...rt, version: sh(rt.exe, ["--version"])?.split("\n")[0] ?? "?" });
+  }
+  // deploy, growth and RSS run on every runtime in full mode, on node24 (or the first) in quick mode
+  const deep = cfg.mode === "quick" ? [runtimes.find((r) => r.name === "node24") ?? runtimes[0]].filter(Boolean) : runtimes;
+  for (const rt of runtimes) plan(tputS.estimate(cfg));
+  for (const rt of deep) plan(deployS.estimate(cfg) + growthS.estimate(cfg) + rssS.estimate(cfg));
+
+  const res = { cfg, started, setup, skipped, machine: machine(), runtimes, throughput: [], deploy: [], growth: [], rss: [], notAvailable: [] };
+  for (const rt of runtimes) res.throughput.push(await tputS.throughput(rt, cfg));
+  for (const t of res.throughput) {
+    for (const row of Object.values(t.rows)) if (row.unavailable) note(`${row.label.replace(/ \d+w$/, "")} on ${t.runtime}: not available (${row.unavailable})`);
+  }
+  for (const rt of deep) {
+    const t = res.throughput.find((x) => x.runtime === rt.name);
+    const why = t.rows.pounce2.unavailable ?? t.rows.pounce1.unavailable;
+    if (why) {
+      res.notAvailable.push({ runtime: rt.name, why });
+      continue;
+    }
+    res.deploy.push(await deployS.deploy(rt, cfg, t.rows.pounce2.rps));
+    res.growth.push(await growthS.growth(rt, cfg));
+    res.rss.push(await rssS.rssAcrossReloads(rt, cfg));
+  }
+  step("writing the report", 0);
+  res.finished = new Date();
+  const stamp = started.toISOString().slice(0, 16).replace(/[:T]/g, "-");
+  const base = `${stamp}${cfg.mode === "quick" ? "-quick" : ""}`;
+  const dir = resolve(ROOT, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const tputSvg = barChart(
+    `Throughput, hello world, keep-alive (wrk -t1 -c${tputS.CONNS}) — ${res.machine.cpus}`,
+    res.throughput.map((t) => ({
+      name: t.runtime,
+      bars: ["pounce1", "raw", "srvx", "pounce2", "multi"].map((k) => ({
+        label: k === "raw" ? "raw runtime server" : k === "multi" ? "runtime's own 2-process option" : t.rows[k].label.replace(/ 1w$/, " 1 worker").replace(/ 2w$/, " 2 workers"),
+        value: t.rows[k].unavailable ? NaN : t.rows[k].rps,
+      })),
+    })),
+    "req/s",
+  );
+  const p99Svg = p99Chart(
+    `p99 latency over time across ${cfg.reloads} deploys and a shutdown (open loop) — ${res.deploy[0]?.runtime ?? ""}`,
+    (res.deploy[0]?.results ?? []).filter((r) => !r.unavailable).map((r) => ({ name: r.name, points: r.series, marks: r.marks, term: r.termAt })),
+  );
+  writeFileSync(resolve(dir, `${base}-throughput.svg`), tputSvg);
+  writeFileSync(resolve(dir, `${base}-p99.svg`), p99Svg);
+  writeFileSync(resolve(dir, `${base}.md`), report(res, base));
+  writeFileSync(resolve(dir, `${base}.json`), JSON.stringify(res, (k, v) => (k === "series" || k === "samples" ? undefined : v), 1));
+  done();
+  console.log(`bench: wrote bench/results/${base}.md (+ -throughput.svg, -p99.svg, .json) in ${Math.round((res.finished - started) / 1000)} s`);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  let migrate = "n/a";
+  try {
+    migrate = readFileSync("/proc/sys/net/ipv4/tcp_migrate_req", "utf8").trim();
+  } catch {}
+  return {
+    cpus: `${cpus.length} × ${cpus[0]?.model.trim()}`,
+    mem: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    kernel: `${os.type()} ${os.release()} ${os.arch()}`,
+    migrate,
+    load: os.loadavg().map((x) => x.toFixed(2)).join(" "),
+    wrk: sh("sh", ["-c", "wrk --version 2>&1 | head -1"]) ?? "absent",
+  };
+}
+
+try {
+  await main();
+} catch (err) {
+  done();
+  console.error(`bench: failed: ${err?.stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  killAll();
+}
+process.exit();

@@ -1,0 +1,41 @@
+// 5. Supervisor RSS across many reloads (2 workers, no load): the slope in KB per reload.
+import { now, rssKb, sleep } from "../lib/proc.mjs";
+import { step } from "../lib/progress.mjs";
+import { slope } from "../lib/stats.mjs";
+import { contenders, Server } from "../lib/targets.mjs";
+import { scratch, writeApp } from "./deploy-lib.mjs";
+
+export function estimate(cfg) {
+  return 2 + cfg.rssReloads * 0.9;
+}
+
+export async function rssAcrossReloads(rt, cfg) {
+  const dir = scratch(`rss-${rt.name}`);
+  const s = await Server.start(contenders(rt).pounce(2, writeApp(dir, "v0")), { name: `${rt.name} pounce rss` });
+  const samples = [[0, rssKb(s.proc.pid)]];
+  try {
+    for (let i = 1; i <= cfg.rssReloads; i++) {
+      step(`supervisor RSS: ${rt.name} reload ${i}/${cfg.rssReloads}`, 0.9);
+      writeApp(dir, `v${i}`);
+      const t = now();
+      s.proc.signal("SIGHUP");
+      await s.proc.waitLine("Graceful reload complete", { since: t, timeoutMs: 60_000 });
+      await sleep(50);
+      samples.push([i, rssKb(s.proc.pid)]);
+    }
+  } finally {
+    await s.stop();
+  }
+  // the first reloads warm up lazily-loaded code; the slope over the second half shows a leak
+  const half = samples.slice(Math.floor(samples.length / 2));
+  return {
+    runtime: rt.name,
+    reloads: cfg.rssReloads,
+    command: s.command(),
+    samples,
+    first: samples[0][1],
+    last: samples.at(-1)[1],
+    slope: slope(samples.map((x) => x[0]), samples.map((x) => x[1])),
+    slopeSecondHalf: slope(half.map((x) => x[0]), half.map((x) => x[1])),
+  };
+}

@@ -26,6 +26,7 @@ const deno = process.env.POUNCE_DENO ?? resolve(ROOT, "node_modules/.bin/deno");
 export const ALL_RUNTIMES: Runtime[] = [
   { name: "node20", exe: node20, argv: (a) => [node20, BIN, ...a], workerProcesses: true },
   { name: "node24", exe: node24, argv: (a) => [node24, BIN, ...a], workerProcesses: true },
+  { name: "bun", exe: bun, argv: (a) => [bun, BIN, ...a], workerProcesses: true },
   // Deno: no --unstable-net here on purpose — pounce gives it to its worker processes itself.
   { name: "deno", exe: deno, argv: (a) => [deno, "run", "-A", BIN, ...a], workerProcesses: true },
 ];

@@ -28,6 +28,8 @@ async function loadAdapter(): Promise<RuntimeAdapter> {
       return (await import("../../runtimes/node/index.ts")).createAdapter();
     case "deno":
       return (await import("../../runtimes/deno/index.ts")).createAdapter();
+    case "bun":
+      return (await import("../../runtimes/bun/index.ts")).createAdapter();
     default:
       throw new PounceError("E_BAD_VALUE", `pounce does not run on ${detectedRuntime || "this runtime"} yet`);
   }

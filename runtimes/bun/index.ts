@@ -1,0 +1,1 @@
+export { createBunAdapter as createAdapter } from "./adapter.ts";

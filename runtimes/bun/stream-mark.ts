@@ -1,0 +1,35 @@
+/**
+ * Knowing which responses stream, without touching `response.body` (in Bun, reading `.body` of a
+ * string- or Blob-bodied Response turns it into a stream and loses its default content-type). The
+ * worker installs, before the app is imported, a transparent Proxy over the global `Response` that
+ * remembers in a WeakSet each response constructed with a ReadableStream or async-iterable body
+ * (hono's `c.body(stream)`, `streamSSE`, `new Response(stream)`, subclasses alike). A response that
+ * came from `fetch()` (a proxy) has a `url` and a network stream body: it counts as streaming too.
+ * `instanceof Response`, `Response.json()` and `Response.redirect()` behave as before.
+ */
+const streaming = new WeakSet<object>();
+export const OriginalResponse: typeof Response = globalThis.Response;
+
+function isStreamBody(body: unknown): boolean {
+  if (body === null || typeof body !== "object") return false;
+  if (body instanceof ReadableStream) return true;
+  return typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function";
+}
+
+let installed = false;
+export function installStreamMark(): void {
+  if (installed) return;
+  installed = true;
+  globalThis.Response = new Proxy(OriginalResponse, {
+    construct(target, args, newTarget) {
+      const res = Reflect.construct(target, args, newTarget) as object;
+      if (isStreamBody(args[0])) streaming.add(res);
+      return res;
+    },
+  });
+}
+
+/** Whether this response's body is a stream whose end pounce must wait for. */
+export function isStreaming(res: Response): boolean {
+  return streaming.has(res) || (res.url !== "" && res.body !== null);
+}

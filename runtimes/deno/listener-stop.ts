@@ -7,91 +7,89 @@
  * tcp_migrate_req=1, hands to a sibling listener) what is still queued, connections already accepted
  * keep being served, and `server.shutdown()` runs only after an idle grace.
  *
- * Linux only, and it needs what Deno grants with -A: /proc (to find the fd) and FFI (for libc's
- * shutdown). Where either is missing, `stopListener` returns false and the caller falls back to
- * `server.shutdown()` straight away.
+ * Linux only, and it needs what Deno grants with -A: /proc/self/fd (to find the fd) and FFI (libc's
+ * getsockopt, getsockname, shutdown). Where either is missing, `findListenerFd` finds nothing and
+ * the caller falls back to `server.shutdown()`.
  */
 import { Deno } from "./deno-api.ts";
 
 const SHUT_RD = 0;
+const SOL_SOCKET = 1;
+const SO_ACCEPTCONN = 30;
 const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
 
+interface Libc {
+  shutdown(fd: number, how: number): number;
+  getsockopt(fd: number, level: number, name: number, value: Uint8Array, len: Uint8Array): number;
+  getsockname(fd: number, addr: Uint8Array, len: Uint8Array): number;
+}
+
 interface FfiDeno {
-  dlopen(path: string, symbols: Record<string, { parameters: string[]; result: string }>): {
-    symbols: { shutdown(fd: number, how: number): number };
-  };
+  dlopen(path: string, symbols: Record<string, { parameters: string[]; result: string }>): { symbols: Libc };
   readDirSync(path: string): Iterable<{ name: string }>;
   readLinkSync(path: string): string;
 }
 
-let shutdownFn: ((fd: number, how: number) => number) | null | undefined;
+let libc: Libc | null | undefined;
 
-function libcShutdown(): ((fd: number, how: number) => number) | null {
-  if (shutdownFn !== undefined) return shutdownFn;
-  shutdownFn = null;
+function loadLibc(): Libc | null {
+  if (libc !== undefined) return libc;
+  libc = null;
   const ffi = Deno as unknown as FfiDeno;
   if (Deno.build.os !== "linux" || typeof ffi.dlopen !== "function") return null;
   for (const name of LIBC_NAMES) {
     try {
-      const lib = ffi.dlopen(name, { shutdown: { parameters: ["i32", "i32"], result: "i32" } });
-      shutdownFn = (fd, how) => lib.symbols.shutdown(fd, how);
+      libc = ffi.dlopen(name, {
+        shutdown: { parameters: ["i32", "i32"], result: "i32" },
+        getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+        getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+      }).symbols;
       break;
     } catch {
       // not this libc, or no --allow-ffi
     }
   }
-  return shutdownFn;
+  return libc;
 }
 
-/** This process's listening TCP socket on `port`, as an fd (via /proc/net/tcp* and /proc/self/fd). */
-function listenerFd(port: number): number | undefined {
-  const ffi = Deno as unknown as FfiDeno;
-  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-  const inodes = new Set<string>();
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = Deno.readTextFileSync(table);
-    } catch {
-      continue;
+/**
+ * This process's listening socket on `port`, as an fd: among the sockets in /proc/self/fd (a few),
+ * the one that is listening (SO_ACCEPTCONN) and bound to `port` (getsockname). Found once, right
+ * after the bind, so that stopping it later is a single syscall.
+ */
+export function findListenerFd(port: number): number | undefined {
+  try {
+    const c = loadLibc();
+    if (!c) return undefined;
+    const ffi = Deno as unknown as FfiDeno;
+    for (const entry of ffi.readDirSync("/proc/self/fd")) {
+      const fd = Number(entry.name);
+      try {
+        if (!ffi.readLinkSync(`/proc/self/fd/${fd}`).startsWith("socket:")) continue;
+      } catch {
+        continue;
+      }
+      const value = new Uint8Array(4);
+      const len = new Uint8Array(new Uint32Array([4]).buffer);
+      if (c.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value, len) !== 0) continue;
+      if (new DataView(value.buffer).getInt32(0, true) !== 1) continue;
+      const addr = new Uint8Array(128);
+      const addrLen = new Uint8Array(new Uint32Array([128]).buffer);
+      if (c.getsockname(fd, addr, addrLen) !== 0) continue;
+      // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at bytes 2–3.
+      if (((addr[2] as number) << 8) + (addr[3] as number) === port) return fd;
     }
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      // cols[1] local address, cols[3] state (0A = LISTEN), cols[9] inode
-      if (cols.length > 9 && cols[1]?.endsWith(hexPort) && cols[3] === "0A") inodes.add(cols[9] as string);
-    }
-  }
-  if (inodes.size === 0) return undefined;
-  for (const entry of ffi.readDirSync("/proc/self/fd")) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(ffi.readLinkSync(`/proc/self/fd/${entry.name}`));
-      if (m && inodes.has(m[1] as string)) return Number(entry.name);
-    } catch {
-      // fd closed meanwhile
-    }
+  } catch {
+    // no /proc access (Deno wants -A for it) or no FFI
   }
   return undefined;
 }
 
-/** Whether stopListener can work here (Linux, libc reachable through FFI, /proc readable). */
-export function canStopListenerAlone(): boolean {
+/** Stop accepting on the listening socket `fd`; false when that did not work. */
+export function stopListener(fd: number | undefined): boolean {
+  if (fd === undefined) return false;
   try {
-    if (!libcShutdown()) return false;
-    Deno.readTextFileSync("/proc/net/tcp");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Stop accepting on this process's listener for `port`; false when that is not possible here. */
-export function stopListener(port: number): boolean {
-  try {
-    const shutdown = libcShutdown();
-    if (!shutdown) return false;
-    const fd = listenerFd(port);
-    if (fd === undefined) return false;
-    return shutdown(fd, SHUT_RD) === 0;
+    return loadLibc()?.shutdown(fd, SHUT_RD) === 0;
   } catch {
     return false;
   }

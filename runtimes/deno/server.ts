@@ -16,7 +16,7 @@
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo } from "./deno-api.ts";
-import { canStopListenerAlone, stopListener } from "./listener-stop.ts";
+import { findListenerFd, stopListener } from "./listener-stop.ts";
 
 /** Fallback (no way to stop the listener alone): how long a reloading worker keeps accepting,
  *  answering with `Connection: close`, before `shutdown()` closes the listener and idle sockets. */
@@ -99,6 +99,7 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
       return reject(errors.listenFailed(opts.host, opts.port, e?.message ?? String(err)));
     }
     const port = server.addr.port;
+    const listenerFd = findListenerFd(port);
 
     const startShutdown = (): Promise<void> => {
       clearTimeout(idleTimer);
@@ -116,7 +117,7 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
     const closeListener = (): void => {
       if (listenerClosed) return;
       listenerClosed = true;
-      listenerStopped = stopListener(port);
+      listenerStopped = stopListener(listenerFd);
       if (!listenerStopped) void startShutdown();
     };
 
@@ -136,7 +137,7 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
         if (draining) closeListener();
       },
       async stopAccepting() {
-        if (!listenerClosed && !noGrace && !canStopListenerAlone()) {
+        if (!listenerClosed && !noGrace && listenerFd === undefined) {
           // Fallback: shutdown() will also close idle sockets, so first let kept-alive clients see
           // `Connection: close` on a response while new connections are still accepted.
           const wait = Math.max(0, drainStarted + ACCEPT_GRACE_MS - Date.now());

@@ -56,7 +56,9 @@ describe("deno only", { skip: !wanted && "POUNCE_TEST_RUNTIMES does not include 
         await sleep(5);
       }
       await p.waitFor("Graceful reload complete. Running 2 worker(s)", { from: mark });
-      t.diagnostic(`stop-then-start: no service for ${gapStart ? gapEnd - gapStart : 0} ms (SIGHUP to v2 served: ${gapEnd - sentAt} ms)`);
+      t.diagnostic(
+        `stop-then-start: no service for ${gapStart ? gapEnd - gapStart : 0} ms (SIGHUP to v2 served: ${gapEnd - sentAt} ms)`,
+      );
       // A bad deploy fails the import check; the old workers are never stopped.
       writeApp(dir, "app.ts", "export default {{ syntax error");
       mark = p.output.length;
@@ -84,7 +86,7 @@ describe("deno only", { skip: !wanted && "POUNCE_TEST_RUNTIMES does not include 
       const lines = res.stderr.trim().split("\n");
       assert.equal(lines.length, 1, res.stderr);
       assert.match(lines[0] as string, /^pounce: error: missing Deno permissions? .*--allow-run/);
-      assert.doesNotMatch(res.stderr, /NotCapable|Uncaught| at /);
+      assert.doesNotMatch(res.stderr, /NotCapable|Uncaught|\n\s+at /);
       cleanup(dir);
     });
   }

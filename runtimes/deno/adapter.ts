@@ -9,9 +9,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ensureTcpMigrateReq } from "../_shared/tcp-migrate-req.ts";
 import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from "../../src/adapter.ts";
 import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
+import { ensureTcpMigrateReq } from "../_shared/tcp-migrate-req.ts";
 import { Deno } from "./deno-api.ts";
 import { workerFlags } from "./flags.ts";
 import { setProcessTitle } from "./title.ts";
@@ -31,9 +31,7 @@ export function createDenoAdapter(): RuntimeAdapter {
   return {
     runtime: `deno ${(globalThis as { Deno?: { version?: { deno?: string } } }).Deno?.version?.deno ?? ""}`.trim(),
     canOverlap: linux,
-    overlapUnavailableReason: linux
-      ? undefined
-      : `Deno.serve's reusePort shares a port only on Linux (this is ${Deno.build.os})`,
+    overlapUnavailableReason: linux ? undefined : `Deno.serve's reusePort shares a port only on Linux (this is ${Deno.build.os})`,
     prepare(_config, warn) {
       if (linux) ensureTcpMigrateReq(warn, warn);
     },

@@ -10,7 +10,21 @@
 import { Deno, type DenoPermissionName } from "./deno-api.ts";
 
 /** Deno flags that take their value as the next argument. */
-const TAKES_VALUE = new Set(["-c", "-L", "--log-level", "--config", "--import-map", "--location", "--cert", "--seed", "--ext", "--preload", "--import", "--v8-flags", "--unsafely-ignore-certificate-errors-value"]);
+const TAKES_VALUE = new Set([
+  "-c",
+  "-L",
+  "--log-level",
+  "--config",
+  "--import-map",
+  "--location",
+  "--cert",
+  "--seed",
+  "--ext",
+  "--preload",
+  "--import",
+  "--v8-flags",
+  "--unsafely-ignore-certificate-errors-value",
+]);
 const DROP = /^--(watch|watch-hmr|watch-exclude|hmr|inspect|inspect-brk|inspect-wait|no-clear-screen|env-file|env)(=|$)/;
 const PERMISSIONS: DenoPermissionName[] = ["read", "write", "net", "env", "run", "sys", "ffi", "import"];
 

@@ -3,6 +3,49 @@
 // which do not forward SIGHUP to it).
 import { existsSync } from "node:fs";
 
+// `bunx pounce app.ts`: bunx follows this file's `node` shebang, so pounce would run on Node. When
+// bunx started it, hand over to the Bun that bunx is (same PID via execve where Node has it, so the
+// supervisor is still the process that gets the signals), else run Bun as a child and relay.
+if (!process.versions.bun && !globalThis.Deno && startedByBunx()) await runOnBun();
+
+function startedByBunx() {
+  const env = process.env;
+  return (
+    /^bun\//.test(env.npm_config_user_agent ?? "") &&
+    (env.npm_lifecycle_event === "bunx" || /bunx(\.exe)?$/.test(env.npm_execpath ?? "")) &&
+    env.POUNCE_BUNX_NODE !== "1"
+  );
+}
+
+async function runOnBun() {
+  const { fileURLToPath } = await import("node:url");
+  // bunx's own binary (bunx.exe is bun; argv[0] "bun" makes it behave as bun, not as bunx).
+  const bun = process.env.npm_execpath;
+  const argv = ["bun", fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+  if (typeof process.execve === "function") process.execve(bun, argv, process.env); // never returns
+  const { spawn } = await import("node:child_process");
+  const child = spawn(bun, argv.slice(1), { argv0: "bun", stdio: "inherit" });
+  for (const sig of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT"])
+    process.on(sig, () => {
+      try {
+        child.kill(sig);
+      } catch {}
+    });
+  child.on("error", (err) => {
+    process.stderr.write(`pounce: error: cannot start Bun (${bun}): ${err.message}\n`);
+    process.exit(1);
+  });
+  await new Promise(() =>
+    child.on("exit", (code, signal) => {
+      if (signal) {
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+      }
+      process.exit(code ?? 1);
+    }),
+  );
+}
+
 // Deno: check permissions first, so a missing one is a one-line error, not a NotCapable stack.
 if (globalThis.Deno) (await import("../dist/runtimes/deno/preflight.js").catch(() => undefined))?.preflight();
 

@@ -22,6 +22,11 @@ function workerMain(): string {
 /** Tests force the off-Linux path on Linux with this (the operator's switch is --reload-strategy restart). */
 const NO_REUSEPORT = process.env.POUNCE_BUN_NO_REUSEPORT === "1";
 
+/** Started through `bunx pounce` (bin/pounce.mjs hands over to Bun; these variables come from bunx). */
+const UNDER_BUNX =
+  process.env.npm_lifecycle_event === "bunx" || /bunx(\.exe)?$/.test(process.env.npm_execpath ?? "");
+const BUNX_RELAY_WINDOW_MS = 50;
+
 export function createBunAdapter(): RuntimeAdapter {
   const main = workerMain();
   const linux = process.platform === "linux" && !NO_REUSEPORT;
@@ -36,10 +41,9 @@ export function createBunAdapter(): RuntimeAdapter {
     },
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       let exited = false;
-      let child: BunSubprocess;
       const env: Record<string, string | undefined> = { ...process.env };
       if (!linux) env.POUNCE_BUN_NO_REUSEPORT = "1";
-      child = Bun.spawn([process.execPath, main, JSON.stringify(spec)], {
+      const child: BunSubprocess = Bun.spawn([process.execPath, main, JSON.stringify(spec)], {
         env,
         stdio: ["ignore", "inherit", "inherit"],
         serialization: "json",
@@ -78,7 +82,20 @@ export function createBunAdapter(): RuntimeAdapter {
       };
     },
     onSignal(signal: LifecycleSignal, handler: () => void) {
-      process.on(signal, handler);
+      if (!UNDER_BUNX) {
+        process.on(signal, handler);
+        return;
+      }
+      // Under bunx, one Ctrl-C (or one hang-up) reaches pounce twice or more: from the terminal to
+      // the whole process group, and relayed by bunx (and by bin/pounce.mjs where Node could not
+      // execve). Copies within a few milliseconds are one signal, not a "second SIGINT".
+      let last = 0;
+      process.on(signal, () => {
+        const now = performance.now();
+        const copy = now - last < BUNX_RELAY_WINDOW_MS;
+        last = now;
+        if (!copy) handler();
+      });
     },
     setTitle(title: string) {
       setProcessTitle(title);

@@ -1,25 +1,31 @@
 /**
- * The HTTP side of a Bun worker: `Bun.serve({ reusePort: true })` around the core pipeline, with the
- * drain order of RUNTIMES.md §(b), which avoids Bun's idle-reaping race (pitfall 1):
- *  1. markDraining: every response from now on carries `Connection: close` (including in-flight ones,
- *     whose headers are only written when the handler returns), so kept-alive clients leave after
- *     their next response;
- *  2. stopAccepting: on a reload, keep accepting for ACCEPT_GRACE_MS (the new generation shares the
- *     port, so most new connections already go there; those that still come here get their answer
- *     with `Connection: close`), then `server.stop()` without force: the listener closes, idle
- *     kept-alive sockets (by now idle for a whole grace) close, requests in flight finish. On a
- *     shutdown (nobody else will take the port) stop at once, so new connections are refused;
- *  3. closeAll at the deadline: `server.stop(true)`.
+ * The HTTP side of a Bun worker: `Bun.serve({ reusePort: true })` around the core pipeline, and the
+ * drain mechanics of separate SO_REUSEPORT listeners (DESIGN.md reload step 4, RUNTIMES.md §(b)):
+ *  1. markDraining: every response from now on carries `Connection: close` (including in-flight
+ *     ones, whose headers are only written when the handler returns), so kept-alive clients leave
+ *     after their next response;
+ *  2. stopAccepting: close the listener alone (listener.ts), so new connections go to the new
+ *     generation at once (or are refused on a shutdown) while every connection already here is served;
+ *  3. after an idle grace (IDLE_GRACE_MS from the drain), `server.stop()` without force: it closes
+ *     the kept-alive sockets still idle and lets the requests in flight finish;
+ *  4. at the deadline, `server.stop(true)`.
+ * Where the listener cannot be closed alone (off Linux, no bun:ffi or /proc): on a reload keep
+ * accepting, answering with `Connection: close`, for ACCEPT_GRACE_MS, then `stop()`; on a shutdown
+ * `stop()` at once (nobody else will listen on the port, new connections must be refused).
  * A request counts as in flight from arrival until its response is returned, or, for a streaming
  * body, until the stream ends or is cancelled (stream-mark.ts tells which responses stream).
  */
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
 import { Bun, type BunServer } from "./bun-api.ts";
+import { listenerControl } from "./listener.ts";
 import { isStreaming, OriginalResponse } from "./stream-mark.ts";
 
-/** How long a reload-draining worker keeps accepting (answering with `Connection: close`). */
+/** Fallback only: how long a reload-draining worker keeps accepting (answering `Connection: close`). */
 export const ACCEPT_GRACE_MS = 1_000;
+/** After the listener closed: how long kept-alive sockets with no request in progress are left
+ *  open (a request may be on its way on them) before `stop()` closes them. */
+export const IDLE_GRACE_MS = 1_000;
 
 class BunContext {
   readonly server: BunServer;
@@ -44,7 +50,7 @@ export interface BunServerHandle extends ServerHandle {
   stopListenerNow(): void;
 }
 
-export function serveBun(opts: ServeOptions, reusePort: boolean): Promise<BunServerHandle> {
+export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<BunServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
   let draining = false;
   let drainStarted = 0;
@@ -129,22 +135,33 @@ export function serveBun(opts: ServeOptions, reusePort: boolean): Promise<BunSer
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const inUse = /in use|EADDRINUSE/i.test(message) || (err as { code?: string })?.code === "EADDRINUSE";
-    return Promise.reject(inUse ? errors.portInUse(opts.host, opts.port) : errors.listenFailed(opts.host, opts.port, message));
+    throw inUse ? errors.portInUse(opts.host, opts.port) : errors.listenFailed(opts.host, opts.port, message);
   }
+
+  const control = await listenerControl(server.port);
+  let listenerClosed = false;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   const stop = (): void => {
     if (stopping) return;
-    stopping = server.stop(false).then(
-      () => {
-        stopped = true;
-      },
-      () => {
-        stopped = true;
-      },
-    );
+    listenerClosed = true;
+    clearTimeout(idleTimer);
+    const settle = () => {
+      stopped = true;
+    };
+    stopping = server.stop(false).then(settle, settle);
+  };
+  /** Close the listener now; false when only stop() can (the fallback). */
+  const closeListener = (): boolean => {
+    if (listenerClosed) return true;
+    if (control?.detach()) {
+      listenerClosed = true;
+      return true;
+    }
+    return false;
   };
 
-  return Promise.resolve({
+  return {
     port: server.port,
     markDraining() {
       if (draining) return;
@@ -152,7 +169,10 @@ export function serveBun(opts: ServeOptions, reusePort: boolean): Promise<BunSer
       drainStarted = Date.now();
     },
     async stopAccepting() {
+      if (closeListener()) return;
       if (!shutdownNow) {
+        // Fallback: stop() will also close idle sockets, so first let kept-alive clients see
+        // `Connection: close` on a response while new connections are still accepted.
         const wait = Math.max(0, drainStarted + ACCEPT_GRACE_MS - Date.now());
         if (wait > 0)
           await new Promise<void>((resolve) => {
@@ -167,20 +187,25 @@ export function serveBun(opts: ServeOptions, reusePort: boolean): Promise<BunSer
     },
     stopListenerNow() {
       shutdownNow = true;
+      if (!draining) return;
+      if (closeListener()) return;
       if (cutGrace) cutGrace();
-      else if (draining) stop();
+      else stop();
     },
     closeIdle() {
-      // stop() has closed the kept-alive sockets that were idle; Bun closes the others after their
-      // response (they carry Connection: close). Nothing to do before stop().
-      if (stopping) server.closeIdleConnections?.();
+      if (stopping || idleTimer) return;
+      const wait = Math.max(0, drainStarted + IDLE_GRACE_MS - Date.now());
+      idleTimer = setTimeout(stop, wait);
     },
     closeAll() {
+      listenerClosed = true;
       void server.stop(true).catch(() => {});
     },
     connections() {
+      // Until stop() has resolved, some response may still be on its way out: report one at least,
+      // so the core lingers (bounded) before the process exits.
       if (stopped) return 0;
       return Math.max(1, server.pendingRequests);
     },
-  });
+  };
 }

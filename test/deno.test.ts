@@ -100,6 +100,7 @@ describe("deno only", { skip: !wanted && "POUNCE_TEST_RUNTIMES does not include 
       assert.equal((await request(p.url("/"))).body, "v1");
       // Without -A, /proc is closed to Deno: the sysctl cannot even be read, and pounce says so.
       assert.match(p.output, /tcp_migrate_req is not available/);
+      assert.match(p.output, /Without --allow-ffi \(or -A\) a draining worker cannot stop its listener/);
       versionedApp(dir, "v2");
       p.signal("SIGHUP");
       await p.waitFor("Graceful reload complete. Running 2 worker(s) on generation 1");

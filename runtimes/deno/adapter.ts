@@ -23,6 +23,14 @@ function workerMain(): string {
   return url.protocol === "file:" ? fileURLToPath(url) : url.href;
 }
 
+function granted(name: "ffi"): boolean {
+  try {
+    return Deno.permissions.querySync({ name }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
 export function createDenoAdapter(): RuntimeAdapter {
   // Read before the supervisor's title overwrites this process's command line.
   const { flags } = workerFlags();
@@ -33,7 +41,13 @@ export function createDenoAdapter(): RuntimeAdapter {
     canOverlap: linux,
     overlapUnavailableReason: linux ? undefined : `Deno.serve's reusePort shares a port only on Linux (this is ${Deno.build.os})`,
     prepare(_config, warn) {
-      if (linux) ensureTcpMigrateReq(warn, warn);
+      if (!linux) return;
+      ensureTcpMigrateReq(warn, warn);
+      if (!granted("ffi"))
+        warn(
+          "Without --allow-ffi (or -A) a draining worker cannot stop its listener on its own, so Deno's shutdown() " +
+            "closes freshly accepted connections too: each reload may reset a few new connections (see docs/deno.md)",
+        );
     },
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       const child: ChildProcess = spawn(Deno.execPath(), ["run", ...flags, main, JSON.stringify(spec)], {

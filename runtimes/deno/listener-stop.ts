@@ -7,15 +7,17 @@
  * tcp_migrate_req=1, hands to a sibling listener) what is still queued, connections already accepted
  * keep being served, and `server.shutdown()` runs only after an idle grace.
  *
- * Linux only, and it needs what Deno grants with -A: /proc/self/fd (to find the fd) and FFI (libc's
- * getsockopt, getsockname, shutdown). Where either is missing, `findListenerFd` finds nothing and
- * the caller falls back to `server.shutdown()`.
+ * Linux only, and it needs FFI (`--allow-ffi`, part of -A) for libc's getsockopt, getsockname and
+ * shutdown. Without it `findListenerFd` finds nothing and the caller falls back to
+ * `server.shutdown()`.
  */
 import { Deno } from "./deno-api.ts";
 
 const SHUT_RD = 0;
 const SOL_SOCKET = 1;
 const SO_ACCEPTCONN = 30;
+/** Without /proc, fds 3..MAX_FD_PROBE are probed with getsockopt (a few ms, once per worker). */
+const MAX_FD_PROBE = 4096;
 const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
 
 interface Libc {
@@ -53,36 +55,40 @@ function loadLibc(): Libc | null {
 }
 
 /**
- * This process's listening socket on `port`, as an fd: among the sockets in /proc/self/fd (a few),
- * the one that is listening (SO_ACCEPTCONN) and bound to `port` (getsockname). Found once, right
- * after the bind, so that stopping it later is a single syscall.
+ * This process's listening socket on `port`, as an fd: among its open fds, the one that is a
+ * listening socket (SO_ACCEPTCONN) bound to `port` (getsockname). Found once, right after the bind,
+ * so that stopping it later is a single syscall.
  */
 export function findListenerFd(port: number): number | undefined {
+  const c = loadLibc();
+  if (!c) return undefined;
+  const isOurListener = (fd: number): boolean => {
+    const value = new Uint8Array(4);
+    const len = new Uint8Array(new Uint32Array([4]).buffer);
+    if (c.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value, len) !== 0) return false; // not a socket
+    if (new DataView(value.buffer).getInt32(0, true) !== 1) return false;
+    const addr = new Uint8Array(128);
+    const addrLen = new Uint8Array(new Uint32Array([128]).buffer);
+    if (c.getsockname(fd, addr, addrLen) !== 0) return false;
+    // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at bytes 2–3.
+    return ((addr[2] as number) << 8) + (addr[3] as number) === port;
+  };
   try {
-    const c = loadLibc();
-    if (!c) return undefined;
-    const ffi = Deno as unknown as FfiDeno;
-    for (const entry of ffi.readDirSync("/proc/self/fd")) {
-      const fd = Number(entry.name);
-      try {
-        if (!ffi.readLinkSync(`/proc/self/fd/${fd}`).startsWith("socket:")) continue;
-      } catch {
-        continue;
-      }
-      const value = new Uint8Array(4);
-      const len = new Uint8Array(new Uint32Array([4]).buffer);
-      if (c.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value, len) !== 0) continue;
-      if (new DataView(value.buffer).getInt32(0, true) !== 1) continue;
-      const addr = new Uint8Array(128);
-      const addrLen = new Uint8Array(new Uint32Array([128]).buffer);
-      if (c.getsockname(fd, addr, addrLen) !== 0) continue;
-      // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at bytes 2–3.
-      if (((addr[2] as number) << 8) + (addr[3] as number) === port) return fd;
-    }
+    for (const fd of openFds()) if (isOurListener(fd)) return fd;
   } catch {
-    // no /proc access (Deno wants -A for it) or no FFI
+    // FFI refused
   }
   return undefined;
+}
+
+/** Open fds from /proc/self/fd (Deno opens /proc only under -A), else every fd up to a bound. */
+function openFds(): number[] {
+  const ffi = Deno as unknown as FfiDeno;
+  try {
+    return [...ffi.readDirSync("/proc/self/fd")].map((e) => Number(e.name)).filter((fd) => fd > 2);
+  } catch {
+    return Array.from({ length: MAX_FD_PROBE - 3 }, (_, i) => i + 3);
+  }
 }
 
 /** Stop accepting on the listening socket `fd`; false when that did not work. */

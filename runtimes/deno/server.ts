@@ -28,6 +28,9 @@ export const IDLE_GRACE_MS = 1_000;
 export interface DenoServerHandle extends ServerHandle {
   /** Close the listener at once when draining starts (shutdown: nobody else will take the port). */
   closeListenerAtOnce(): void;
+  /** A drain order just arrived: start draining and, where the listener can be stopped alone, stop
+   *  it now, before the core's drain bookkeeping (logs, IPC) delays it by several milliseconds. */
+  drainOrdered(): void;
   /** The listener was stopped with shutdown(2): Deno's accept loop will reject once, expectedly. */
   readonly listenerStopped: boolean;
 }
@@ -121,16 +124,22 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
       if (!listenerStopped) void startShutdown();
     };
 
+    function markDraining(): void {
+      if (draining) return;
+      draining = true;
+      drainStarted = Date.now();
+      if (noGrace) closeListener();
+    }
+
     resolve({
       port,
       get listenerStopped() {
         return listenerStopped;
       },
-      markDraining() {
-        if (draining) return;
-        draining = true;
-        drainStarted = Date.now();
-        if (noGrace) closeListener();
+      markDraining,
+      drainOrdered() {
+        markDraining();
+        if (listenerFd !== undefined) closeListener();
       },
       closeListenerAtOnce() {
         noGrace = true;

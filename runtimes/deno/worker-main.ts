@@ -53,6 +53,8 @@ process.on("message", (msg: SupervisorMessage) => {
     shutdownOrdered = true;
     server?.closeListenerAtOnce();
   }
+  // The new generation is ready: the sooner this listener stops, the sooner new connections go there.
+  if (msg?.type === "drain") server?.drainOrdered();
   for (const h of handlers) h(msg);
 });
 

@@ -6,21 +6,26 @@ import { existsSync } from "node:fs";
 // `bunx pounce app.ts`: bunx follows this file's `node` shebang, so pounce would run on Node. When
 // bunx started it, hand over to the Bun that bunx is (same PID via execve where Node has it, so the
 // supervisor is still the process that gets the signals), else run Bun as a child and relay.
-if (!process.versions.bun && !globalThis.Deno && startedByBunx()) await runOnBun();
+const bunForBunx = !process.versions.bun && !globalThis.Deno ? await findBunxBun() : undefined;
+if (bunForBunx) await runOnBun(bunForBunx);
 
-function startedByBunx() {
+/** The bun binary that ran `bunx` (which sets npm_lifecycle_event=bunx), if that is how we started. */
+async function findBunxBun() {
   const env = process.env;
-  return (
-    /^bun\//.test(env.npm_config_user_agent ?? "") &&
-    (env.npm_lifecycle_event === "bunx" || /bunx(\.exe)?$/.test(env.npm_execpath ?? "")) &&
-    env.POUNCE_BUNX_NODE !== "1"
-  );
+  if (env.npm_lifecycle_event !== "bunx" || env.POUNCE_BUNX_NODE === "1") return undefined;
+  const isBun = (file) => /(^|\/)bunx?(\.exe)?$/.test(file ?? "");
+  const { readlinkSync } = await import("node:fs");
+  try {
+    const parent = readlinkSync(`/proc/${process.ppid}/exe`); // Linux: bunx is our parent
+    if (isBun(parent)) return parent;
+  } catch {}
+  if (isBun(env.npm_execpath)) return env.npm_execpath;
+  return "bun"; // from PATH
 }
 
-async function runOnBun() {
+async function runOnBun(bun) {
   const { fileURLToPath } = await import("node:url");
-  // bunx's own binary (bunx.exe is bun; argv[0] "bun" makes it behave as bun, not as bunx).
-  const bun = process.env.npm_execpath;
+  // bunx's binary is bun itself: argv[0] "bun" makes it behave as bun, not as bunx.
   const argv = ["bun", fileURLToPath(import.meta.url), ...process.argv.slice(2)];
   if (typeof process.execve === "function") process.execve(bun, argv, process.env); // never returns
   const { spawn } = await import("node:child_process");

@@ -9,6 +9,7 @@
 import { fileURLToPath } from "node:url";
 import { ensureTcpMigrateReq } from "../_shared/tcp-migrate-req.ts";
 import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from "../../src/adapter.ts";
+import { PounceError } from "../../src/errors.ts";
 import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
 import { Bun, type BunSubprocess } from "./bun-api.ts";
 import { setProcessTitle } from "./title.ts";
@@ -24,7 +25,7 @@ const NO_REUSEPORT = process.env.POUNCE_BUN_NO_REUSEPORT === "1";
 
 /** Started through `bunx pounce` (bin/pounce.mjs hands over to Bun; these variables come from bunx). */
 const UNDER_BUNX =
-  process.env.npm_lifecycle_event === "bunx" || /bunx(\.exe)?$/.test(process.env.npm_execpath ?? "");
+  process.env.npm_lifecycle_event === "bunx";
 const BUNX_RELAY_WINDOW_MS = 50;
 
 export function createBunAdapter(): RuntimeAdapter {
@@ -37,6 +38,12 @@ export function createBunAdapter(): RuntimeAdapter {
       ? undefined
       : `Bun.serve's reusePort shares a port only on Linux (this is ${NO_REUSEPORT ? "forced off by POUNCE_BUN_NO_REUSEPORT=1" : process.platform})`,
     prepare(config, warn) {
+      if (!linux && config.workers > 1)
+        // Without SO_REUSEPORT, two processes cannot listen on one port: one worker serves.
+        throw new PounceError(
+          "E_BAD_VALUE",
+          `--workers ${config.workers} needs port sharing, which Bun has only on Linux (${NO_REUSEPORT ? "forced off by POUNCE_BUN_NO_REUSEPORT=1" : `this is ${process.platform}`}): use --workers 1`,
+        );
       if (linux && config.reloadStrategy !== "restart") ensureTcpMigrateReq(warn, warn);
     },
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
@@ -44,6 +51,8 @@ export function createBunAdapter(): RuntimeAdapter {
       const env: Record<string, string | undefined> = { ...process.env };
       if (!linux) env.POUNCE_BUN_NO_REUSEPORT = "1";
       const child: BunSubprocess = Bun.spawn([process.execPath, main, JSON.stringify(spec)], {
+        // Under bunx the binary may be named bunx: argv[0] "bun" keeps it bun.
+        argv0: "bun",
         env,
         stdio: ["ignore", "inherit", "inherit"],
         serialization: "json",

@@ -34,6 +34,7 @@ export interface BunSubprocess {
 }
 
 export interface BunSpawnOptions {
+  argv0?: string;
   env?: Record<string, string | undefined>;
   stdio?: Array<"inherit" | "ignore" | "pipe">;
   serialization?: "json" | "advanced";

@@ -63,8 +63,8 @@ async function loadLibc(): Promise<Libc | null> {
   return libc;
 }
 
-/** This process's listening TCP socket on `port`, as an fd. */
-function listenerFd(port: number): number | undefined {
+/** Inodes of TCP sockets bound locally to `port`: listening ones, or the others (connections). */
+function socketInodes(port: number, listening: boolean): Set<string> {
   const hexPort = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   const inodes = new Set<string>();
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
@@ -76,20 +76,43 @@ function listenerFd(port: number): number | undefined {
     }
     for (const line of text.split("\n").slice(1)) {
       const cols = line.trim().split(/\s+/);
-      // cols[1] local address, cols[3] state (0A = LISTEN), cols[9] inode
-      if (cols.length > 9 && cols[1]?.endsWith(hexPort) && cols[3] === "0A") inodes.add(cols[9] as string);
+      // cols[1] local address, cols[3] state (0A = LISTEN), cols[9] inode (0 once closed by us)
+      if (cols.length > 9 && cols[1]?.endsWith(hexPort) && (cols[3] === "0A") === listening && cols[9] !== "0")
+        inodes.add(cols[9] as string);
     }
   }
-  if (inodes.size === 0) return undefined;
+  return inodes;
+}
+
+/** This process's fds whose socket inode is in `inodes`. */
+function ownFds(inodes: Set<string>): number[] {
+  const fds: number[] = [];
+  if (inodes.size === 0) return fds;
   for (const name of readdirSync("/proc/self/fd")) {
     try {
       const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${name}`));
-      if (m && inodes.has(m[1] as string)) return Number(name);
+      if (m && inodes.has(m[1] as string)) fds.push(Number(name));
     } catch {
       // closed meanwhile
     }
   }
-  return undefined;
+  return fds;
+}
+
+/** This process's listening TCP socket on `port`, as an fd. */
+function listenerFd(port: number): number | undefined {
+  return ownFds(socketInodes(port, true))[0];
+}
+
+/** Client connections this process holds on `port` (Linux /proc; undefined where unreadable). Read
+ *  only while draining: it scans the namespace's TCP table and this process's fds. */
+export function openConnections(port: number): number | undefined {
+  if (process.platform !== "linux") return undefined;
+  try {
+    return ownFds(socketInodes(port, false)).length;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ListenerControl {

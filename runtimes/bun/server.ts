@@ -18,7 +18,7 @@
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
 import { Bun, type BunServer } from "./bun-api.ts";
-import { listenerControl } from "./listener.ts";
+import { listenerControl, openConnections } from "./listener.ts";
 import { isStreaming, OriginalResponse } from "./stream-mark.ts";
 
 /** Fallback only: how long a reload-draining worker keeps accepting (answering `Connection: close`). */
@@ -26,6 +26,8 @@ export const ACCEPT_GRACE_MS = 1_000;
 /** After the listener closed: how long kept-alive sockets with no request in progress are left
  *  open (a request may be on its way on them) before `stop()` closes them. */
 export const IDLE_GRACE_MS = 1_000;
+/** How often, during that grace, the worker looks whether any connection is left. */
+const IDLE_POLL_MS = 50;
 
 class BunContext {
   readonly server: BunServer;
@@ -194,8 +196,16 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     },
     closeIdle() {
       if (stopping || idleTimer) return;
-      const wait = Math.max(0, drainStarted + IDLE_GRACE_MS - Date.now());
-      idleTimer = setTimeout(stop, wait);
+      // stop() at the end of the idle grace, or as soon as no connection is left to wait for
+      // (kept-alive clients leave after their `Connection: close` response).
+      const graceEnd = drainStarted + IDLE_GRACE_MS;
+      const check = () => {
+        if (stopping) return;
+        const open = server.pendingRequests === 0 ? openConnections(server.port) : undefined;
+        if (Date.now() >= graceEnd || open === 0) return stop();
+        idleTimer = setTimeout(check, Math.min(IDLE_POLL_MS, Math.max(0, graceEnd - Date.now())));
+      };
+      check();
     },
     closeAll() {
       listenerClosed = true;
@@ -205,7 +215,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
       // Until stop() has resolved, some response may still be on its way out: report one at least,
       // so the core lingers (bounded) before the process exits.
       if (stopped) return 0;
-      return Math.max(1, server.pendingRequests);
+      return Math.max(1, server.pendingRequests, openConnections(server.port) ?? 0);
     },
   };
 }

@@ -21,8 +21,8 @@ const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, runtimes: { type: "string" } },
 });
 const cfg = args.quick
-  ? { mode: "quick", warmup: 1, seconds: 1, rounds: 2, steady: 2, reloads: 5, growthReloads: 1, rssReloads: 20 }
-  : { mode: "full", warmup: 2, seconds: 5, rounds: 4, steady: 5, reloads: 5, growthReloads: 3, rssReloads: 100 };
+  ? { mode: "quick", warmup: 1, seconds: 1, rounds: 2, steady: 3, reloads: 5, gap: 2, growthReloads: 1, rssReloads: 20 }
+  : { mode: "full", warmup: 2, seconds: 5, rounds: 4, steady: 5, reloads: 5, gap: 3, growthReloads: 3, rssReloads: 100 };
 
 function sh(cmd, argv) {
   try {

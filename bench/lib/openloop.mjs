@@ -3,7 +3,7 @@
 // delay instead of silently slowing the client (coordinated omission).
 //   node openloop.mjs '{"port":P,"rate":R,"seconds":S,"conns":C,"closeRate":r,"out":"file.csv"}'
 // rate R over up to C kept-alive sockets, plus r/s on a fresh connection each (Connection: close).
-// SIGUSR2 stops scheduling early. Writes CSV: sched_ms,done_ms,kind(k|c),status-or-error,body.
+// SIGUSR2 stops scheduling early. Writes CSV: sched_ms,done_ms,kind(k|c),status-or-error,body,sent_ms.
 import { writeFileSync } from "node:fs";
 import net from "node:net";
 
@@ -13,7 +13,8 @@ const timeoutMs = cfg.timeoutMs ?? 10_000;
 const path = cfg.path ?? "/";
 const now = () => performance.timeOrigin + performance.now();
 const records = [];
-const record = (sched, kind, result, body) => records.push(`${sched.toFixed(3)},${now().toFixed(3)},${kind},${result},${body}`);
+const record = (sched, kind, result, body, sent = 0) =>
+  records.push(`${sched.toFixed(3)},${now().toFixed(3)},${kind},${result},${body},${sent.toFixed(3)}`);
 
 const KA_REQ = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
 const CLOSE_REQ = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
@@ -74,7 +75,7 @@ function openSocket() {
     all.delete(s);
     const i = idle.indexOf(s);
     if (i >= 0) idle.splice(i, 1);
-    if (s.inflight !== null) record(s.inflight, "k", err, "");
+    if (s.inflight !== null) record(s.inflight, "k", err, "", s.sentAt);
     s.inflight = null;
     s.destroy();
     pump();
@@ -87,7 +88,7 @@ function openSocket() {
     "data",
     parser((status, body, close) => {
       if (s.inflight === null) return;
-      record(s.inflight, "k", status, clean(body));
+      record(s.inflight, "k", status, clean(body), s.sentAt);
       s.inflight = null;
       if (close) {
         s.dead = true;
@@ -125,13 +126,14 @@ let closeOutstanding = 0;
 function oneShot(sched) {
   closeOutstanding++;
   let settled = false;
+  const sent = now();
   const s = net.connect({ host, port: cfg.port });
   const finish = (result, body) => {
     if (settled) return;
     settled = true;
     closeOutstanding--;
     clearTimeout(timer);
-    record(sched, "c", result, body);
+    record(sched, "c", result, body, sent);
     s.destroy();
   };
   const timer = setTimeout(() => finish("timeout", ""), timeoutMs);

@@ -75,22 +75,24 @@ export function report(res, base) {
   L.push(
     "An open-loop client (`bench/lib/openloop.mjs`) sends at a fixed rate — a quarter of pounce's 2-worker req/s under wrk, i.e. about half of what is left once this Node client takes its share of the 2 cores — over up to 32 kept-alive sockets,",
     "plus 2% of the rate on a fresh connection each (`Connection: close`); latency runs from each request's *scheduled* send time.",
-    `After ${cfg.steady} s steady, ${cfg.reloads} deploys (the app file's VERSION is bumped, then the reload), ≥1.2 s apart; then 10 requests of ${1000} ms are started and 200 ms later the server is stopped.`,
+    `After ${cfg.steady} s steady, ${cfg.reloads} deploys (the app file's VERSION is bumped, then the reload), ${cfg.gap} s apart; then 10 requests of ${1000} ms are started and 200 ms later the server is stopped.`,
+    "Client lag = time from a request's scheduled send to its actual write, in the steady window: large values mean the client itself was short of CPU (the p99s include it, as an open-loop measurement must). ",
+    "Steady p99 = from 1.5 s after the client starts (a fresh server's JIT warm-up) to the first deploy. A failure is counted in the phase in which it was seen: a request stuck since a deploy and reset by the stop counts at the stop. “queued, never sent” = requests the client could not send because every pooled socket was busy or refused when the server stopped (not counted as failures). The pool reuses the most recently freed socket first (LIFO, as Node's http.Agent does), so some kept-alive sockets sit idle long enough to meet a draining server's idle-close.",
     "“new code” = SIGHUP to the first response carrying the new version; “complete” = SIGHUP to `Graceful reload complete` (pounce), `pm2 reload` returning (PM2), or the restarted server's first 200 (naive).",
     "",
   );
   for (const d of res.deploy) {
     L.push(`### ${d.runtime} — ${d.rate} req/s`, "");
-    L.push("| | requests | failed during reloads | steady p99 | p99 in the second after each reload | new code (median) | complete (median) | shutdown: slow OK | sent before stop, failed | queued, never sent | stop → exit |");
-    L.push("|---|---:|---|---:|---|---:|---:|---:|---|---:|---:|");
+    L.push("| | requests | failed during reloads | steady p99 (client lag p99) | p99 in its first second (cold) | p99 in the second after each reload | new code (median) | complete (median) | shutdown: slow OK | sent before stop, failed | queued, never sent | stop → exit |");
+    L.push("|---|---:|---|---:|---:|---|---:|---:|---:|---|---:|---:|");
     for (const r of d.results) {
       if (r.unavailable) {
-        L.push(`| ${r.name} | not available (${r.unavailable}) |||||||||`);
+        L.push(`| ${r.name} | not available (${r.unavailable}) ||||||||||`);
         continue;
       }
       const kinds = (f) => (f.count ? `${f.count} (${Object.entries(f.byKind).map(([k, v]) => `${k}: ${v}`).join(", ")})` : "0");
       L.push(
-        `| ${r.name} | ${r.requests} | ${kinds(r.failed)} | ${ms(r.steadyP99)} | ${r.reloads.map((x) => fmt(x.p99, 1)).join(", ")} ms | ${ms(median(r.reloads.map((x) => x.newCodeMs)), 0)} | ${ms(median(r.reloads.map((x) => x.completeMs)), 0)} | ${r.slowOk}/10 | ${kinds(r.termFailed)} of ${r.termSent} | ${r.termUnsent} | ${ms(r.shutdownMs, 0)} |`,
+        `| ${r.name} | ${r.requests} | ${kinds(r.failed)} | ${ms(r.steadyP99)} (${ms(r.clientLagP99)}) | ${ms(r.coldP99)} | ${r.reloads.map((x) => fmt(x.p99, 1)).join(", ")} ms | ${ms(median(r.reloads.map((x) => x.newCodeMs)), 0)} | ${ms(median(r.reloads.map((x) => x.completeMs)), 0)} | ${r.slowOk}/10 | ${kinds(r.termFailed)} of ${r.termSent}${r.stuckAtTerm ? ` (${r.stuckAtTerm} had waited > 1 s)` : ""} | ${r.termUnsent} | ${ms(r.shutdownMs, 0)} |`,
       );
     }
     L.push("", "Commands:", "");

@@ -55,8 +55,8 @@ export class OpenLoop {
       .split("\n")
       .filter(Boolean)
       .map((l) => {
-        const [sched, done, kind, result, body] = l.split(",");
-        return { sched: Number(sched), done: Number(done), kind, result, body, ok: result === "200" };
+        const [sched, done, kind, result, body, sent] = l.split(",");
+        return { sched: Number(sched), done: Number(done), sent: Number(sent), kind, result, body, ok: result === "200" };
       })
       .sort((a, b) => a.sched - b.sched);
   }

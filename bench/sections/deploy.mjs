@@ -13,7 +13,7 @@ const SLOW = 10; // slow requests in flight at shutdown
 const SLOW_MS = 1000;
 
 export function estimate(cfg) {
-  return 3 * (cfg.steady + cfg.reloads * 1.6 + 4);
+  return 3 * (cfg.steady + cfg.reloads * cfg.gap + 4);
 }
 
 /** Drive one contender: start(app) → {port, stop}; deploy(i) → complete time; shutdown() → exit time. */
@@ -26,12 +26,12 @@ async function drive(name, ctl, cfg, rate) {
   try {
     await sleep(cfg.steady * 1000);
     for (let i = 1; i <= cfg.reloads; i++) {
-      step(`deploy: ${name} reload ${i}/${cfg.reloads}`, 1.6);
+      step(`deploy: ${name} reload ${i}/${cfg.reloads}`, cfg.gap);
       writeApp(dir, `v${i}`);
       const t = now();
       const tDone = await ctl.deploy(t);
       out.reloads.push({ version: `v${i}`, t, tDone });
-      await sleep(Math.max(300, 1200 - (now() - t)));
+      await sleep(Math.max(300, cfg.gap * 1000 - (now() - t)));
     }
     step(`deploy: ${name} shutdown`, 3);
     const tShutdownPhase = now();
@@ -44,7 +44,14 @@ async function drive(name, ctl, cfg, rate) {
     const recs = await ol.finish();
     const t0 = ol.startedAt;
     const firstHup = out.reloads[0]?.t ?? tTerm;
-    out.steadyP99 = p99(within(recs, t0 + 500, firstHup));
+    // steady: after the first 1.5 s (JIT warm-up of a fresh server) up to the first deploy
+    out.steadyP99 = p99(within(recs, t0 + 1500, firstHup));
+    // the same server's own first second: what a cold (not yet JIT-compiled) process costs
+    out.coldP99 = p99(within(recs, t0, t0 + 1000));
+    // the client's own lag (sent − scheduled) in the steady window: when it is large the client was
+    // starved of CPU, and latencies above include that
+    const lag = within(recs, t0 + 1500, firstHup).filter((r) => r.sent > 0).map((r) => r.sent - r.sched).sort((a, b) => a - b);
+    out.clientLagP99 = lag[Math.max(0, Math.ceil(lag.length * 0.99) - 1)];
     for (const r of out.reloads) {
       const win = within(recs, r.t, r.t + 1000);
       r.p99 = p99(win);
@@ -52,16 +59,19 @@ async function drive(name, ctl, cfg, rate) {
       r.newCodeMs = firstServing(recs, r.version, r.t);
       r.completeMs = r.tDone - r.t;
     }
-    const reloadPhase = within(recs, 0, tShutdownPhase);
-    const inFlightAtTerm = within(recs, tShutdownPhase, tTerm);
-    const after = within(recs, tTerm, Infinity);
+    // A failure belongs to the phase in which it was observed: a request stuck since a reload and
+    // reset at SIGTERM is a shutdown failure. Requests still queued in the client (never sent: no
+    // socket could take them) are counted apart.
+    const sentRecs = recs.filter((r) => r.result !== "unsent");
+    const reloadPhase = sentRecs.filter((r) => r.done < tShutdownPhase);
+    const termPhase = sentRecs.filter((r) => r.done >= tShutdownPhase && r.sent < tTerm);
+    const after = recs.filter((r) => r.sched >= tTerm);
     out.requests = reloadPhase.length;
     out.failed = failures(reloadPhase);
-    // scheduled before SIGTERM: sent and failed (a fault), or never sent (queued in the client while
-    // every pooled socket was busy when the server stopped accepting)
-    out.termSent = inFlightAtTerm.filter((r) => r.result !== "unsent").length;
-    out.termFailed = failures(inFlightAtTerm.filter((r) => r.result !== "unsent"));
-    out.termUnsent = inFlightAtTerm.filter((r) => r.result === "unsent").length;
+    out.termSent = termPhase.length;
+    out.termFailed = failures(termPhase);
+    out.termUnsent = recs.filter((r) => r.result === "unsent" && r.sched < tTerm).length;
+    out.stuckAtTerm = termPhase.filter((r) => !r.ok && tTerm - r.sent > 1000).length;
     out.afterTerm = { total: after.length, ok: after.filter((r) => r.ok).length };
     out.series = p99Series(recs, t0);
     out.marks = out.reloads.map((r) => (r.t - t0) / 1000);

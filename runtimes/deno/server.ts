@@ -87,7 +87,9 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
         {
           hostname: opts.host,
           port: opts.port,
-          reusePort: true,
+          // Linux shares the port between generations; elsewhere reloads stop-then-start, and a
+          // clash with another process must stay a clear "port in use".
+          reusePort: Deno.build.os === "linux",
           onListen() {},
           onError() {
             // The core's pipeline already turns app errors into a 500; this is a last resort.

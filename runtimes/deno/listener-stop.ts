@@ -16,6 +16,8 @@ import { Deno } from "./deno-api.ts";
 const SHUT_RD = 0;
 const SOL_SOCKET = 1;
 const SO_ACCEPTCONN = 30;
+const AF_INET = 2;
+const AF_INET6 = 10;
 /** Without /proc, fds 3..MAX_FD_PROBE are probed with getsockopt (a few ms, once per worker). */
 const MAX_FD_PROBE = 4096;
 const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
@@ -54,6 +56,23 @@ function loadLibc(): Libc | null {
   return libc;
 }
 
+/** The TCP port a socket fd is bound to, and whether it listens; undefined for other fds. */
+function tcpSocket(c: Libc, fd: number): { port: number; listening: boolean } | undefined {
+  const value = new Uint8Array(4);
+  const len = new Uint8Array(new Uint32Array([4]).buffer);
+  if (c.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value, len) !== 0) return undefined; // not a socket
+  const addr = new Uint8Array(128);
+  const addrLen = new Uint8Array(new Uint32Array([128]).buffer);
+  if (c.getsockname(fd, addr, addrLen) !== 0) return undefined;
+  const family = (addr[0] as number) | ((addr[1] as number) << 8);
+  if (family !== AF_INET && family !== AF_INET6) return undefined; // e.g. the IPC channel's unix socket
+  // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at bytes 2–3.
+  return {
+    port: ((addr[2] as number) << 8) + (addr[3] as number),
+    listening: new DataView(value.buffer).getInt32(0, true) === 1,
+  };
+}
+
 /**
  * This process's listening socket on `port`, as an fd: among its open fds, the one that is a
  * listening socket (SO_ACCEPTCONN) bound to `port` (getsockname). Found once, right after the bind,
@@ -62,23 +81,35 @@ function loadLibc(): Libc | null {
 export function findListenerFd(port: number): number | undefined {
   const c = loadLibc();
   if (!c) return undefined;
-  const isOurListener = (fd: number): boolean => {
-    const value = new Uint8Array(4);
-    const len = new Uint8Array(new Uint32Array([4]).buffer);
-    if (c.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value, len) !== 0) return false; // not a socket
-    if (new DataView(value.buffer).getInt32(0, true) !== 1) return false;
-    const addr = new Uint8Array(128);
-    const addrLen = new Uint8Array(new Uint32Array([128]).buffer);
-    if (c.getsockname(fd, addr, addrLen) !== 0) return false;
-    // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at bytes 2–3.
-    return ((addr[2] as number) << 8) + (addr[3] as number) === port;
-  };
   try {
-    for (const fd of openFds()) if (isOurListener(fd)) return fd;
+    for (const fd of openFds()) {
+      const s = tcpSocket(c, fd);
+      if (s?.listening && s.port === port) return fd;
+    }
   } catch {
     // FFI refused
   }
   return undefined;
+}
+
+/**
+ * Client connections this process holds on `port` (accepted sockets), counted from its fds; undefined
+ * where that cannot be known cheaply (no FFI, or no /proc/self/fd to list the fds).
+ */
+export function acceptedConnections(port: number): number | undefined {
+  const c = loadLibc();
+  if (!c) return undefined;
+  const ffi = Deno as unknown as FfiDeno;
+  try {
+    let n = 0;
+    for (const e of ffi.readDirSync("/proc/self/fd")) {
+      const s = tcpSocket(c, Number(e.name));
+      if (s && !s.listening && s.port === port) n++;
+    }
+    return n;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Open fds from /proc/self/fd (Deno opens /proc only under -A), else every fd up to a bound. */

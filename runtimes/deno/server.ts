@@ -16,7 +16,7 @@
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo } from "./deno-api.ts";
-import { findListenerFd, stopListener } from "./listener-stop.ts";
+import { acceptedConnections, findListenerFd, stopListener } from "./listener-stop.ts";
 
 /** Fallback (no way to stop the listener alone): how long a reloading worker keeps accepting,
  *  answering with `Connection: close`, before `shutdown()` closes the listener and idle sockets. */
@@ -24,6 +24,8 @@ export const ACCEPT_GRACE_MS = 1_000;
 /** After the listener stopped: how long connections with no request in progress are left open
  *  (a request may be on its way on them) before `shutdown()` closes them. */
 export const IDLE_GRACE_MS = 1_000;
+/** How often a draining worker checks whether it still holds any connection. */
+const IDLE_POLL_MS = 50;
 
 export interface DenoServerHandle extends ServerHandle {
   /** Close the listener at once when draining starts (shutdown: nobody else will take the port). */
@@ -160,8 +162,19 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
       },
       closeIdle() {
         if (shutdown || idleTimer) return;
-        const wait = Math.max(0, drainStarted + IDLE_GRACE_MS - Date.now());
-        idleTimer = setTimeout(() => void startShutdown(), wait);
+        // shutdown() once this worker holds no connection at all (nothing can be on its way), or
+        // when the idle grace is over, whichever comes first.
+        const poll = () => {
+          idleTimer = undefined;
+          if (shutdown) return;
+          const held = listenerStopped ? acceptedConnections(port) : undefined;
+          if (held === 0 || Date.now() >= drainStarted + IDLE_GRACE_MS) return void startShutdown();
+          idleTimer = setTimeout(
+            poll,
+            held === undefined ? Math.max(0, drainStarted + IDLE_GRACE_MS - Date.now()) : IDLE_POLL_MS,
+          );
+        };
+        poll();
       },
       closeAll() {
         // Deno.serve cannot cut connections short; exiting the process does (the core exits next).

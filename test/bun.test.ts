@@ -12,7 +12,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { cleanup, load, Pounce, request, sleep, tempDir, versionedApp, waitUntil } from "./_harness.ts";
+import { cleanup, load, Pounce, processes, request, sleep, tempDir, versionedApp, waitUntil } from "./_harness.ts";
 import { ALL_RUNTIMES, ROOT, type Runtime } from "./_runtimes.ts";
 
 const bun = ALL_RUNTIMES.find((r) => r.name === "bun") as Runtime;
@@ -192,24 +192,34 @@ function declareTests(): void {
       );
       accessSync(BUNX, constants.X_OK);
       const bunxRow: Runtime = { ...bun, name: "bunx", exe: BUNX, argv: (a) => [BUNX, "pounce", ...a] };
-      for (const stop of ["SIGTERM", "SIGINT to the group"] as const) {
-        const p = await Pounce.start(bunxRow, ["app.ts", "--workers", "1"], { cwd: dir });
-        try {
-          assert.match(p.output, /Starting pounce .* \(bun \d/);
-          assert.match((await request(p.url("/"))).body, /^bun \d/);
-          // SIGHUP to the process the operator started (bunx) reaches the supervisor.
-          const mark = p.output.length;
-          p.signal("SIGHUP");
-          await p.waitFor("Graceful reload complete", { from: mark });
-          if (stop === "SIGTERM") p.signal("SIGTERM");
-          else p.signalGroup("SIGINT");
-          const { code } = await p.exited();
-          assert.equal(code, 0, p.output);
-          assert.doesNotMatch(p.output, /Received second SIGINT/);
-          assert.match(p.output, /All workers stopped/);
-          await waitUntil("nothing left", () => p.groupPids().length === 0, 5_000);
-        } finally {
-          p.kill();
+      // bunx runs the `node` on PATH: Node 20 here (no process.execve: a relaying child) or Node 24
+      // (execve: the supervisor replaces that node process, no wrapper left).
+      const node24Dir = join(ROOT, ".runtimes/node_modules/.bin");
+      const variants = [{ node: "node20", env: {} as Record<string, string> }];
+      if (existsSync(join(node24Dir, "node"))) variants.push({ node: "node24", env: { PATH: `${node24Dir}:${process.env.PATH}` } });
+      for (const { node, env } of variants) {
+        for (const stop of ["SIGTERM", "SIGINT to the group"] as const) {
+          const p = await Pounce.start(bunxRow, ["app.ts", "--workers", "1"], { cwd: dir, env });
+          try {
+            assert.match(p.output, /Starting pounce .* \(bun \d/);
+            assert.match((await request(p.url("/"))).body, /^bun \d/);
+            const sup = processes().find((x) => x.pgid === p.pid && x.args.startsWith("pounce: supervisor app.ts"));
+            assert.ok(sup, JSON.stringify(processes().filter((x) => x.pgid === p.pid)));
+            if (node === "node24") assert.equal(sup.ppid, p.pid, "with execve the supervisor is bunx's own child");
+            // SIGHUP to the process the operator started (bunx) reaches the supervisor.
+            const mark = p.output.length;
+            p.signal("SIGHUP");
+            await p.waitFor("Graceful reload complete", { from: mark });
+            if (stop === "SIGTERM") p.signal("SIGTERM");
+            else p.signalGroup("SIGINT");
+            const { code } = await p.exited();
+            assert.equal(code, 0, `${node}, ${stop}: ${p.output}`);
+            assert.doesNotMatch(p.output, /Received second SIGINT/);
+            assert.match(p.output, /All workers stopped/);
+            await waitUntil("nothing left", () => p.groupPids().length === 0, 5_000);
+          } finally {
+            p.kill();
+          }
         }
       }
       cleanup(dir);

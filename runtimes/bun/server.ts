@@ -48,8 +48,9 @@ class BunContext {
 }
 
 export interface BunServerHandle extends ServerHandle {
-  /** A shutdown was ordered: end the accept grace now (the port must refuse new connections). */
-  stopListenerNow(): void;
+  /** A drain order arrived: close the listener now where it can be closed alone; on a shutdown
+   *  (the port must refuse new connections) also end the fallback's accept grace. */
+  stopListenerNow(shutdown: boolean): void;
 }
 
 export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<BunServerHandle> {
@@ -140,7 +141,9 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     throw inUse ? errors.portInUse(opts.host, opts.port) : errors.listenFailed(opts.host, opts.port, message);
   }
 
-  const control = await listenerControl(server.port);
+  // Read once: Bun answers `server.port` from the listening fd, which the drain replaces.
+  const port = server.port;
+  const control = await listenerControl(port);
   let listenerClosed = false;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -164,7 +167,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   };
 
   return {
-    port: server.port,
+    port,
     markDraining() {
       if (draining) return;
       draining = true;
@@ -187,10 +190,10 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
       }
       stop();
     },
-    stopListenerNow() {
-      shutdownNow = true;
-      if (!draining) return;
-      if (closeListener()) return;
+    stopListenerNow(shutdown) {
+      if (shutdown) shutdownNow = true;
+      // Where the listener can be closed alone, do it now, drain or not (the drain follows at once).
+      if (closeListener() || !shutdown || !draining) return;
       if (cutGrace) cutGrace();
       else stop();
     },
@@ -201,7 +204,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
       const graceEnd = drainStarted + IDLE_GRACE_MS;
       const check = () => {
         if (stopping) return;
-        const open = server.pendingRequests === 0 ? openConnections(server.port) : undefined;
+        const open = server.pendingRequests === 0 ? openConnections(port) : undefined;
         if (Date.now() >= graceEnd || open === 0) return stop();
         idleTimer = setTimeout(check, Math.min(IDLE_POLL_MS, Math.max(0, graceEnd - Date.now())));
       };
@@ -215,7 +218,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
       // Until stop() has resolved, some response may still be on its way out: report one at least,
       // so the core lingers (bounded) before the process exits.
       if (stopped) return 0;
-      return Math.max(1, server.pendingRequests, openConnections(server.port) ?? 0);
+      return Math.max(1, server.pendingRequests, openConnections(port) ?? 0);
     },
   };
 }

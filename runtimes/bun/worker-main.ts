@@ -32,10 +32,11 @@ let shutdownOrdered = false;
 const handlers: Array<(msg: SupervisorMessage) => void> = [];
 
 process.on("message", (msg: SupervisorMessage) => {
-  if (msg?.type === "drain" && msg.reason === "shutdown") {
-    // Nobody else will listen on the port during a shutdown: refuse new connections at once.
-    shutdownOrdered = true;
-    server?.stopListenerNow();
+  if (msg?.type === "drain") {
+    // New connections must go to the new generation (or, on a shutdown, be refused) from the moment
+    // the order arrives: close the listener before the core's drain bookkeeping.
+    if (msg.reason === "shutdown") shutdownOrdered = true;
+    server?.stopListenerNow(msg.reason === "shutdown");
   }
   for (const h of handlers) h(msg);
 });
@@ -58,7 +59,7 @@ const host: WorkerHost = {
       connected = false;
       // Orphaned: no new generation will take over the port, so stop accepting at once.
       shutdownOrdered = true;
-      server?.stopListenerNow();
+      server?.stopListenerNow(true);
       h();
     });
   },
@@ -72,7 +73,7 @@ const host: WorkerHost = {
   },
   async serve(opts) {
     server = await serveBun(opts, reusePort);
-    if (shutdownOrdered) server.stopListenerNow();
+    if (shutdownOrdered) server.stopListenerNow(true);
     return server;
   },
   setTitle(title) {

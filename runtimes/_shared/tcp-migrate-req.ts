@@ -23,11 +23,17 @@ export function ensureTcpMigrateReq(
   let value: string;
   try {
     value = readFileSync(path, "utf8").trim();
-  } catch {
-    if (process.platform === "linux")
+  } catch (err) {
+    if (process.platform === "linux") {
+      // ENOENT: a kernel before 5.14. Anything else says why it could not be read (on Deno without
+      // -A: "Requires all access to …").
+      const code = (err as { code?: unknown })?.code;
+      const why =
+        code === "ENOENT" ? "Linux < 5.14" : `cannot read ${path}: ${String((err as Error)?.message ?? err).split("\n")[0]}`;
       warn(
-        "net.ipv4.tcp_migrate_req is not available (Linux < 5.14, or /proc/sys unreadable): each reload may reset a few connections that were queued on an old worker's listener",
+        `net.ipv4.tcp_migrate_req is not available (${why}): each reload may reset a few connections that were queued on an old worker's listener`,
       );
+    }
     return "absent";
   }
   if (value === "1") return "on";

@@ -74,11 +74,10 @@ function inNetns(mode: "on" | "off"): Promise<Record<string, unknown>> {
   const ro = mode === "off" ? "mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && " : "";
   const script = `ip link set lo up && ${ro}exec "$0" "$@"`;
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      "unshare",
-      ["--net", "--mount", "sh", "-c", script, process.execPath, join(ROOT, "test/bun.test.ts")],
-      { env: { ...process.env, POUNCE_BUN_MIGRATE_CHILD: mode }, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn("unshare", ["--net", "--mount", "sh", "-c", script, process.execPath, join(ROOT, "test/bun.test.ts")], {
+      env: { ...process.env, POUNCE_BUN_MIGRATE_CHILD: mode },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -196,7 +195,8 @@ function declareTests(): void {
       // (execve: the supervisor replaces that node process, no wrapper left).
       const node24Dir = join(ROOT, ".runtimes/node_modules/.bin");
       const variants = [{ node: "node20", env: {} as Record<string, string> }];
-      if (existsSync(join(node24Dir, "node"))) variants.push({ node: "node24", env: { PATH: `${node24Dir}:${process.env.PATH}` } });
+      if (existsSync(join(node24Dir, "node")))
+        variants.push({ node: "node24", env: { PATH: `${node24Dir}:${process.env.PATH}` } });
       for (const { node, env } of variants) {
         for (const stop of ["SIGTERM", "SIGINT to the group"] as const) {
           const p = await Pounce.start(bunxRow, ["app.ts", "--workers", "1"], { cwd: dir, env });

@@ -7,10 +7,10 @@
  * workers see the IPC channel close and finish their in-flight requests before exiting.
  */
 import { fileURLToPath } from "node:url";
-import { ensureTcpMigrateReq } from "../_shared/tcp-migrate-req.ts";
 import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from "../../src/adapter.ts";
 import { PounceError } from "../../src/errors.ts";
 import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
+import { ensureTcpMigrateReq } from "../_shared/tcp-migrate-req.ts";
 import { Bun, type BunSubprocess } from "./bun-api.ts";
 import { setProcessTitle } from "./title.ts";
 
@@ -24,8 +24,7 @@ function workerMain(): string {
 const NO_REUSEPORT = process.env.POUNCE_BUN_NO_REUSEPORT === "1";
 
 /** Started through `bunx pounce` (bin/pounce.mjs hands over to Bun; these variables come from bunx). */
-const UNDER_BUNX =
-  process.env.npm_lifecycle_event === "bunx";
+const UNDER_BUNX = process.env.npm_lifecycle_event === "bunx";
 const BUNX_RELAY_WINDOW_MS = 50;
 
 export function createBunAdapter(): RuntimeAdapter {

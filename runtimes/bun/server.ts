@@ -121,9 +121,8 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
       hostname: opts.host,
       port: opts.port,
       reusePort,
-      // Bun's default (10 s) also cuts a request whose handler is silent that long; pounce has its
-      // own request_timeout. Idle kept-alive sockets still go at drain time (stop()).
-      idleTimeout: 0,
+      // Bun's own idleTimeout (default 10 s) closes only kept-alive sockets with no request: a
+      // silent handler or a stream with long pauses is not cut (measured), so it stays as it is.
       fetch(request, srv) {
         requestStarted();
         let res: Response | Promise<Response>;

@@ -37,7 +37,7 @@ export interface WorkerFlags {
 export function workerFlags(): WorkerFlags {
   const fromCmdline = operatorFlags();
   const flags = fromCmdline ?? grantedPermissionFlags();
-  if (!flags.some((f) => f === "--unstable-net" || f === "--unstable")) flags.push("--unstable-net");
+  if (!flags.includes("--unstable-net")) flags.push("--unstable-net");
   if (!flags.includes("--no-prompt")) flags.push("--no-prompt");
   return { flags, source: fromCmdline ? "cmdline" : "permissions" };
 }

@@ -4,10 +4,11 @@
  *  - from markDraining on, every response this worker sends carries `Connection: close` (Deno's
  *    HTTP/1.1 server then closes the socket after it), so kept-alive clients leave on their own;
  *  - stop accepting by stopping the listener alone (listener-stop.ts: shutdown(2) on its fd), then,
- *    after an idle grace, `server.shutdown()`. Deno's shutdown() alone would also close at once every
- *    connection with no request in progress, including fresh ones whose first request is on its way
- *    (a reset) and kept-alive ones a client is reusing (pitfall 1);
- *  - where the listener cannot be stopped alone (no -A, not Linux): on a reload keep accepting with
+ *    once the worker holds no connection or after an idle grace, `server.shutdown()`. Deno's
+ *    shutdown() alone would also close at once every connection with no request in progress,
+ *    including fresh ones whose first request is on its way (a reset) and kept-alive ones a client is
+ *    reusing (pitfall 1);
+ *  - where the listener cannot be stopped alone (no --allow-ffi, not Linux): on a reload keep accepting with
  *    `Connection: close` for a grace, then shutdown(); on a shutdown, shutdown() at once (the port
  *    must refuse new connections, nobody else listens on it).
  * A request counts as in flight from arrival until Deno reports its response (body included) sent or

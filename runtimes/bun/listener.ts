@@ -3,8 +3,8 @@
  * closes the listener and every kept-alive socket with no request in progress — including one a
  * client is reusing right now, whose request then gets a reset (RUNTIMES.md pitfall 1).
  *
- * On Linux pounce finds the listener's fd (/proc/net/tcp* inode → /proc/self/fd) right after
- * listening, and at drain time puts a fresh, unbound socket in its place with dup2(2) (libc through
+ * On Linux pounce finds the listener's fd (the socket among its fds whose local port is the server's
+ * and which is listening: getsockname, getsockopt SO_ACCEPTCONN) right after listening, and at drain time puts a fresh, unbound socket in its place with dup2(2) (libc through
  * bun:ffi). That closes the listening socket — the kernel refuses new connections, or with
  * net.ipv4.tcp_migrate_req=1 hands queued ones to a sibling listener — and drops it from Bun's event
  * loop, while Bun keeps serving the connections it has; its later `stop()` closes the placeholder.
@@ -14,11 +14,13 @@
  *
  * The same fd also gets TCP_DEFER_ACCEPT switched off (see listenerControl).
  */
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync } from "node:fs";
 
 interface Libc {
   socket(domain: number, type: number, protocol: number): number;
   setsockopt(fd: number, level: number, name: number, value: unknown, len: number): number;
+  getsockopt(fd: number, level: number, name: number, value: unknown, len: unknown): number;
+  getsockname(fd: number, addr: unknown, len: unknown): number;
   dup2(oldfd: number, newfd: number): number;
   close(fd: number): number;
 }
@@ -26,11 +28,18 @@ interface Libc {
 const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
 const AF_INET = 2;
 const SOCK_STREAM = 1;
+const AF_INET6 = 10;
 const IPPROTO_TCP = 6;
 const TCP_DEFER_ACCEPT = 9;
+const SOL_SOCKET = 1;
+const SO_ACCEPTCONN = 30;
 
 let libc: Libc | null | undefined;
 let toPointer: ((view: ArrayBufferView) => unknown) | undefined;
+const addrBuf = new Uint8Array(128);
+const lenBuf = new Uint32Array(1);
+const intBuf = new Int32Array(1);
+const ptr = (view: ArrayBufferView): unknown => (toPointer as (v: ArrayBufferView) => unknown)(view);
 
 async function loadLibc(): Promise<Libc | null> {
   if (libc !== undefined) return libc;
@@ -51,6 +60,8 @@ async function loadLibc(): Promise<Libc | null> {
       libc = ffi.dlopen(name, {
         socket: { args: ["i32", "i32", "i32"], returns: "i32" },
         setsockopt: { args: ["i32", "i32", "i32", "ptr", "i32"], returns: "i32" },
+        getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
+        getsockname: { args: ["i32", "ptr", "ptr"], returns: "i32" },
         dup2: { args: ["i32", "i32"], returns: "i32" },
         close: { args: ["i32"], returns: "i32" },
       }).symbols;
@@ -63,56 +74,46 @@ async function loadLibc(): Promise<Libc | null> {
   return libc;
 }
 
-/** Inodes of TCP sockets bound locally to `port`: listening ones, or the others (connections). */
-function socketInodes(port: number, listening: boolean): Set<string> {
-  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
-  const inodes = new Set<string>();
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(table, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      // cols[1] local address, cols[3] state (0A = LISTEN), cols[9] inode (0 once closed by us)
-      if (cols.length > 9 && cols[1]?.endsWith(hexPort) && (cols[3] === "0A") === listening && cols[9] !== "0")
-        inodes.add(cols[9] as string);
-    }
-  }
-  return inodes;
+/** The port of fd's local address when it is a TCP/IP socket (getsockname), else undefined. */
+function localPort(c: Libc, fd: number): number | undefined {
+  const len = lenBuf;
+  len[0] = addrBuf.length;
+  if (c.getsockname(fd, ptr(addrBuf), ptr(len)) !== 0) return undefined;
+  const family = addrBuf[0]! | (addrBuf[1]! << 8);
+  if (family !== AF_INET && family !== AF_INET6) return undefined;
+  return (addrBuf[2]! << 8) | addrBuf[3]!;
 }
 
-/** This process's fds whose socket inode is in `inodes`. */
-function ownFds(inodes: Set<string>): number[] {
-  const fds: number[] = [];
-  if (inodes.size === 0) return fds;
-  for (const name of readdirSync("/proc/self/fd")) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${name}`));
-      if (m && inodes.has(m[1] as string)) fds.push(Number(name));
-    } catch {
-      // closed meanwhile
-    }
+function isListening(c: Libc, fd: number): boolean {
+  const len = lenBuf;
+  len[0] = 4;
+  intBuf[0] = 0;
+  return c.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, ptr(intBuf), ptr(len)) === 0 && intBuf[0] === 1;
+}
+
+/** This process's fds (from /proc/self/fd, else a scan of the low numbers). */
+function ownFds(): number[] {
+  try {
+    return readdirSync("/proc/self/fd").map(Number);
+  } catch {
+    return Array.from({ length: 1024 }, (_, i) => i);
   }
-  return fds;
 }
 
 /** This process's listening TCP socket on `port`, as an fd. */
-function listenerFd(port: number): number | undefined {
-  return ownFds(socketInodes(port, true))[0];
+function listenerFd(c: Libc, port: number): number | undefined {
+  return ownFds().find((fd) => localPort(c, fd) === port && isListening(c, fd));
 }
 
-/** Client connections this process holds on `port` (Linux /proc; undefined where unreadable). Read
- *  only while draining: it scans the namespace's TCP table and this process's fds. */
+/** Client connections this process holds on `port`: its sockets bound locally to that port, other
+ *  than the listener (one getsockname per open fd; read only while draining). Undefined where
+ *  bun:ffi is unavailable. */
 export function openConnections(port: number): number | undefined {
-  if (process.platform !== "linux") return undefined;
-  try {
-    return ownFds(socketInodes(port, false)).length;
-  } catch {
-    return undefined;
-  }
+  const c = libc;
+  if (!c) return undefined;
+  let n = 0;
+  for (const fd of ownFds()) if (localPort(c, fd) === port && !isListening(c, fd)) n++;
+  return n;
 }
 
 export interface ListenerControl {
@@ -125,13 +126,13 @@ export async function listenerControl(port: number): Promise<ListenerControl | n
   try {
     const c = await loadLibc();
     if (!c) return null;
-    const fd = listenerFd(port);
+    const fd = listenerFd(c, port);
     if (fd === undefined) return null;
     // Bun listens with TCP_DEFER_ACCEPT: a connection whose first bytes have not arrived yet stays
     // in the kernel (SYN-RECV on the server side, established for the client), so closing the
     // listener resets it even though the client connected before the drain. Accept at once instead,
     // so every connection that reached this worker is served.
-    if (toPointer) c.setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, toPointer(new Int32Array(1)), 4);
+    c.setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, ptr(new Int32Array(1)), 4);
     let done = false;
     return {
       detach() {

@@ -21,8 +21,8 @@ const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, runtimes: { type: "string" } },
 });
 const cfg = args.quick
-  ? { mode: "quick", warmup: 1, seconds: 1, rounds: 2, steady: 3, reloads: 5, gap: 2, growthReloads: 1, rssReloads: 20 }
-  : { mode: "full", warmup: 2, seconds: 5, rounds: 4, steady: 5, reloads: 5, gap: 3, growthReloads: 3, rssReloads: 100 };
+  ? { mode: "quick", warmup: 1, seconds: 1, rounds: 3, steady: 2.5, reloads: 3, gap: 1.5, pm2: false, growthReloads: 1, rssReloads: 20 }
+  : { mode: "full", warmup: 2, seconds: 3, rounds: 6, steady: 5, reloads: 5, gap: 3, pm2: true, growthReloads: 3, rssReloads: 100 };
 
 function sh(cmd, argv) {
   try {
@@ -78,7 +78,7 @@ async function main() {
   const dir = resolve(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
   const tputSvg = barChart(
-    `Throughput, hello world, keep-alive (wrk -t1 -c${tputS.CONNS}) — ${res.machine.cpus}`,
+    `Throughput, hello world, keep-alive (wrk -t1 -c${tputS.CONNS}), ${os.cpus().length} cores — ${started.toISOString().slice(0, 10)}`,
     res.throughput.map((t) => ({
       name: t.runtime,
       bars: ["pounce1", "raw", "srvx", "pounce2", "multi"].map((k) => ({

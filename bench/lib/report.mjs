@@ -71,6 +71,7 @@ export function report(res, base) {
 
   // 2. deploy
   L.push("## 2. Deploy cost (open loop, fixed rate)", "");
+  for (const n of res.notAvailable) L.push(`pounce on ${n.runtime}: not available (${n.why}).`, "");
   if (res.deploy[0]) L.push(`![p99 over time](${base}-p99.svg)`, "");
   L.push(
     "An open-loop client (`bench/lib/openloop.mjs`) sends at a fixed rate — a quarter of pounce's 2-worker req/s under wrk, i.e. about half of what is left once this Node client takes its share of the 2 cores — over up to 32 kept-alive sockets,",
@@ -81,6 +82,7 @@ export function report(res, base) {
     "“new code” = SIGHUP to the first response carrying the new version; “complete” = SIGHUP to `Graceful reload complete` (pounce), `pm2 reload` returning (PM2), or the restarted server's first 200 (naive).",
     "",
   );
+  if (!cfg.pm2) L.push("(Quick mode: 3 deploys 1.5 s apart, and no PM2 run — `npm run bench` without `--quick` adds PM2 on Node and runs 5 deploys on every runtime.)", "");
   for (const d of res.deploy) {
     L.push(`### ${d.runtime} — ${d.rate} req/s`, "");
     L.push("| | requests | failed during reloads | steady p99 (client lag p99) | p99 in its first second (cold) | p99 in the second after each reload | new code (median) | complete (median) | shutdown: slow OK | sent before stop, failed | queued, never sent | stop → exit |");

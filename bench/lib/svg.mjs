@@ -56,12 +56,13 @@ export function p99Chart(title, series) {
   const pts = series.flatMap((s) => s.points);
   const tmax = Math.max(1, ...pts.map((p) => p[0]), ...series.map((s) => s.term ?? 0));
   const vmax = Math.max(10, ...pts.map((p) => p[1]).filter(Number.isFinite));
-  const vmin = 0.1;
+  const lo = Math.min(...pts.map((p) => p[1]).filter((v) => v > 0));
+  const vmin = Number.isFinite(lo) ? 10 ** Math.floor(Math.log10(Math.max(0.01, lo))) : 0.1;
   const x = (t) => left + (t / tmax) * (right - left);
   const y = (v) => bottom - ((Math.log10(Math.max(v, vmin)) - Math.log10(vmin)) / (Math.log10(vmax) - Math.log10(vmin))) * (bottom - top);
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${font}>`];
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`, `<text x="10" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`);
-  for (let e = -1; 10 ** e <= vmax * 1.01; e++) {
+  for (let e = Math.round(Math.log10(vmin)); 10 ** e <= vmax * 1.01; e++) {
     out.push(`<line x1="${left}" x2="${right}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#ddd"/>`);
     out.push(`<text x="${left - 5}" y="${y(10 ** e) + 4}" text-anchor="end">${10 ** e} ms</text>`);
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --runtimes node24,bun]`: pounce vs the servers operators would use
+// `npm run bench [-- --quick] [--runtimes node24,bun] [--only throughput,deploy,growth,rss]`: pounce vs the servers operators would use
 // instead, on every installed runtime, on 127.0.0.1. Writes bench/results/<date>[-quick].md + SVGs.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,11 +18,14 @@ import * as rssS from "./sections/rss.mjs";
 import * as tputS from "./sections/throughput.mjs";
 
 const { values: args } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, runtimes: { type: "string" } },
+  options: { quick: { type: "boolean", default: false }, runtimes: { type: "string" }, only: { type: "string" } },
 });
 const cfg = args.quick
   ? { mode: "quick", warmup: 1, seconds: 1, rounds: 3, steady: 2.5, reloads: 3, gap: 1.5, pm2: false, growthReloads: 1, rssReloads: 20 }
   : { mode: "full", warmup: 2, seconds: 3, rounds: 6, steady: 5, reloads: 5, gap: 3, pm2: true, growthReloads: 3, rssReloads: 100 };
+
+// --only throughput,deploy,growth,rss runs a subset (the report then holds only those sections)
+const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", "growth", "rss"]);
 
 function sh(cmd, argv) {
   try {
@@ -52,29 +55,34 @@ async function main() {
   }
   // deploy, growth and RSS run on every runtime in full mode, on node24 (or the first) in quick mode
   const deep = cfg.mode === "quick" ? [runtimes.find((r) => r.name === "node24") ?? runtimes[0]].filter(Boolean) : runtimes;
-  for (const rt of runtimes) plan(tputS.estimate(cfg));
-  for (const rt of deep) plan(deployS.estimate(cfg) + growthS.estimate(cfg) + rssS.estimate(cfg));
+  for (const rt of runtimes) plan(only.has("throughput") ? tputS.estimate(cfg) : 8);
+  for (const rt of deep) {
+    plan((only.has("deploy") ? deployS.estimate(cfg) : 0) + (only.has("growth") ? growthS.estimate(cfg) : 0) + (only.has("rss") ? rssS.estimate(cfg) : 0));
+  }
 
-  const res = { cfg, started, setup, skipped, machine: machine(), runtimes, throughput: [], deploy: [], growth: [], rss: [], notAvailable: [] };
-  for (const rt of runtimes) res.throughput.push(await tputS.throughput(rt, cfg));
+  const res = { argv: process.argv.slice(2), cfg, started, setup, skipped, machine: machine(), runtimes, throughput: [], deploy: [], growth: [], rss: [], notAvailable: [] };
+  // without the throughput rounds, one short wrk run of pounce (2 workers) gives the deploy rate
+  const tcfg = only.has("throughput") ? cfg : { ...cfg, warmup: 1, seconds: 3, rounds: 1, contenders: ["pounce1", "pounce2"] };
+  for (const rt of runtimes) res.throughput.push(await tputS.throughput(rt, tcfg));
+  if (!only.has("throughput")) res.capacityOnly = res.throughput.splice(0);
   for (const t of res.throughput) {
     for (const row of Object.values(t.rows)) if (row.unavailable) note(`${row.label.replace(/ \d+w$/, "")} on ${t.runtime}: not available (${row.unavailable})`);
   }
   for (const rt of deep) {
-    const t = res.throughput.find((x) => x.runtime === rt.name);
+    const t = [...res.throughput, ...(res.capacityOnly ?? [])].find((x) => x.runtime === rt.name);
     const why = t.rows.pounce2.unavailable ?? t.rows.pounce1.unavailable;
     if (why) {
       res.notAvailable.push({ runtime: rt.name, why });
       continue;
     }
-    res.deploy.push(await deployS.deploy(rt, cfg, t.rows.pounce2.rps));
-    res.growth.push(await growthS.growth(rt, cfg));
-    res.rss.push(await rssS.rssAcrossReloads(rt, cfg));
+    if (only.has("deploy")) res.deploy.push(await deployS.deploy(rt, cfg, t.rows.pounce2.rps));
+    if (only.has("growth")) res.growth.push(await growthS.growth(rt, cfg));
+    if (only.has("rss")) res.rss.push(await rssS.rssAcrossReloads(rt, cfg));
   }
   step("writing the report", 0);
   res.finished = new Date();
   const stamp = started.toISOString().slice(0, 16).replace(/[:T]/g, "-");
-  const base = `${stamp}${cfg.mode === "quick" ? "-quick" : ""}`;
+  const base = `${stamp}${cfg.mode === "quick" ? "-quick" : ""}${args.only ? `-${[...only].join("-")}` : ""}`;
   const dir = resolve(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
   const tputSvg = barChart(
@@ -92,8 +100,8 @@ async function main() {
     `p99 latency over time across ${cfg.reloads} deploys and a shutdown (open loop) — ${res.deploy[0]?.runtime ?? ""}`,
     (res.deploy[0]?.results ?? []).filter((r) => !r.unavailable).map((r) => ({ name: r.name, points: r.series, marks: r.marks, term: r.termAt })),
   );
-  writeFileSync(resolve(dir, `${base}-throughput.svg`), tputSvg);
-  writeFileSync(resolve(dir, `${base}-p99.svg`), p99Svg);
+  if (res.throughput.length) writeFileSync(resolve(dir, `${base}-throughput.svg`), tputSvg);
+  if (res.deploy.length) writeFileSync(resolve(dir, `${base}-p99.svg`), p99Svg);
   writeFileSync(resolve(dir, `${base}.md`), report(res, base));
   writeFileSync(resolve(dir, `${base}.json`), JSON.stringify(res, (k, v) => (k === "series" || k === "samples" ? undefined : v), 1));
   done();

@@ -17,7 +17,7 @@ export function report(res, base) {
   const L = [];
   const { cfg, machine: m } = res;
   L.push(`# pounce benchmark — ${res.started.toISOString().slice(0, 16).replace("T", " ")} UTC (${cfg.mode})`, "");
-  L.push(`Produced by \`npm run bench${cfg.mode === "quick" ? " -- --quick" : ""}\` in ${Math.round((res.finished - res.started) / 1000)} s. Everything on 127.0.0.1.`, "");
+  L.push(`Produced by \`npm run bench${res.argv.length ? ` -- ${res.argv.join(" ")}` : ""}\` in ${Math.round((res.finished - res.started) / 1000)} s. Everything on 127.0.0.1.`, "");
   L.push("| machine | |", "|---|---|");
   L.push(`| CPU | ${m.cpus} |`, `| memory | ${m.mem} |`, `| kernel | ${m.kernel} |`, `| load average at start | ${m.load} |`);
   L.push(`| net.ipv4.tcp_migrate_req | ${m.migrate} |`, `| load generator | ${m.wrk} (-t1) |`);
@@ -55,6 +55,7 @@ export function report(res, base) {
   for (const n of res.notAvailable) L.push(`| deploy / growth / RSS | ${n.runtime} | pounce on ${n.runtime}: not available (${n.why}) | – |`);
   L.push("", "(RSS counted flat when the second-half slope is under 20 KB per reload.)", "");
 
+  if (res.throughput.length) {
   // 1. throughput
   L.push("## 1. Throughput and latency (hello world, keep-alive, closed loop)", "");
   L.push(`![throughput](${base}-throughput.svg)`, "");
@@ -69,12 +70,15 @@ export function report(res, base) {
     L.push("", "Per round (req/s): " + Object.values(t.rows).filter((r) => !r.unavailable).map((r) => `${r.label} ${r.runs.map((x) => fmt(x.rps)).join(" / ")}`).join("; "), "");
   }
 
+  }
+
+  if (res.deploy.length) {
   // 2. deploy
   L.push("## 2. Deploy cost (open loop, fixed rate)", "");
   for (const n of res.notAvailable) L.push(`pounce on ${n.runtime}: not available (${n.why}).`, "");
   if (res.deploy[0]) L.push(`![p99 over time](${base}-p99.svg)`, "");
   L.push(
-    "An open-loop client (`bench/lib/openloop.mjs`) sends at a fixed rate — a quarter of pounce's 2-worker req/s under wrk, i.e. about half of what is left once this Node client takes its share of the 2 cores — over up to 32 kept-alive sockets,",
+    "An open-loop client (`bench/lib/openloop.mjs`) sends at a fixed rate — a quarter of pounce's 2-worker req/s under wrk (about half of what is left once this Node client takes its share of the 2 cores), at most 4000/s — over up to 32 kept-alive sockets,",
     "plus 2% of the rate on a fresh connection each (`Connection: close`); latency runs from each request's *scheduled* send time.",
     `After ${cfg.steady} s steady, ${cfg.reloads} deploys (the app file's VERSION is bumped, then the reload), ${cfg.gap} s apart; then 10 requests of ${1000} ms are started and 200 ms later the server is stopped.`,
     "Client lag = time from a request's scheduled send to its actual write, in the steady window: large values mean the client itself was short of CPU (the p99s include it, as an open-loop measurement must). ",
@@ -103,6 +107,9 @@ export function report(res, base) {
     L.push("");
   }
 
+  }
+
+  if (res.throughput.length) {
   // 3. start-up and memory
   L.push("## 3. Start-up and memory", "");
   L.push("Spawn → first 200 (polled every 5 ms, each server started alone). RSS from /proc/<pid>/status VmRSS: main process + each child process (pounce: supervisor + workers; cluster: primary + workers), idle (0.5 s after the first 200) and after the throughput rounds.", "");
@@ -115,6 +122,9 @@ export function report(res, base) {
   }
   L.push("");
 
+  }
+
+  if (res.growth.length) {
   // 4. growth
   L.push("## 4. Cost of growth", "");
   for (const g of res.growth) {
@@ -131,12 +141,17 @@ export function report(res, base) {
     "",
   );
 
+  }
+
+  if (res.rss.length) {
   // 5. RSS
   L.push("## 5. Supervisor RSS across reloads", "");
   L.push("| runtime | reloads | first | last | slope (all) | slope (second half) |", "|---|---:|---:|---:|---:|---:|");
   for (const r of res.rss) L.push(`| ${r.runtime} | ${r.reloads} | ${mb(r.first)} | ${mb(r.last)} | ${fmt(r.slope, 1)} KB/reload | ${fmt(r.slopeSecondHalf, 1)} KB/reload |`);
   L.push("");
   if (res.rss[0]) L.push(`Samples (reload: KB): ${res.rss.map((r) => `${r.runtime}: ${r.samples.map((s) => s[1]).join(" ")}`).join("; ")}`, "");
+
+  }
 
   // commands
   L.push("## Commands", "");

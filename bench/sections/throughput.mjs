@@ -21,7 +21,7 @@ export async function throughput(rt, cfg) {
     { key: "srvx", spec: c.srvx() },
     { key: "pounce2", spec: c.pounce(2) },
     { key: "multi", spec: c.multi(2) },
-  ];
+  ].filter((x) => !cfg.contenders || cfg.contenders.includes(x.key));
   const rows = {};
   const servers = [];
   try {
@@ -69,7 +69,7 @@ export async function throughput(rt, cfg) {
   }
   // ratio pair by pair: per round, then the median of the rounds
   const ratio = (a, b) =>
-    rows[a].unavailable || rows[b].unavailable
+    !rows[a] || !rows[b] || rows[a].unavailable || rows[b].unavailable
       ? NaN
       : median(rows[a].runs.map((x, i) => x.rps / rows[b].runs[i]?.rps));
   return {

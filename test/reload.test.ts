@@ -185,7 +185,11 @@ for (const rt of selectedRuntimes()) {
         p.signal("SIGHUP");
         await p.waitFor("New workers spawned", { from: mark });
         const servedAt = Date.now();
-        assert.equal((await request(p.url("/"))).body, "v2");
+        // On reusePort runtimes an old listener may take a few ms to get its drain order.
+        while ((await request(p.url("/"))).body !== "v2") {
+          assert.ok(Date.now() - servedAt < 1_000, "new code did not take over at once");
+          await sleep(10);
+        }
         await p.waitFor(/did not stop within reload_timeout \(1\.0s\) — force terminating/, { from: mark });
         await p.waitFor("Graceful reload complete. Running 2 worker(s) on generation 1", { from: mark });
         assert.ok(Date.now() - servedAt < 4_000, "force-stop took too long");
@@ -222,8 +226,12 @@ for (const rt of selectedRuntimes()) {
         }
         await p.waitFor(/Graceful reload complete/);
         await sleep(1500);
-        const generations = p.count("Spawning 2 worker(s) (generation");
-        assert.ok(generations <= 4, `${generations} generations started for 10 signals`);
+        const reloads = p.count("Spawning 2 worker(s) (generation") - 1;
+        assert.ok(reloads >= 1 && reloads <= 3, `${reloads} reloads for 10 signals`);
+        // At most one generation starts at a time: each start settles before the next begins.
+        const log = p.output.split("\n").filter((l) => /Spawning 2 worker|Ready to accept|Successfully reimported|Reload failed/.test(l));
+        for (let i = 1; i < log.length; i++)
+          if ((log[i] as string).includes("Spawning")) assert.doesNotMatch(log[i - 1] as string, /Spawning/, log.join("\n"));
         if (rt.workerProcesses) assert.equal(p.groupPids().length, 2);
         for (let i = 0; i < 10; i++) assert.equal((await request(p.url("/"))).body, "v11");
       } finally {

@@ -19,6 +19,9 @@ import { removePidFile, writePidFile } from "./pid-file.ts";
 
 type Phase = "booting" | "running" | "stopping";
 
+/** A reload starts no sooner than this after the previous one started (pending ones wait, never lost). */
+const RELOAD_COOLDOWN_MS = 1_000;
+
 export interface SupervisorOptions {
   config: Config;
   adapter: RuntimeAdapter;
@@ -95,18 +98,29 @@ export class Supervisor {
       return;
     }
     this.#log.info(`Received ${signal} — triggering graceful reload`, { event: "reload_requested", signal });
-    if (this.#phase === "booting" || this.#starting || this.#restartAfterDrain) {
+    const busy = this.#phase === "booting" || this.#starting || this.#restartAfterDrain;
+    if (busy || this.#cooldownLeft() > 0) {
+      const queued = this.#pendingReload !== undefined;
       this.#pendingReload = signal;
-      this.#log.info(
-        this.#phase === "booting"
-          ? "Reload will run once start-up completes"
-          : "A reload is already in progress; another will run once it settles",
-        { event: "reload_queued" },
-      );
+      if (!queued)
+        this.#log.info(
+          this.#phase === "booting"
+            ? "Reload will run once start-up completes"
+            : "A reload is already in progress; another will run once it settles",
+          { event: "reload_queued" },
+        );
+      this.#runPendingReload();
       return;
     }
     this.#reload();
   }
+
+  /** Milliseconds until another reload may start: a storm of signals yields one or two reloads. */
+  #cooldownLeft(): number {
+    return this.#lastReloadAt + RELOAD_COOLDOWN_MS - Date.now();
+  }
+  #lastReloadAt = Number.NEGATIVE_INFINITY;
+  #cooldownTimer: ReturnType<typeof setTimeout> | undefined;
 
   #onStopSignal(signal: LifecycleSignal): void {
     if (this.#phase === "stopping") {
@@ -211,6 +225,7 @@ export class Supervisor {
   #restartPrevious: ResolvedEntry | undefined;
 
   #reload(): void {
+    this.#lastReloadAt = Date.now();
     let entry: ResolvedEntry;
     try {
       entry = resolveEntry(parseEntry(this.#c.entry), this.#cwd);
@@ -262,6 +277,14 @@ export class Supervisor {
 
   #runPendingReload(): void {
     if (!this.#pendingReload || this.#phase !== "running" || this.#starting || this.#restartAfterDrain) return;
+    const wait = this.#cooldownLeft();
+    if (wait > 0) {
+      this.#cooldownTimer ??= setTimeout(() => {
+        this.#cooldownTimer = undefined;
+        this.#runPendingReload();
+      }, wait);
+      return;
+    }
     this.#pendingReload = undefined;
     this.#reload();
   }
@@ -522,6 +545,7 @@ export class Supervisor {
     const wasBooting = this.#phase === "booting";
     this.#phase = "stopping";
     this.#pendingReload = undefined;
+    clearTimeout(this.#cooldownTimer);
     this.#restartAfterDrain = undefined;
     for (const t of this.#respawnTimers) clearTimeout(t);
     this.#respawnTimers.clear();

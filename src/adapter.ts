@@ -37,7 +37,7 @@ export interface RuntimeAdapter {
   /** Why `canOverlap` is false, for the log line that says so. */
   readonly overlapUnavailableReason?: string;
   /** One-time checks before boot (e.g. warnings about kernel settings). */
-  prepare?(config: Config, warn: (msg: string) => void): void | Promise<void>;
+  prepare?(config: Config, log: { info(msg: string): void; warn(msg: string): void }): void | Promise<void>;
   spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle;
   onSignal(signal: LifecycleSignal, handler: () => void): void;
   setTitle(title: string): void;

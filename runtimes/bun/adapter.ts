@@ -36,14 +36,14 @@ export function createBunAdapter(): RuntimeAdapter {
     overlapUnavailableReason: linux
       ? undefined
       : `Bun.serve's reusePort shares a port only on Linux (this is ${NO_REUSEPORT ? "forced off by POUNCE_BUN_NO_REUSEPORT=1" : process.platform})`,
-    prepare(config, warn) {
+    prepare(config, log) {
       if (!linux && config.workers > 1)
         // Without SO_REUSEPORT, two processes cannot listen on one port: one worker serves.
         throw new PounceError(
           "E_BAD_VALUE",
           `--workers ${config.workers} needs port sharing, which Bun has only on Linux (${NO_REUSEPORT ? "forced off by POUNCE_BUN_NO_REUSEPORT=1" : `this is ${process.platform}`}): use --workers 1`,
         );
-      if (linux && config.reloadStrategy !== "restart") ensureTcpMigrateReq(warn, warn);
+      if (linux && config.reloadStrategy !== "restart") ensureTcpMigrateReq(log.info, log.warn);
     },
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       let exited = false;

@@ -40,11 +40,11 @@ export function createDenoAdapter(): RuntimeAdapter {
     runtime: `deno ${(globalThis as { Deno?: { version?: { deno?: string } } }).Deno?.version?.deno ?? ""}`.trim(),
     canOverlap: linux,
     overlapUnavailableReason: linux ? undefined : `Deno.serve's reusePort shares a port only on Linux (this is ${Deno.build.os})`,
-    prepare(_config, warn) {
+    prepare(_config, log) {
       if (!linux) return;
-      ensureTcpMigrateReq(warn, warn);
+      ensureTcpMigrateReq(log.info, log.warn);
       if (!granted("ffi"))
-        warn(
+        log.warn(
           "Without --allow-ffi (or -A) a draining worker cannot stop its listener on its own, so Deno's shutdown() " +
             "closes freshly accepted connections too: each reload may reset a few new connections (see docs/deno.md)",
         );

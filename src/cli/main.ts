@@ -54,7 +54,10 @@ export async function main(argv: string[]): Promise<void> {
     const entry = resolveEntry(parseEntry(config.entry), cwd);
     const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
     const adapter = await loadAdapter();
-    await adapter.prepare?.(config, (msg) => log.warn(msg, { event: "runtime_warning" }));
+    await adapter.prepare?.(config, {
+      info: (msg) => log.info(msg, { event: "runtime_note" }),
+      warn: (msg) => log.warn(msg, { event: "runtime_warning" }),
+    });
     const port = config.port === 0 ? await pickFreePort(config.host) : config.port;
     log.info(
       `Starting pounce ${version()} (${adapter.runtime}): ${config.entry}, ${config.workers} worker(s), pid ${process.pid}`,

@@ -229,7 +229,9 @@ for (const rt of selectedRuntimes()) {
         const reloads = p.count("Spawning 2 worker(s) (generation") - 1;
         assert.ok(reloads >= 1 && reloads <= 3, `${reloads} reloads for 10 signals`);
         // At most one generation starts at a time: each start settles before the next begins.
-        const log = p.output.split("\n").filter((l) => /Spawning 2 worker|Ready to accept|Successfully reimported|Reload failed/.test(l));
+        const log = p.output
+          .split("\n")
+          .filter((l) => /Spawning 2 worker|Ready to accept|Successfully reimported|Reload failed/.test(l));
         for (let i = 1; i < log.length; i++)
           if ((log[i] as string).includes("Spawning")) assert.doesNotMatch(log[i - 1] as string, /Spawning/, log.join("\n"));
         if (rt.workerProcesses) assert.equal(p.groupPids().length, 2);

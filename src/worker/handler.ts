@@ -72,12 +72,17 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
   };
 
   const withTimeout = (request: Request, ctx: ServeContext): Promise<Response> => {
-    const deadline = startDeadline(request, requestTimeoutMs, () => {
-      log.warn(
-        `${request.method} ${pathOf(request.url)} exceeded request_timeout (${(requestTimeoutMs / 1000).toFixed(1)}s) — aborted`,
-        { event: "request_timeout" },
-      );
-    }, (ctx as RequestExtras).abortConnection?.bind(ctx));
+    const deadline = startDeadline(
+      request,
+      requestTimeoutMs,
+      () => {
+        log.warn(
+          `${request.method} ${pathOf(request.url)} exceeded request_timeout (${(requestTimeoutMs / 1000).toFixed(1)}s) — aborted`,
+          { event: "request_timeout" },
+        );
+      },
+      (ctx as RequestExtras).abortConnection?.bind(ctx),
+    );
     return deadline.race(Promise.resolve().then(() => app.fetch(deadline.request, ctx, ctx))).then(
       (res) => {
         const ok = checked(request, res);

@@ -21,8 +21,30 @@ const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, runtimes: { type: "string" }, only: { type: "string" } },
 });
 const cfg = args.quick
-  ? { mode: "quick", warmup: 1, seconds: 1, rounds: 3, steady: 2.5, reloads: 3, gap: 1.5, pm2: false, growthReloads: 1, rssReloads: 20 }
-  : { mode: "full", warmup: 2, seconds: 3, rounds: 6, steady: 5, reloads: 5, gap: 3, pm2: true, growthReloads: 3, rssReloads: 100 };
+  ? {
+      mode: "quick",
+      warmup: 1,
+      seconds: 1,
+      rounds: 3,
+      steady: 2.5,
+      reloads: 3,
+      gap: 1.5,
+      pm2: false,
+      growthReloads: 1,
+      rssReloads: 20,
+    }
+  : {
+      mode: "full",
+      warmup: 2,
+      seconds: 3,
+      rounds: 6,
+      steady: 5,
+      reloads: 5,
+      gap: 3,
+      pm2: true,
+      growthReloads: 3,
+      rssReloads: 100,
+    };
 
 // --only throughput,deploy,growth,rss runs a subset (the report then holds only those sections)
 const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", "growth", "rss"]);
@@ -55,18 +77,34 @@ async function main() {
   }
   // deploy, growth and RSS run on every runtime in full mode, on node24 (or the first) in quick mode
   const deep = cfg.mode === "quick" ? [runtimes.find((r) => r.name === "node24") ?? runtimes[0]].filter(Boolean) : runtimes;
-  for (const rt of runtimes) plan(only.has("throughput") ? tputS.estimate(cfg) : 8);
-  for (const rt of deep) {
-    plan((only.has("deploy") ? deployS.estimate(cfg) : 0) + (only.has("growth") ? growthS.estimate(cfg) : 0) + (only.has("rss") ? rssS.estimate(cfg) : 0));
-  }
+  plan(runtimes.length * (only.has("throughput") ? tputS.estimate(cfg) : 8));
+  const perDeep =
+    (only.has("deploy") ? deployS.estimate(cfg) : 0) +
+    (only.has("growth") ? growthS.estimate(cfg) : 0) +
+    (only.has("rss") ? rssS.estimate(cfg) : 0);
+  plan(deep.length * perDeep);
 
-  const res = { argv: process.argv.slice(2), cfg, started, setup, skipped, machine: machine(), runtimes, throughput: [], deploy: [], growth: [], rss: [], notAvailable: [] };
+  const res = {
+    argv: process.argv.slice(2),
+    cfg,
+    started,
+    setup,
+    skipped,
+    machine: machine(),
+    runtimes,
+    throughput: [],
+    deploy: [],
+    growth: [],
+    rss: [],
+    notAvailable: [],
+  };
   // without the throughput rounds, one short wrk run of pounce (2 workers) gives the deploy rate
   const tcfg = only.has("throughput") ? cfg : { ...cfg, warmup: 1, seconds: 3, rounds: 1, contenders: ["pounce1", "pounce2"] };
   for (const rt of runtimes) res.throughput.push(await tputS.throughput(rt, tcfg));
   if (!only.has("throughput")) res.capacityOnly = res.throughput.splice(0);
   for (const t of res.throughput) {
-    for (const row of Object.values(t.rows)) if (row.unavailable) note(`${row.label.replace(/ \d+w$/, "")} on ${t.runtime}: not available (${row.unavailable})`);
+    for (const row of Object.values(t.rows))
+      if (row.unavailable) note(`${row.label.replace(/ \d+w$/, "")} on ${t.runtime}: not available (${row.unavailable})`);
   }
   for (const rt of deep) {
     const t = [...res.throughput, ...(res.capacityOnly ?? [])].find((x) => x.runtime === rt.name);
@@ -90,7 +128,12 @@ async function main() {
     res.throughput.map((t) => ({
       name: t.runtime,
       bars: ["pounce1", "raw", "srvx", "pounce2", "multi"].map((k) => ({
-        label: k === "raw" ? "raw runtime server" : k === "multi" ? "runtime's own 2-process option" : t.rows[k].label.replace(/ 1w$/, " 1 worker").replace(/ 2w$/, " 2 workers"),
+        label:
+          k === "raw"
+            ? "raw runtime server"
+            : k === "multi"
+              ? "runtime's own 2-process option"
+              : t.rows[k].label.replace(/ 1w$/, " 1 worker").replace(/ 2w$/, " 2 workers"),
         value: t.rows[k].unavailable ? NaN : t.rows[k].rps,
       })),
     })),
@@ -98,14 +141,21 @@ async function main() {
   );
   const p99Svg = p99Chart(
     `p99 latency over time across ${cfg.reloads} deploys and a shutdown (open loop) — ${res.deploy[0]?.runtime ?? ""}`,
-    (res.deploy[0]?.results ?? []).filter((r) => !r.unavailable).map((r) => ({ name: r.name, points: r.series, marks: r.marks, term: r.termAt })),
+    (res.deploy[0]?.results ?? [])
+      .filter((r) => !r.unavailable)
+      .map((r) => ({ name: r.name, points: r.series, marks: r.marks, term: r.termAt })),
   );
   if (res.throughput.length) writeFileSync(resolve(dir, `${base}-throughput.svg`), tputSvg);
   if (res.deploy.length) writeFileSync(resolve(dir, `${base}-p99.svg`), p99Svg);
   writeFileSync(resolve(dir, `${base}.md`), report(res, base));
-  writeFileSync(resolve(dir, `${base}.json`), JSON.stringify(res, (k, v) => (k === "series" || k === "samples" ? undefined : v), 1));
+  writeFileSync(
+    resolve(dir, `${base}.json`),
+    JSON.stringify(res, (k, v) => (k === "series" || k === "samples" ? undefined : v), 1),
+  );
   done();
-  console.log(`bench: wrote bench/results/${base}.md (+ -throughput.svg, -p99.svg, .json) in ${Math.round((res.finished - started) / 1000)} s`);
+  console.log(
+    `bench: wrote bench/results/${base}.md (+ -throughput.svg, -p99.svg, .json) in ${Math.round((res.finished - started) / 1000)} s`,
+  );
 }
 
 function machine() {
@@ -119,7 +169,10 @@ function machine() {
     mem: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     kernel: `${os.type()} ${os.release()} ${os.arch()}`,
     migrate,
-    load: os.loadavg().map((x) => x.toFixed(2)).join(" "),
+    load: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" "),
     wrk: sh("sh", ["-c", "wrk --version 2>&1 | head -1"]) ?? "absent",
   };
 }

@@ -43,7 +43,10 @@ function parser(done) {
         const end = buf.indexOf("\r\n0\r\n\r\n", h);
         if (end < 0 && !buf.slice(h + 4).startsWith("0\r\n\r\n")) return;
         const stop = end < 0 ? h + 4 + 5 : end + 7;
-        body = buf.slice(h + 4, stop).replace(/^[0-9a-f]+\r\n/i, "").replace(/\r\n0\r\n\r\n$/, "");
+        body = buf
+          .slice(h + 4, stop)
+          .replace(/^[0-9a-f]+\r\n/i, "")
+          .replace(/\r\n0\r\n\r\n$/, "");
         rest = buf.slice(stop);
       } else {
         body = "";
@@ -55,7 +58,11 @@ function parser(done) {
   };
 }
 
-const clean = (s) => s.replace(/[\s,]+/g, " ").trim().slice(0, 24);
+const clean = (s) =>
+  s
+    .replace(/[\s,]+/g, " ")
+    .trim()
+    .slice(0, 24);
 
 // --- kept-alive pool ---
 const idle = [];
@@ -138,7 +145,10 @@ function oneShot(sched) {
   };
   const timer = setTimeout(() => finish("timeout", ""), timeoutMs);
   s.on("connect", () => s.write(CLOSE_REQ));
-  s.on("data", parser((status, body) => finish(status, clean(body))));
+  s.on(
+    "data",
+    parser((status, body) => finish(status, clean(body))),
+  );
   s.on("error", (e) => finish(e.code ?? "error", ""));
   s.on("close", () => finish("closed", ""));
 }
@@ -172,7 +182,8 @@ async function finish() {
   const t = now();
   const deadline = t + timeoutMs + 500;
   const queueDeadline = t + 1000;
-  const busy = () => closeOutstanding > 0 || [...all].some((s) => s.inflight !== null) || (qHead < queue.length && now() < queueDeadline);
+  const busy = () =>
+    closeOutstanding > 0 || [...all].some((s) => s.inflight !== null) || (qHead < queue.length && now() < queueDeadline);
   while (now() < deadline && busy()) {
     const limit = now() - timeoutMs;
     for (const s of all) if (s.inflight !== null && s.sentAt < limit) s.drop("timeout");
@@ -181,7 +192,7 @@ async function finish() {
   }
   for (let i = qHead; i < queue.length; i++) record(queue[i], "k", "unsent", "");
   for (const s of all) s.destroy();
-  writeFileSync(cfg.out, records.join("\n") + "\n");
+  writeFileSync(cfg.out, `${records.join("\n")}\n`);
   console.log(`DONE ${records.length}`);
   process.exit(0);
 }

@@ -1,7 +1,7 @@
 // Processes the bench starts: each in its own process group, tracked, and killed (whole group) on
 // exit, on error and on Ctrl-C. Also: free ports, waiting for the first 200, RSS from /proc.
 import { spawn } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
 
@@ -179,5 +179,10 @@ export function childrenOf(pid) {
 
 /** RSS of a process and of each child process (KB). */
 export function treeRss(pid) {
-  return { main: rssKb(pid), children: childrenOf(pid).map((c) => ({ pid: c, rss: rssKb(c) })).filter((c) => c.rss !== null) };
+  return {
+    main: rssKb(pid),
+    children: childrenOf(pid)
+      .map((c) => ({ pid: c, rss: rssKb(c) }))
+      .filter((c) => c.rss !== null),
+  };
 }

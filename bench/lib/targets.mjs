@@ -17,7 +17,11 @@ function denoPounceArgs() {
   const doc = resolve(ROOT, "docs/deno.md");
   if (existsSync(doc)) {
     const m = /deno((?:\s+(?:run|-\S+))+)\s+\S*(?:bin\/pounce\.mjs|\.bin\/pounce)/.exec(readFileSync(doc, "utf8"));
-    if (m) return m[1].trim().split(/\s+/).filter((a) => !a.includes("pounce"));
+    if (m)
+      return m[1]
+        .trim()
+        .split(/\s+/)
+        .filter((a) => !a.includes("pounce"));
   }
   return ["run", "-A"];
 }

@@ -63,7 +63,10 @@ export class OpenLoop {
 }
 
 export function p99(recs) {
-  const lat = recs.filter((r) => r.ok).map((r) => r.done - r.sched).sort((a, b) => a - b);
+  const lat = recs
+    .filter((r) => r.ok)
+    .map((r) => r.done - r.sched)
+    .sort((a, b) => a - b);
   return quantile(lat, 0.99);
 }
 
@@ -80,7 +83,9 @@ export function firstServing(recs, version, t) {
 export function failures(recs) {
   const bad = recs.filter((r) => !r.ok);
   const byKind = {};
-  for (const r of bad) byKind[`${r.kind === "c" ? "conn-per-req" : "keep-alive"} ${r.result}`] = (byKind[`${r.kind === "c" ? "conn-per-req" : "keep-alive"} ${r.result}`] ?? 0) + 1;
+  for (const r of bad)
+    byKind[`${r.kind === "c" ? "conn-per-req" : "keep-alive"} ${r.result}`] =
+      (byKind[`${r.kind === "c" ? "conn-per-req" : "keep-alive"} ${r.result}`] ?? 0) + 1;
   return { count: bad.length, byKind };
 }
 
@@ -106,5 +111,11 @@ export function p99Series(recs, t0, bucketMs = 250) {
   }
   return [...buckets.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([b, l]) => [(b * bucketMs) / 1000, quantile(l.sort((x, y) => x - y), 0.99)]);
+    .map(([b, l]) => [
+      (b * bucketMs) / 1000,
+      quantile(
+        l.sort((x, y) => x - y),
+        0.99,
+      ),
+    ]);
 }

@@ -50,7 +50,10 @@ async function drive(name, ctl, cfg, rate) {
     out.coldP99 = p99(within(recs, t0, t0 + 1000));
     // the client's own lag (sent − scheduled) in the steady window: when it is large the client was
     // starved of CPU, and latencies above include that
-    const lag = within(recs, t0 + 1500, firstHup).filter((r) => r.sent > 0).map((r) => r.sent - r.sched).sort((a, b) => a - b);
+    const lag = within(recs, t0 + 1500, firstHup)
+      .filter((r) => r.sent > 0)
+      .map((r) => r.sent - r.sched)
+      .sort((a, b) => a - b);
     out.clientLagP99 = lag[Math.max(0, Math.ceil(lag.length * 0.99) - 1)];
     for (const r of out.reloads) {
       const win = within(recs, r.t, r.t + 1000);

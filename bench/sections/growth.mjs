@@ -36,7 +36,14 @@ export async function growth(rt, cfg) {
         times.push(await reloadOnce(s, dir, `v${v++}`));
         await sleep(200);
       }
-      out.workers.push({ workers: w, rps: r.rps, p99: r.p99, reloadMs: median(times), reloads: times.length, command: s.command() });
+      out.workers.push({
+        workers: w,
+        rps: r.rps,
+        p99: r.p99,
+        reloadMs: median(times),
+        reloads: times.length,
+        command: s.command(),
+      });
     } finally {
       await s.stop();
     }

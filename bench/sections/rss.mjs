@@ -35,7 +35,13 @@ export async function rssAcrossReloads(rt, cfg) {
     samples,
     first: samples[0][1],
     last: samples.at(-1)[1],
-    slope: slope(samples.map((x) => x[0]), samples.map((x) => x[1])),
-    slopeSecondHalf: slope(half.map((x) => x[0]), half.map((x) => x[1])),
+    slope: slope(
+      samples.map((x) => x[0]),
+      samples.map((x) => x[1]),
+    ),
+    slopeSecondHalf: slope(
+      half.map((x) => x[0]),
+      half.map((x) => x[1]),
+    ),
   };
 }

@@ -14,7 +14,9 @@ const servers = [];
 try {
   for (const v of variants) {
     const port = await freePort();
-    const p = new Proc(v, [deno, "run", "-A", "--unstable-net", resolve(import.meta.dirname, "deno-variant-server.mjs")], { env: { VARIANT: v, PORT: String(port) } });
+    const p = new Proc(v, [deno, "run", "-A", "--unstable-net", resolve(import.meta.dirname, "deno-variant-server.mjs")], {
+      env: { VARIANT: v, PORT: String(port) },
+    });
     await waitFor200(`http://127.0.0.1:${port}/`, p);
     servers.push({ v, url: `http://127.0.0.1:${port}/`, runs: [] });
   }
@@ -25,7 +27,9 @@ try {
   const raw = servers[0];
   for (const s of servers) {
     const ratio = median(s.runs.map((x, i) => x / raw.runs[i]));
-    console.log(`${s.v.padEnd(11)} ${Math.round(median(s.runs))} req/s  ${(ratio * 100).toFixed(1)}% of raw  (${s.runs.map(Math.round).join(" / ")})`);
+    console.log(
+      `${s.v.padEnd(11)} ${Math.round(median(s.runs))} req/s  ${(ratio * 100).toFixed(1)}% of raw  (${s.runs.map(Math.round).join(" / ")})`,
+    );
   }
 } finally {
   killAll();

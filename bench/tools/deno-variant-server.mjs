@@ -6,7 +6,10 @@ const handlers = {
   raw: () => new Response("Hello, World!"),
   completed: (_req, info) => {
     inFlight++;
-    info.completed.then(() => inFlight--, () => inFlight--);
+    info.completed.then(
+      () => inFlight--,
+      () => inFlight--,
+    );
     return new Response("Hello, World!");
   },
   remoteAddr: (_req, info) => {

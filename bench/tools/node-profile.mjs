@@ -12,7 +12,10 @@ const rt = RUNTIMES.find((r) => r.name === "node24");
 const c = contenders(rt);
 try {
   // the raw server exits with a profile only through a handler: PM2_GRACEFUL gives it one on SIGINT
-  for (const [name, spec, sig] of [["pounce", c.pounce(1), "SIGTERM"], ["raw", { ...c.raw(), env: { ...c.raw().env, PM2_GRACEFUL: "1" } }, "SIGINT"]]) {
+  for (const [name, spec, sig] of [
+    ["pounce", c.pounce(1), "SIGTERM"],
+    ["raw", { ...c.raw(), env: { ...c.raw().env, PM2_GRACEFUL: "1" } }, "SIGINT"],
+  ]) {
     const dir = resolve(TMP, `prof-${name}-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
     const s = await Server.start({ ...spec, env: { ...spec.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } }, {});
@@ -44,9 +47,11 @@ try {
       total += n;
     }
     console.log(`\n${name}: ${Math.round(r.rps)} req/s under wrk; top self time (% of samples, ${total} samples):`);
-    for (const [k, n] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 22)) console.log(`  ${((n / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    for (const [k, n] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 22))
+      console.log(`  ${((n / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
     const pounceOwn = [...self.entries()].filter(([k]) => /dist\/(src|runtimes)\//.test(k)).reduce((a, [, n]) => a + n, 0);
-    if (name === "pounce") console.log(`  pounce's own code (dist/src, dist/runtimes): ${((pounceOwn / total) * 100).toFixed(1)}% of samples`);
+    if (name === "pounce")
+      console.log(`  pounce's own code (dist/src, dist/runtimes): ${((pounceOwn / total) * 100).toFixed(1)}% of samples`);
   }
 } finally {
   killAll();

@@ -9,8 +9,14 @@ import { scratch, writeApp } from "../sections/deploy-lib.mjs";
 const N = Number(process.argv[2] ?? 100);
 const rt = RUNTIMES.find((r) => r.name === "node24");
 const dir = scratch(`heap-${Date.now()}`);
-const spec = { ...contenders(rt).pounce(2, writeApp(dir, "v0")), env: { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}` } };
-const snaps = () => readdirSync(dir).filter((f) => f.endsWith(".heapsnapshot")).sort();
+const spec = {
+  ...contenders(rt).pounce(2, writeApp(dir, "v0")),
+  env: { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}` },
+};
+const snaps = () =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".heapsnapshot"))
+    .sort();
 let v = 0;
 const s = await Server.start(spec, {});
 try {
@@ -35,7 +41,9 @@ try {
   await snap();
   const rssB = rssKb(s.proc.pid);
   const [a, b] = snaps().map((f) => summarize(`${dir}/${f}`));
-  console.log(`reloads 10 → ${10 + N}: RSS ${rssA} → ${rssB} KB; JS heap self size ${a.total} → ${b.total} bytes (${((b.total - a.total) / N).toFixed(0)} B/reload)`);
+  console.log(
+    `reloads 10 → ${10 + N}: RSS ${rssA} → ${rssB} KB; JS heap self size ${a.total} → ${b.total} bytes (${((b.total - a.total) / N).toFixed(0)} B/reload)`,
+  );
   console.log("largest growth by constructor (count, bytes):");
   const rows = [...b.by.entries()].map(([k, [n, sz]]) => [k, n - (a.by.get(k)?.[0] ?? 0), sz - (a.by.get(k)?.[1] ?? 0)]);
   for (const r of rows.sort((x, y) => y[2] - x[2]).slice(0, 8)) console.log(`  ${r[0]}\t${r[1]}\t${r[2]}`);

@@ -28,14 +28,21 @@ export function ensureWrk() {
   return "wrk unavailable: using the Node closed-loop generator (bench/lib/closedloop.mjs)";
 }
 
+const running = new Set();
+process.on("exit", () => {
+  for (const p of running) p.kill("SIGKILL");
+});
+
 function run(argv, timeoutMs) {
   return new Promise((resolve, reject) => {
     const p = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    running.add(p);
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));
     const t = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
     p.on("exit", (code) => {
+      running.delete(p);
       clearTimeout(t);
       code === 0 ? resolve(out) : reject(new Error(`${argv.join(" ")} exited ${code}: ${out.slice(-300)}`));
     });

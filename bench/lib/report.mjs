@@ -14,6 +14,7 @@ const rssText = (r) => {
 };
 const rssTotal = (r) => (r ? r.main + r.children.reduce((a, c) => a + c.rss, 0) : NaN);
 const yes = (ok) => (ok ? "**met**" : "**MISSED**");
+const cpuNote = (c) => (Number.isFinite(c) ? `; CPU per request ${pct(c)} of raw's` : "");
 const ms = (x, d = 1) => (Number.isFinite(x) ? `${x.toFixed(d)} ms` : "–");
 
 export function report(res, base) {
@@ -43,7 +44,7 @@ export function report(res, base) {
   for (const t of res.throughput) {
     const r = t.ratios.p1raw;
     L.push(
-      `| pounce 1 worker ≥ 95% of raw req/s | ${t.runtime} | ${Number.isFinite(r) ? pct(r) : `n/a (${t.rows.pounce1.unavailable ?? t.rows.raw.unavailable})`} | ${Number.isFinite(r) ? yes(r >= 0.95) : "–"} |`,
+      `| pounce 1 worker ≥ 95% of raw req/s | ${t.runtime} | ${Number.isFinite(r) ? `${pct(r)}${cpuNote(t.cpu?.p1raw)}` : `n/a (${t.rows.pounce1?.unavailable ?? t.rows.raw?.unavailable})`} | ${Number.isFinite(r) ? yes(r >= 0.95) : "–"} |`,
     );
   }
   for (const d of res.deploy) {
@@ -75,20 +76,25 @@ export function report(res, base) {
     L.push("## 1. Throughput and latency (hello world, keep-alive, closed loop)", "");
     L.push(`![throughput](${base}-throughput.svg)`, "");
     L.push(
-      `Each server warmed up ${cfg.warmup} s, then ${cfg.rounds} rounds of ${cfg.seconds} s each; medians of the rounds. Ratio = median of the per-round ratios.`,
+      `Each server warmed up ${cfg.warmup} s, then ${cfg.rounds} rounds of ${cfg.seconds} s each; medians of the rounds. Ratio = median of the per-round ratios. Server CPU per request = utime + stime of the server's processes (supervisor and workers, /proc/<pid>/stat) over a round, divided by its requests: unlike req/s it barely moves when other work shares the machine.`,
       "",
     );
     for (const t of res.throughput) {
-      L.push(`### ${t.runtime}`, "", "| server | req/s | p50 | p99 | errors | ratio |", "|---|---:|---:|---:|---:|---|");
+      L.push(
+        `### ${t.runtime}`,
+        "",
+        "| server | req/s | p50 | p99 | errors | server CPU per request | ratio |",
+        "|---|---:|---:|---:|---:|---:|---|",
+      );
       const ratio = {
-        pounce1: `${pct(t.ratios.p1raw)} of raw, ${pct(t.ratios.p1srvx)} of srvx`,
-        pounce2: `${pct(t.ratios.p2multi)} of ${t.rows.multi.label}`,
+        pounce1: `${pct(t.ratios.p1raw)} of raw, ${pct(t.ratios.p1srvx)} of srvx req/s; CPU/request ${pct(t.cpu?.p1raw)} of raw's`,
+        pounce2: `${pct(t.ratios.p2multi)} of ${t.rows.multi?.label} req/s; CPU/request ${pct(t.cpu?.p2multi)} of its`,
       };
       for (const [k, row] of Object.entries(t.rows)) {
-        if (row.unavailable) L.push(`| ${row.label} | not available (${row.unavailable}) | | | | |`);
+        if (row.unavailable) L.push(`| ${row.label} | not available (${row.unavailable}) | | | | | |`);
         else
           L.push(
-            `| ${row.label} | ${fmt(row.rps)} | ${ms(row.p50, 2)} | ${ms(row.p99, 2)} | ${row.errors} | ${ratio[k] ?? ""} |`,
+            `| ${row.label} | ${fmt(row.rps)} | ${ms(row.p50, 2)} | ${ms(row.p99, 2)} | ${row.errors} | ${fmt(row.cpuUs, 1)} µs | ${ratio[k] ?? ""} |`,
           );
       }
       L.push(

@@ -2,7 +2,7 @@
 // Every contender is started one after the other (spawn → first 200, RSS idle), then loaded in
 // rounds A B C D E / E D C B A … so drift on the shared 2-core machine cancels; RSS after load.
 import { load, loadCommand } from "../lib/load.mjs";
-import { sleep, treeRss } from "../lib/proc.mjs";
+import { cpuTicks, sleep, treeRss } from "../lib/proc.mjs";
 import { step } from "../lib/progress.mjs";
 import { median } from "../lib/stats.mjs";
 import { contenders, Server } from "../lib/targets.mjs";
@@ -50,7 +50,12 @@ export async function throughput(rt, cfg) {
       for (const [key, s] of order) {
         step(`${rt.name}: round ${r + 1}/${cfg.rounds} ${s.label}`, cfg.seconds);
         try {
-          rows[key].runs[r] = await load(s.url(), { seconds: cfg.seconds, connections: CONNS });
+          // CPU time per request of the server's processes: unlike req/s, barely moved by other
+          // work on a shared machine
+          const c0 = cpuTicks(s.proc.pid);
+          const run = await load(s.url(), { seconds: cfg.seconds, connections: CONNS });
+          run.cpuUs = ((cpuTicks(s.proc.pid) - c0) * 10_000) / run.requests;
+          rows[key].runs[r] = run;
         } catch (err) {
           rows[key].runs[r] = { rps: NaN, p50: NaN, p99: NaN, errors: NaN, failure: reason(err) };
         }
@@ -66,16 +71,23 @@ export async function throughput(rt, cfg) {
     row.p50 = median(row.runs.map((x) => x.p50));
     row.p99 = median(row.runs.map((x) => x.p99));
     row.errors = row.runs.reduce((a, x) => a + (x.errors || 0), 0);
+    row.cpuUs = median(row.runs.map((x) => x.cpuUs));
   }
   // ratio pair by pair: per round, then the median of the rounds
   const ratio = (a, b) =>
     !rows[a] || !rows[b] || rows[a].unavailable || rows[b].unavailable
       ? NaN
       : median(rows[a].runs.map((x, i) => x.rps / rows[b].runs[i]?.rps));
+  // CPU per request of b over a, round by round: > 100% means a spends more CPU per request
+  const cpuRatio = (a, b) =>
+    !rows[a] || !rows[b] || rows[a].unavailable || rows[b].unavailable
+      ? NaN
+      : median(rows[a].runs.map((x, i) => x.cpuUs / rows[b].runs[i]?.cpuUs));
   return {
     runtime: rt.name,
     rows,
     ratios: { p1raw: ratio("pounce1", "raw"), p1srvx: ratio("pounce1", "srvx"), p2multi: ratio("pounce2", "multi") },
+    cpu: { p1raw: cpuRatio("pounce1", "raw"), p2multi: cpuRatio("pounce2", "multi") },
   };
 }
 

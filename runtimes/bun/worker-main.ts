@@ -4,8 +4,9 @@
  */
 import { pathToFileURL } from "node:url";
 import type { WorkerHost } from "../../src/adapter.ts";
-import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
+import type { WorkerSpec } from "../../src/protocol.ts";
 import { runWorker } from "../../src/worker/worker.ts";
+import { parentChannel } from "../_shared/parent-channel.ts";
 import { type BunServerHandle, serveBun } from "./server.ts";
 import { installStreamMark } from "./stream-mark.ts";
 import { setProcessTitle } from "./title.ts";
@@ -26,43 +27,30 @@ if (!spec || typeof process.send !== "function") {
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const) process.on(sig, () => {});
 
 const reusePort = process.env.POUNCE_BUN_NO_REUSEPORT !== "1";
-let connected = true;
 let server: BunServerHandle | undefined;
 let shutdownOrdered = false;
-const handlers: Array<(msg: SupervisorMessage) => void> = [];
-
-process.on("message", (msg: SupervisorMessage) => {
-  if (msg?.type === "drain") {
-    // New connections must go to the new generation (or, on a shutdown, be refused) from the moment
-    // the order arrives: close the listener before the core's drain bookkeeping.
-    if (msg.reason === "shutdown") shutdownOrdered = true;
-    server?.stopListenerNow(msg.reason === "shutdown");
-  }
-  for (const h of handlers) h(msg);
-});
-
-const send = (msg: WorkerMessage): void => {
-  if (!connected) return;
-  try {
-    process.send?.(msg);
-  } catch {
-    // channel closed under us; the disconnect handler takes over
-  }
-};
+const channel = parentChannel(
+  (msg) => {
+    if (msg?.type === "drain") {
+      // New connections must go to the new generation (or, on a shutdown, be refused) from the moment
+      // the order arrives: close the listener before the core's drain bookkeeping.
+      if (msg.reason === "shutdown") shutdownOrdered = true;
+      server?.stopListenerNow(msg.reason === "shutdown");
+    }
+    return false;
+  },
+  () => {
+    // Orphaned: no new generation will take over the port, so stop accepting at once.
+    shutdownOrdered = true;
+    server?.stopListenerNow(true);
+  },
+);
 
 const host: WorkerHost = {
   spec,
-  send,
-  onMessage: (h) => handlers.push(h),
-  onSupervisorGone(h) {
-    process.once("disconnect", () => {
-      connected = false;
-      // Orphaned: no new generation will take over the port, so stop accepting at once.
-      shutdownOrdered = true;
-      server?.stopListenerNow(true);
-      h();
-    });
-  },
+  send: channel.send,
+  onMessage: channel.onMessage,
+  onSupervisorGone: channel.onSupervisorGone,
   onFatal(h) {
     process.on("uncaughtException", h);
     process.on("unhandledRejection", h);
@@ -82,22 +70,7 @@ const host: WorkerHost = {
   writeLine(line) {
     process.stderr.write(line);
   },
-  exit(code) {
-    // Let queued IPC (the last log lines, "idle") reach the supervisor before the process ends.
-    if (!connected) return void process.exit(code);
-    let done = false;
-    const go = () => {
-      if (done) return;
-      done = true;
-      process.exit(code);
-    };
-    try {
-      (process.send as (m: unknown, cb: () => void) => boolean)({ type: "log-flush" }, go);
-    } catch {
-      go();
-    }
-    setTimeout(go, 500);
-  },
+  exit: (code) => channel.exitAfterFlush(code, (c) => process.exit(c)),
 };
 
 await runWorker(host);

@@ -6,8 +6,9 @@
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import type { WorkerHost } from "../../src/adapter.ts";
-import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
+import type { WorkerSpec } from "../../src/protocol.ts";
 import { runWorker } from "../../src/worker/worker.ts";
+import { parentChannel } from "../_shared/parent-channel.ts";
 import { Deno, writeAllSync } from "./deno-api.ts";
 import { isStoppedListenerError } from "./listener-stop.ts";
 import { type DenoServerHandle, serveDeno } from "./server.ts";
@@ -32,7 +33,6 @@ const spec = readSpec();
 // sent to every process of a unit, must not make them quit on their own (the supervisor drains them).
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"]) Deno.addSignalListener(sig, () => {});
 
-let connected = true;
 let server: DenoServerHandle | undefined;
 
 // Stopping the listener with shutdown(2) makes Deno.serve's accept loop reject once; that is the
@@ -45,40 +45,26 @@ globalThis.addEventListener("unhandledrejection", (e: Event) => {
   }
 });
 let shutdownOrdered = false;
-const handlers: Array<(msg: SupervisorMessage) => void> = [];
-
-process.on("message", (msg: SupervisorMessage) => {
-  if (msg?.type === "drain" && msg.reason === "shutdown") {
-    // Nobody else listens on the port during a shutdown: refuse new connections at once.
-    shutdownOrdered = true;
-    server?.closeListenerAtOnce();
-  }
-  // The new generation is ready: the sooner this listener stops, the sooner new connections go there.
-  if (msg?.type === "drain") server?.drainOrdered();
-  for (const h of handlers) h(msg);
-});
-
-const send = (msg: WorkerMessage): void => {
-  if (!connected) return;
-  try {
-    process.send?.(msg);
-  } catch {
-    // channel closed under us; the disconnect handler takes over
-  }
-};
+const channel = parentChannel(
+  (msg) => {
+    if (msg?.type === "drain" && msg.reason === "shutdown") {
+      // Nobody else listens on the port during a shutdown: refuse new connections at once.
+      shutdownOrdered = true;
+      server?.closeListenerAtOnce();
+    }
+    // The new generation is ready: the sooner this listener stops, the sooner new connections go there.
+    if (msg?.type === "drain") server?.drainOrdered();
+    return false;
+  },
+  () => server?.closeListenerAtOnce(),
+);
 
 const encoder = new TextEncoder();
 const host: WorkerHost = {
   spec,
-  send,
-  onMessage: (h) => handlers.push(h),
-  onSupervisorGone(h) {
-    process.once("disconnect", () => {
-      connected = false;
-      server?.closeListenerAtOnce();
-      h();
-    });
-  },
+  send: channel.send,
+  onMessage: channel.onMessage,
+  onSupervisorGone: channel.onSupervisorGone,
   onFatal(h) {
     globalThis.addEventListener("error", (e: Event) => {
       e.preventDefault();
@@ -92,7 +78,7 @@ const host: WorkerHost = {
   importApp: async (file) => (await import(pathToFileURL(file).href)) as Record<string, unknown>,
   serve: async (opts) => {
     server = await serveDeno(opts);
-    if (shutdownOrdered || !connected) server.closeListenerAtOnce();
+    if (shutdownOrdered || !channel.connected) server.closeListenerAtOnce();
     return server;
   },
   setTitle(title) {
@@ -101,20 +87,7 @@ const host: WorkerHost = {
   writeLine(line) {
     writeAllSync(Deno.stderr, encoder.encode(line));
   },
-  exit(code) {
-    // Let queued IPC (the last log lines, "idle") reach the supervisor before the process ends.
-    if (!connected) return Deno.exit(code);
-    const timer = setTimeout(() => Deno.exit(code), 500);
-    try {
-      process.send?.({ type: "log-flush" } as never, () => {
-        clearTimeout(timer);
-        Deno.exit(code);
-      });
-    } catch {
-      clearTimeout(timer);
-      Deno.exit(code);
-    }
-  },
+  exit: (code) => channel.exitAfterFlush(code, (c) => Deno.exit(c)),
 };
 
 await runWorker(host);

@@ -4,8 +4,9 @@
  */
 import cluster from "node:cluster";
 import type { WorkerHost } from "../../src/adapter.ts";
-import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
+import type { WorkerSpec } from "../../src/protocol.ts";
 import { runWorker } from "../../src/worker/worker.ts";
+import { parentChannel } from "../_shared/parent-channel.ts";
 import { importApp } from "./load.ts";
 import { serveNode } from "./server.ts";
 
@@ -24,38 +25,21 @@ if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
 // sent to every process of a unit, must not make them quit on their own (the supervisor drains them).
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const) process.on(sig, () => {});
 
-let connected = true;
-const handlers: Array<(msg: SupervisorMessage) => void> = [];
 let acceptStopped: (() => void) | undefined;
-
-process.on("message", (msg: SupervisorMessage) => {
-  if (msg?.type === "accept-stopped") {
+const channel = parentChannel(
+  (msg) => {
+    if (msg?.type !== "accept-stopped") return false;
     acceptStopped?.();
-    return;
-  }
-  for (const h of handlers) h(msg);
-});
-
-const send = (msg: WorkerMessage): void => {
-  if (!connected || !process.connected) return;
-  try {
-    process.send?.(msg);
-  } catch {
-    // channel closed under us; the disconnect handler takes over
-  }
-};
+    return true;
+  },
+  () => acceptStopped?.(),
+);
 
 const host: WorkerHost = {
   spec,
-  send,
-  onMessage: (h) => handlers.push(h),
-  onSupervisorGone(h) {
-    process.once("disconnect", () => {
-      connected = false;
-      acceptStopped?.();
-      h();
-    });
-  },
+  send: channel.send,
+  onMessage: channel.onMessage,
+  onSupervisorGone: channel.onSupervisorGone,
   onFatal(h) {
     process.on("uncaughtException", h);
     process.on("unhandledRejection", h);
@@ -65,9 +49,9 @@ const host: WorkerHost = {
     serveNode(opts, {
       confirmStopped: () =>
         new Promise<void>((resolve) => {
-          if (!connected || !process.connected) return resolve();
+          if (!channel.connected) return resolve();
           acceptStopped = resolve;
-          send({ type: "stop-accepting" });
+          channel.send({ type: "stop-accepting" });
         }),
     }),
   setTitle(title) {
@@ -76,11 +60,7 @@ const host: WorkerHost = {
   writeLine(line) {
     process.stderr.write(line);
   },
-  exit(code) {
-    // Let queued IPC (the last log lines, "idle") reach the supervisor before the process ends.
-    if (connected && process.connected) process.send?.({ type: "log-flush" } as never, () => process.exit(code));
-    else process.exit(code);
-  },
+  exit: (code) => channel.exitAfterFlush(code, (c) => process.exit(c)),
 };
 
 await runWorker(host);

@@ -15,8 +15,10 @@
  * A request counts as in flight from arrival until its response is returned, or, for a streaming
  * body, until the stream ends or is cancelled (stream-mark.ts tells which responses stream).
  */
+
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
+import { withConnectionClose } from "../_shared/connection-close.ts";
 import { Bun, type BunServer } from "./bun-api.ts";
 import { listenerControl, openConnections } from "./listener.ts";
 import { isStreaming, OriginalResponse } from "./stream-mark.ts";
@@ -62,18 +64,6 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   let cutGrace: (() => void) | undefined;
   let shutdownNow = false;
 
-  const withClose = (res: Response): Response => {
-    try {
-      res.headers.set("connection", "close");
-      return res;
-    } catch {
-      // immutable headers (a fetch() response, Response.redirect): copy them
-      const headers = new Headers(res.headers);
-      headers.set("connection", "close");
-      return new OriginalResponse(res.body, { status: res.status, statusText: res.statusText, headers });
-    }
-  };
-
   const countBody = (res: Response): Response => {
     const body = res.body as ReadableStream<Uint8Array>;
     const reader = body.getReader();
@@ -105,7 +95,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   };
 
   const respond = (res: Response): Response => {
-    if (draining) res = withClose(res);
+    if (draining) res = withConnectionClose(res, OriginalResponse);
     if (isStreaming(res) && res.body !== null) return countBody(res);
     requestFinished();
     return res;

@@ -14,8 +14,10 @@
  * A request counts as in flight from arrival until Deno reports its response (body included) sent or
  * abandoned (`info.completed`), so a streaming response counts until it ends.
  */
+
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
+import { withConnectionClose } from "../_shared/connection-close.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo } from "./deno-api.ts";
 import { acceptedConnections, findListenerFd, stopListener } from "./listener-stop.ts";
 
@@ -51,18 +53,7 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
   let finished = false;
   let cut = false;
 
-  const markClose = (res: Response): Response => {
-    if (!draining) return res;
-    try {
-      res.headers.set("connection", "close");
-      return res;
-    } catch {
-      // Immutable headers (Response.redirect, a proxied fetch response): copy them.
-      const headers = new Headers(res.headers);
-      headers.set("connection", "close");
-      return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-    }
-  };
+  const markClose = (res: Response): Response => (draining ? withConnectionClose(res) : res);
 
   const onRequest = (request: Request, info: DenoServeInfo): Response | Promise<Response> => {
     requestStarted();

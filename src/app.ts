@@ -28,7 +28,7 @@ export interface ServeContext {
   /** Hono's ExecutionContext has it; pounce has no upstream to pass to, so it does nothing. */
   passThroughOnException(): void;
   worker: { id: number; generation: number };
-  /** Runtime-specific extras: `incoming`/`outgoing` on Node, `server` on Bun. */
+  /** Runtime-specific extras from the adapter, e.g. `incoming`/`outgoing` (Node) or `server` (Bun). */
   [extra: string]: unknown;
 }
 

@@ -8,16 +8,15 @@
  * one JSON line instead of declaring tests.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { cleanup, load, Pounce, processes, request, sleep, tempDir, versionedApp, waitUntil } from "./_harness.ts";
+import { canUseNetns, inNetns, MIGRATE } from "./_netns.ts";
 import { ALL_RUNTIMES, ROOT, type Runtime } from "./_runtimes.ts";
 
 const bun = ALL_RUNTIMES.find((r) => r.name === "bun") as Runtime;
 const BUNX = join(ROOT, "node_modules/.bin/bunx");
-const MIGRATE = "/proc/sys/net/ipv4/tcp_migrate_req";
 
 // ── child mode: one measurement inside a network namespace ────────────────────────────────────
 async function measureMigrate(mode: "on" | "off"): Promise<void> {
@@ -57,39 +56,6 @@ if (childMode === "on" || childMode === "off") {
   await measureMigrate(childMode);
 } else {
   declareTests();
-}
-
-function canUseNetns(): string | undefined {
-  if (process.platform !== "linux") return "not Linux";
-  if (process.getuid?.() !== 0) return "needs root (unshare --net)";
-  if (!existsSync(MIGRATE)) return "kernel without net.ipv4.tcp_migrate_req (< 5.14)";
-  const probe = spawnSync("unshare", ["--net", "--mount", "true"], { encoding: "utf8" });
-  if (probe.status !== 0) return `unshare --net --mount failed: ${probe.stderr.trim() || probe.error?.message}`;
-  return undefined;
-}
-
-/** Run this file in child mode inside a new network (and mount) namespace. */
-function inNetns(mode: "on" | "off"): Promise<Record<string, unknown>> {
-  // "off" is a container without --sysctl: /proc/sys is read-only, so pounce can only warn.
-  const ro = mode === "off" ? "mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && " : "";
-  const script = `ip link set lo up && ${ro}exec "$0" "$@"`;
-  return new Promise((resolve, reject) => {
-    const child = spawn("unshare", ["--net", "--mount", "sh", "-c", script, process.execPath, join(ROOT, "test/bun.test.ts")], {
-      env: { ...process.env, POUNCE_BUN_MIGRATE_CHILD: mode },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (code !== 0 || !line) return reject(new Error(`netns child (${mode}) exit ${code}:\n${out}\n${err}`));
-      resolve(JSON.parse(line) as Record<string, unknown>);
-    });
-  });
 }
 
 function declareTests(): void {
@@ -157,7 +123,7 @@ function declareTests(): void {
   describe("bun: net.ipv4.tcp_migrate_req", () => {
     const skip = canUseNetns();
     it("on: pounce turns it on (root) and a reload under connection-per-request load loses nothing", { skip }, async (t) => {
-      const r = await inNetns("on");
+      const r = await inNetns(join(ROOT, "test/bun.test.ts"), "POUNCE_BUN_MIGRATE_CHILD", "on");
       t.diagnostic(`tcp_migrate_req on: ${JSON.stringify(r)}`);
       assert.equal(r.sysctl, "1");
       assert.equal(r.enabledLine, true, "no line saying pounce set it");
@@ -165,7 +131,7 @@ function declareTests(): void {
       assert.ok((r.ok as number) > 1_000);
     });
     it("off (read-only /proc/sys): pounce warns once with the remedy; loss per reload measured", { skip }, async (t) => {
-      const r = await inNetns("off");
+      const r = await inNetns(join(ROOT, "test/bun.test.ts"), "POUNCE_BUN_MIGRATE_CHILD", "off");
       t.diagnostic(
         `tcp_migrate_req off: ${JSON.stringify(r)} → ${((r.failed as number) / (r.reloads as number)).toFixed(1)} failed per reload`,
       );

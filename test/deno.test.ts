@@ -9,18 +9,18 @@
  * one JSON line instead of declaring tests.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { cleanup, load, Pounce, processesInGroup, request, sleep, tempDir, versionedApp, writeApp } from "./_harness.ts";
+import { canUseNetns, inNetns, MIGRATE } from "./_netns.ts";
 import { ALL_RUNTIMES, ROOT, type Runtime } from "./_runtimes.ts";
 
 const deno = ALL_RUNTIMES.find((r) => r.name === "deno") as Runtime;
 const BIN = `${ROOT}/bin/pounce.mjs`;
 const wanted = (process.env.POUNCE_TEST_RUNTIMES ?? "deno").split(",").includes("deno");
 const DENO_BIN = realpathSync(deno.exe);
-const MIGRATE = "/proc/sys/net/ipv4/tcp_migrate_req";
 
 /** A runtime row with other `deno run` flags in front of pounce. */
 function withFlags(flags: string[]): Runtime {
@@ -60,39 +60,6 @@ async function measureMigrate(mode: "on" | "off"): Promise<void> {
     })}\n`,
   );
   cleanup(dir);
-}
-
-function canUseNetns(): string | undefined {
-  if (process.platform !== "linux") return "not Linux";
-  if (process.getuid?.() !== 0) return "needs root (unshare --net)";
-  if (!existsSync(MIGRATE)) return "kernel without net.ipv4.tcp_migrate_req (< 5.14)";
-  const probe = spawnSync("unshare", ["--net", "--mount", "true"], { encoding: "utf8" });
-  if (probe.status !== 0) return `unshare --net --mount failed: ${probe.stderr.trim() || probe.error?.message}`;
-  return undefined;
-}
-
-/** Run this file in child mode inside a new network (and mount) namespace. */
-function inNetns(mode: "on" | "off"): Promise<Record<string, unknown>> {
-  // "off" is a container without --sysctl: /proc/sys is read-only, so pounce can only warn.
-  const ro = mode === "off" ? "mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && " : "";
-  const script = `ip link set lo up && ${ro}exec "$0" "$@"`;
-  return new Promise((resolve, reject) => {
-    const child = spawn("unshare", ["--net", "--mount", "sh", "-c", script, process.execPath, join(ROOT, "test/deno.test.ts")], {
-      env: { ...process.env, POUNCE_DENO_MIGRATE_CHILD: mode },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (code !== 0 || !line) return reject(new Error(`netns child (${mode}) exit ${code}:\n${out}\n${err}`));
-      resolve(JSON.parse(line) as Record<string, unknown>);
-    });
-  });
 }
 
 const childMode = process.env.POUNCE_DENO_MIGRATE_CHILD;
@@ -244,7 +211,7 @@ export default {
     it("tcp_migrate_req off (read-only /proc/sys): pounce warns once with the remedy; loss per reload measured", {
       skip: netns,
     }, async (t) => {
-      const r = await inNetns("off");
+      const r = await inNetns(join(ROOT, "test/deno.test.ts"), "POUNCE_DENO_MIGRATE_CHILD", "off");
       t.diagnostic(
         `tcp_migrate_req off: ${JSON.stringify(r)} → ${(Number(r.failed) / Number(r.reloads)).toFixed(2)} failed per reload`,
       );
@@ -257,7 +224,7 @@ export default {
     it("tcp_migrate_req on: pounce turns it on (root, writable) and reloads under connection-per-request load lose nothing", {
       skip: netns,
     }, async (t) => {
-      const r = await inNetns("on");
+      const r = await inNetns(join(ROOT, "test/deno.test.ts"), "POUNCE_DENO_MIGRATE_CHILD", "on");
       t.diagnostic(`tcp_migrate_req on: ${JSON.stringify(r)}`);
       assert.equal(r.before, "0");
       assert.equal(r.sysctl, "1");

@@ -15,6 +15,8 @@ export interface Config {
   port: number;
   workers: number;
   reloadTimeout: number;
+  /** Seconds between draining one old worker and the next on a reload (0: all at once). */
+  reloadStagger: number;
   shutdownTimeout: number;
   startupTimeout: number;
   /** Seconds, or 0 when off. */
@@ -28,7 +30,7 @@ export interface Config {
   reloadStrategy: ReloadStrategy;
 }
 
-type Kind = "string" | "port" | "workers" | "seconds" | "optional-seconds" | "path" | "enum" | "boolean";
+type Kind = "string" | "port" | "workers" | "seconds" | "optional-seconds" | "seconds-or-zero" | "path" | "enum" | "boolean";
 
 export interface OptionSpec {
   key: Exclude<keyof Config, "entry">;
@@ -76,6 +78,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "30",
     valueHint: "s",
     description: "Seconds an old worker may drain on reload before it is force-stopped",
+  },
+  {
+    key: "reloadStagger",
+    flag: "reload-stagger",
+    kind: "seconds-or-zero",
+    default: "0.5",
+    valueHint: "s",
+    description:
+      "Seconds between draining one old worker and the next on reload, so new workers take traffic in steps (0 = all at once)",
   },
   {
     key: "shutdownTimeout",
@@ -205,6 +216,12 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
       const n = Number(text);
       if (text === "" || !Number.isFinite(n) || n <= 0)
         throw errors.badValue(source, "must be a positive number of seconds", raw);
+      return n;
+    }
+    case "seconds-or-zero": {
+      const n = Number(text);
+      if (text === "" || !Number.isFinite(n) || n < 0)
+        throw errors.badValue(source, "must be 0 or a positive number of seconds", raw);
       return n;
     }
     case "path":

@@ -37,6 +37,7 @@ for (const rt of selectedRuntimes()) {
     const usage: Array<[string, string[], RegExp, Record<string, string>?]> = [
       ["zero shutdown timeout", [app, "--shutdown-timeout", "0"], /--shutdown-timeout must be a positive number/],
       ["negative reload timeout", [app, "--reload-timeout=-5"], /--reload-timeout must be a positive number/],
+      ["negative reload stagger", [app, "--reload-stagger=-1"], /--reload-stagger must be 0 or a positive number/],
       ["non-numeric timeout", [app, "--startup-timeout", "soon"], /--startup-timeout must be a positive number/],
       ["bad port", [app, "--port", "70000"], /--port must be an integer port/],
       ["unknown flag", [app, "--bogus"], /unknown option --bogus/],

@@ -98,13 +98,58 @@ for (const rt of selectedRuntimes()) {
         );
         await p.waitFor("Graceful reload complete", { from: mark });
         const log = p.output.slice(mark);
-        const draining = log.indexOf("Draining old workers (generation 0)");
+        const draining = log.indexOf("Draining old workers (generation 0");
+        assert.ok(draining >= 0, "no Draining old workers line");
         const readies = [...log.matchAll(/Worker \d+ \(generation 1\) ready/g)].map((m) => m.index ?? 0);
         assert.equal(readies.length, 2);
         for (const i of readies) assert.ok(i < draining, "a generation-0 worker drained before generation 1 was ready");
       } finally {
         p.signal("SIGTERM");
         assert.equal((await p.exited()).code, 0);
+        cleanup(dir);
+      }
+    });
+
+    it("--reload-stagger: old workers drain one at a time, that far apart; the reload completes after the last", async () => {
+      const dir = tempDir();
+      versionedApp(dir, "v1");
+      const drainTimes = async (stagger: string) => {
+        const p = await Pounce.start(
+          rt,
+          [`${dir}/app.ts`, "--workers", "3", "--reload-stagger", stagger, "--log-format", "json"],
+          {
+            ready: false,
+          },
+        );
+        try {
+          await p.waitFor('"event":"ready"');
+          const mark = p.output.length;
+          p.signal("SIGHUP");
+          await p.waitFor('"event":"reload_complete"', { from: mark, timeoutMs: 30_000 });
+          const records = p.output
+            .slice(mark)
+            .split("\n")
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l) as { time: string; event: string });
+          const at = (r: { time: string }) => Date.parse(r.time);
+          const drains = records.filter((r) => r.event === "worker_draining").map(at);
+          const complete = at(records.find((r) => r.event === "reload_complete") as { time: string });
+          return { drains: drains.sort((a, b) => a - b), complete };
+        } finally {
+          p.signal("SIGTERM");
+          assert.equal((await p.exited()).code, 0);
+        }
+      };
+      try {
+        const staggered = await drainTimes("0.8");
+        assert.equal(staggered.drains.length, 3, "each old worker logs its drain once");
+        const [a, b, c] = staggered.drains as [number, number, number];
+        assert.ok(b - a >= 700 && c - b >= 700, `drains not 0.8 s apart: ${b - a} ms, ${c - b} ms`);
+        assert.ok(staggered.complete >= c, "reload complete before the last old worker drained");
+        const together = await drainTimes("0");
+        const spread = (together.drains.at(-1) as number) - (together.drains[0] as number);
+        assert.ok(spread < 500, `--reload-stagger 0 should drain all at once, spread ${spread} ms`);
+      } finally {
         cleanup(dir);
       }
     });

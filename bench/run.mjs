@@ -23,15 +23,19 @@ const { values: args } = parseArgs({
 const cfg = args.quick
   ? {
       mode: "quick",
+      // about a minute: the target pair (pounce 1 worker vs the raw server) on every runtime, then
+      // pounce's deploy cost and supervisor RSS on one runtime; growth and the peers in full runs only
       warmup: 1,
       seconds: 1,
-      rounds: 3,
-      steady: 2.5,
-      reloads: 3,
+      rounds: 2,
+      contenders: ["pounce1", "raw"],
+      steady: 2,
+      reloads: 2,
       gap: 1.5,
       pm2: false,
+      naive: false,
       growthReloads: 1,
-      rssReloads: 20,
+      rssReloads: 10,
     }
   : {
       mode: "full",
@@ -42,12 +46,13 @@ const cfg = args.quick
       reloads: 5,
       gap: 3,
       pm2: true,
+      naive: true,
       growthReloads: 3,
       rssReloads: 100,
     };
 
 // --only throughput,deploy,growth,rss runs a subset (the report then holds only those sections)
-const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", "growth", "rss"]);
+const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", ...(args.quick ? [] : ["growth"]), "rss"]);
 
 function sh(cmd, argv) {
   try {
@@ -108,12 +113,13 @@ async function main() {
   }
   for (const rt of deep) {
     const t = [...res.throughput, ...(res.capacityOnly ?? [])].find((x) => x.runtime === rt.name);
-    const why = t.rows.pounce2.unavailable ?? t.rows.pounce1.unavailable;
+    const why = t.rows.pounce2?.unavailable ?? t.rows.pounce1.unavailable;
     if (why) {
       res.notAvailable.push({ runtime: rt.name, why });
       continue;
     }
-    if (only.has("deploy")) res.deploy.push(await deployS.deploy(rt, cfg, t.rows.pounce2.rps));
+    // the deploy rate follows pounce's capacity (2 workers; quick mode measures 1 only)
+    if (only.has("deploy")) res.deploy.push(await deployS.deploy(rt, cfg, (t.rows.pounce2 ?? t.rows.pounce1).rps));
     if (only.has("growth")) res.growth.push(await growthS.growth(rt, cfg));
     if (only.has("rss")) res.rss.push(await rssS.rssAcrossReloads(rt, cfg));
   }
@@ -127,7 +133,7 @@ async function main() {
     `Throughput, hello world, keep-alive (wrk -t1 -c${tputS.CONNS}), ${os.cpus().length} cores — ${started.toISOString().slice(0, 10)}`,
     res.throughput.map((t) => ({
       name: t.runtime,
-      bars: ["pounce1", "raw", "srvx", "pounce2", "multi"].map((k) => ({
+      bars: ["pounce1", "raw", "srvx", "pounce2", "multi"].filter((k) => t.rows[k]).map((k) => ({
         label:
           k === "raw"
             ? "raw runtime server"

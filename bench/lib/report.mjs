@@ -125,7 +125,7 @@ export function report(res, base) {
     );
     if (!cfg.pm2)
       L.push(
-        "(Quick mode: 3 deploys 1.5 s apart, and no PM2 run — `npm run bench` without `--quick` adds PM2 on Node and runs 5 deploys on every runtime.)",
+        `(Quick mode: ${cfg.reloads} deploys ${cfg.gap} s apart, pounce only — \`npm run bench\` without \`--quick\` adds PM2 on Node and a naive kill-and-restart, and runs 5 deploys on every runtime.)`,
         "",
       );
     for (const d of res.deploy) {

@@ -13,7 +13,7 @@ const SLOW = 10; // slow requests in flight at shutdown
 const SLOW_MS = 1000;
 
 export function estimate(cfg) {
-  return (cfg.pm2 ? 3 : 2) * (cfg.steady + cfg.reloads * cfg.gap + 4);
+  return (1 + (cfg.pm2 ? 1 : 0) + (cfg.naive ? 1 : 0)) * (cfg.steady + cfg.reloads * cfg.gap + 4);
 }
 
 /** Drive one contender: start(app) → {port, stop}; deploy(i) → complete time; shutdown() → exit time. */
@@ -187,7 +187,7 @@ export async function deploy(rt, cfg, capacity) {
   const cases = [
     ["pounce (SIGHUP)", pounceCtl(rt)],
     ...(rt.kind === "node" && cfg.pm2 ? [["PM2 cluster (pm2 reload)", pm2Ctl(rt)]] : []),
-    ["naive kill + restart", naiveCtl(rt)],
+    ...(cfg.naive ? [["naive kill + restart", naiveCtl(rt)]] : []),
   ];
   for (const [name, ctl] of cases) {
     step(`deploy: ${rt.name} ${name}`, cfg.steady);

@@ -10,7 +10,7 @@ import { contenders, Server } from "../lib/targets.mjs";
 export const CONNS = 32;
 
 export function estimate(cfg) {
-  return 5 * (1.5 + cfg.warmup + cfg.rounds * cfg.seconds) + 2;
+  return (cfg.contenders?.length ?? 5) * (1.5 + cfg.warmup + cfg.rounds * cfg.seconds) + 2;
 }
 
 export async function throughput(rt, cfg) {

@@ -76,8 +76,9 @@ export class Supervisor implements Core {
     this.#clock = opts.clock ?? systemClock;
     this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));
     this.overlap = opts.config.reloadStrategy === "overlap" || (opts.config.reloadStrategy === "auto" && opts.adapter.canOverlap);
-    this.observe(logObserver(opts.log));
+    // The pid file first: it exists by the time "Ready to accept connections" is read.
     if (opts.config.pidFile) this.observe(pidFileObserver(opts.config.pidFile, opts.pid, (n) => this.note(n)));
+    this.observe(logObserver(opts.log));
   }
 
   /** Hear every transition (log, pid file; next: systemd notify, status, metrics). */

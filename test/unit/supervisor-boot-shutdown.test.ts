@@ -56,8 +56,12 @@ describe("supervisor: boot", () => {
     const r = rig({ "pid-file": pidFile });
     r.sup.start();
     assert.equal(existsSync(pidFile), false);
+    let atReady: string | undefined;
+    r.sup.observe((n) => {
+      if (n.event === "ready") atReady = readFileSync(pidFile, "utf8");
+    });
     r.readyAll(0);
-    assert.equal(readFileSync(pidFile, "utf8"), "42\n");
+    assert.equal(atReady, "42\n", "the pid file must exist when the ready line is written");
     r.adapter.signal("SIGTERM");
     for (const w of r.adapter.live()) w.idle();
     assert.equal(r.adapter.exitCode, 0);

@@ -411,8 +411,6 @@ export class Supervisor {
       case "fatal":
         this.#onWorkerFatal(rec, msg.message);
         return;
-      case "stop-accepting":
-        return; // adapter-level; handled by the adapter itself
     }
   }
 

@@ -4,7 +4,7 @@
  * Bun's `server.stop()`, Deno's `server.shutdown()` — closes the listener *and* every kept-alive
  * socket with no request in progress, including one a client is reusing right now (a reset,
  * pitfall 1). So:
- *  1. on the order, the listener alone is closed (each runtime's `closeListenerAlone`), so new
+ *  1. on the order, the listener alone is closed (listener-fd.ts), so new
  *     connections go to the new generation at once (or are refused on a shutdown) while every
  *     connection already here is served; where that is impossible, a reload keeps accepting with
  *     `Connection: close` for the order's accept grace, a shutdown stops at once;
@@ -20,7 +20,7 @@ export interface ReusePortServer {
   closeListenerAlone(): boolean;
   /** The runtime's stop (listener, idle sockets; in-flight requests finish); settles when done. */
   stop(): Promise<void>;
-  /** Client connections held now; undefined when that is unknown. */
+  /** Client connections held now (in flight or idle); undefined when that is unknown. */
   held(): number | undefined;
 }
 
@@ -28,7 +28,6 @@ export class ReusePortDrain {
   #server: ReusePortServer;
   #order: (DrainOrder & { at: number }) | undefined;
   #listenerClosed = false;
-  #alone = false;
   #stopping: Promise<void> | undefined;
   #stopped = false;
   #cut = false;
@@ -50,17 +49,11 @@ export class ReusePortDrain {
     return this.#order !== undefined;
   }
 
-  /** The listener was closed alone (not by the runtime's stop). */
-  get listenerClosedAlone(): boolean {
-    return this.#alone;
-  }
-
   drain(order: DrainOrder): void {
     this.#order = { ...order, at: this.#order?.at ?? Date.now() };
     if (this.#listenerClosed || this.#stopping) return;
     if (this.#server.closeListenerAlone()) {
       this.#listenerClosed = true;
-      this.#alone = true;
       this.#accepting.resolve();
       return;
     }

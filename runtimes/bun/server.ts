@@ -2,7 +2,7 @@
  * The HTTP side of a Bun worker: `Bun.serve({ reusePort: true })` around the core pipeline. The
  * drain itself is ../_shared/reuse-port-drain.ts; Bun's parts are: responses marked `Connection:
  * close` once draining (including in-flight ones, whose headers are only written when the handler
- * returns); the listener closed alone by listener.ts (dup2 over its fd); `server.stop()` without
+ * returns); the listener closed alone (../_shared/listener-fd.ts, libc through bun:ffi); `server.stop()` without
  * force as the runtime's stop, `server.stop(true)` at the deadline.
  * A request counts as in flight from arrival until its response is returned, or, for a streaming
  * body, until the stream ends or is cancelled (stream-mark.ts tells which responses stream).
@@ -11,9 +11,10 @@
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
 import { withConnectionClose } from "../_shared/connection-close.ts";
+import { listenerControl } from "../_shared/listener-fd.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Bun, type BunServer } from "./bun-api.ts";
-import { listenerControl, openConnections } from "./listener.ts";
+import { bunSocketCalls } from "./socket-calls.ts";
 import { isStreaming, OriginalResponse } from "./stream-mark.ts";
 
 class BunContext {
@@ -106,11 +107,12 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
 
   // Read once: Bun answers `server.port` from the listening fd, which the drain replaces.
   const port = server.port;
-  const control = await listenerControl(port);
+  const control = listenerControl(await bunSocketCalls(), port);
+  const openConnections = () => control?.connections();
   const drain = new ReusePortDrain({
     closeListenerAlone: () => control?.detach() === true,
     stop: () => server.stop(false),
-    held: () => (server.pendingRequests > 0 ? server.pendingRequests : openConnections(port)),
+    held: () => (server.pendingRequests > 0 ? server.pendingRequests : openConnections()),
   });
   drainer = drain;
 
@@ -120,6 +122,6 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     stopAccepting: () => drain.stopAccepting(),
     closeIdle: () => drain.closeIdle(),
     closeAll: () => drain.closeAll(() => void server.stop(true).catch(() => {})),
-    connections: () => drain.connections(Math.max(server.pendingRequests, openConnections(port) ?? 0)),
+    connections: () => drain.connections(Math.max(server.pendingRequests, openConnections() ?? 0)),
   };
 }

@@ -2,7 +2,7 @@
  * The HTTP side of a Deno worker: `Deno.serve({ reusePort: true })` around the core pipeline. The
  * drain itself is ../_shared/reuse-port-drain.ts; Deno's parts are: from the drain order on, every
  * response carries `Connection: close` (Deno's HTTP/1.1 server then closes the socket after it); the
- * listener stopped alone by listener-stop.ts (shutdown(2) on its fd; needs --allow-ffi, Linux);
+ * listener closed alone (../_shared/listener-fd.ts, libc through Deno's FFI: --allow-ffi, Linux);
  * `server.shutdown()` as the runtime's stop. Deno cannot cut connections short: at the deadline
  * the process exit does.
  * A request counts as in flight from arrival until Deno reports its response (body included) sent or
@@ -12,10 +12,11 @@
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
 import { withConnectionClose } from "../_shared/connection-close.ts";
+import { listenerControl } from "../_shared/listener-fd.ts";
 import { portSharing } from "../_shared/reuse-port.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo } from "./deno-api.ts";
-import { acceptedConnections, findListenerFd, stopListener } from "./listener-stop.ts";
+import { denoSocketCalls } from "./socket-calls.ts";
 
 /** The adapter's part of the ServeContext. `remoteAddr` is read from Deno only when the app asks:
  *  the lookup (an op call and two allocations) was 3.5 % of a hello-world worker's CPU when eager. */
@@ -39,12 +40,7 @@ class DenoContext {
   }
 }
 
-export interface DenoServerHandle extends ServerHandle {
-  /** The listener was stopped with shutdown(2): Deno's accept loop will reject once, expectedly. */
-  readonly listenerStopped: boolean;
-}
-
-export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
+export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
   let inFlight = 0;
   let drainer: ReusePortDrain | undefined;
@@ -66,7 +62,7 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
     return result instanceof Promise ? result.then(markClose) : markClose(result);
   };
 
-  return new Promise<DenoServerHandle>((resolve, reject) => {
+  return new Promise<ServerHandle>((resolve, reject) => {
     let server: DenoHttpServer;
     try {
       server = Deno.serve(
@@ -90,21 +86,17 @@ export function serveDeno(opts: ServeOptions): Promise<DenoServerHandle> {
       return reject(errors.listenFailed(opts.host, opts.port, e?.message ?? String(err)));
     }
     const port = server.addr.port;
-    const listenerFd = findListenerFd(port);
+    const control = listenerControl(denoSocketCalls(), port);
 
-    const drain: ReusePortDrain = new ReusePortDrain({
-      closeListenerAlone: () => stopListener(listenerFd),
+    const drain = new ReusePortDrain({
+      closeListenerAlone: () => control?.detach() === true,
       stop: () => server.shutdown(),
-      // Counted only once the listener is stopped alone (else no new connection is excluded).
-      held: () => (drain.listenerClosedAlone ? acceptedConnections(port) : undefined),
+      held: () => control?.connections(),
     });
     drainer = drain;
 
     resolve({
       port,
-      get listenerStopped() {
-        return drain.listenerClosedAlone;
-      },
       drain: (order) => drain.drain(order),
       stopAccepting: () => drain.stopAccepting(),
       closeIdle: () => drain.closeIdle(),

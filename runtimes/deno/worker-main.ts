@@ -7,21 +7,8 @@ import { pathToFileURL } from "node:url";
 import { runWorker } from "../../src/worker/worker.ts";
 import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
 import { Deno, writeAllSync } from "./deno-api.ts";
-import { isStoppedListenerError } from "./listener-stop.ts";
-import { type DenoServerHandle, serveDeno } from "./server.ts";
+import { serveDeno } from "./server.ts";
 import { setProcessTitle } from "./title.ts";
-
-let server: DenoServerHandle | undefined;
-
-// Stopping the listener with shutdown(2) makes Deno.serve's accept loop reject once; that is the
-// intended effect, not an app error (registered before the core's onFatal listeners, so it runs first).
-globalThis.addEventListener("unhandledrejection", (e: Event) => {
-  const ev = e as PromiseRejectionEvent;
-  if (server?.listenerStopped && isStoppedListenerError(ev.reason)) {
-    ev.preventDefault();
-    ev.stopImmediatePropagation();
-  }
-});
 
 const encoder = new TextEncoder();
 const pieces: RuntimePieces = {
@@ -37,10 +24,7 @@ const pieces: RuntimePieces = {
     });
   },
   importApp: async (file) => (await import(pathToFileURL(file).href)) as Record<string, unknown>,
-  async serve(opts) {
-    server = await serveDeno(opts);
-    return server;
-  },
+  serve: serveDeno,
   setTitle: (title) => void setProcessTitle(title),
   writeLine: (line) => writeAllSync(Deno.stderr, encoder.encode(line)),
   exit: (code) => Deno.exit(code),

@@ -19,12 +19,12 @@ const SOCKET_LINGER_MS = 1_000;
 /** Where a listener closes only together with the idle kept-alive sockets (reusePort fallback): how
  *  long a reload drain keeps accepting with `Connection: close`, so kept-alive clients leave on a
  *  response. A shutdown gets none: nobody else will listen on the port. */
-export const ACCEPT_GRACE_MS = 1_000;
+const ACCEPT_GRACE_MS = 1_000;
 /** How long after the drain order a kept-alive socket with no request in flight is left open: a
  *  request may be on its way on it (a client reusing it right now would get a reset). */
-export const IDLE_GRACE_MS = 1_000;
+const IDLE_GRACE_MS = 1_000;
 
-export function drainOrder(reason: DrainInfo["reason"]): DrainOrder {
+function drainOrder(reason: DrainInfo["reason"]): DrainOrder {
   return { reason, acceptGraceMs: reason === "shutdown" ? 0 : ACCEPT_GRACE_MS, idleGraceMs: IDLE_GRACE_MS };
 }
 

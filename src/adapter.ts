@@ -5,19 +5,21 @@
  * adapter only carries it out: spawn a worker process or thread, deliver messages, kill, route signals.
  *
  * Worker side: the core's `runWorker` decides the lifecycle of one worker (load, serve, drain,
- * exit); the adapter's WorkerHost supplies the runtime pieces: import the app, bind an HTTP server
- * around the core's handler, and the exact mechanics of "stop accepting" and "close idle sockets".
+ * exit) and the drain's policy (its order, its graces); the adapter's WorkerHost supplies the runtime
+ * pieces: import the app, bind an HTTP server around the core's handler, and the exact mechanics of
+ * "stop accepting" and "close idle sockets".
  */
 
 import type { ServeContext } from "./app.ts";
 import type { Config } from "./config.ts";
-import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
+import type { DrainReason, SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
 
 export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT";
 
 export interface WorkerEvents {
   message(msg: WorkerMessage): void;
-  /** The worker is gone (process exit or thread end). Called exactly once. */
+  /** The worker is gone (process exit or thread end). Called exactly once, and only after every
+   *  message the worker sent before it went has been delivered to `message`. */
   exit(code: number | null, signal: string | null): void;
 }
 
@@ -62,15 +64,33 @@ export interface ServeOptions {
   requestFinished(): void;
 }
 
+/**
+ * Why a worker drains and the graces the core grants it, handed to the server the moment the
+ * drain order arrives (the core's policy; the adapter only carries it out).
+ */
+export interface DrainOrder {
+  reason: DrainReason;
+  /** Only where the listener cannot be closed without also closing idle kept-alive sockets (a
+   *  reusePort server's stop()/shutdown()): keep accepting this long, answering `Connection: close`,
+   *  so kept-alive clients leave on a response instead of a reset. 0 on a shutdown: nobody else
+   *  listens on the port, so it must refuse new connections at once. */
+  acceptGraceMs: number;
+  /** Counted from the order: how long a kept-alive socket with no request in flight stays open (a
+   *  request may be on its way on it) before `closeIdle()` may close it. */
+  idleGraceMs: number;
+}
+
 export interface ServerHandle {
   /** The bound port (differs from the requested one when that was 0). */
   readonly port: number;
-  /** From now on every response, including in-flight ones whose headers are unsent, carries
-   *  `Connection: close`. */
-  markDraining(): void;
-  /** No new connection reaches this worker once this resolves. */
+  /** The drain order arrived; called at once, before any logging or IPC. From now on every
+   *  response, including in-flight ones whose headers are unsent, carries `Connection: close`; the
+   *  listener stops now where it can be stopped alone, else after `acceptGraceMs`. Called again when
+   *  a shutdown overtakes a reload drain: the shorter graces of the new order apply. */
+  drain(order: DrainOrder): void;
+  /** Resolves once no new connection reaches this worker (the stop `drain` began). */
   stopAccepting(): Promise<void>;
-  /** Close kept-alive connections that have no request in flight (after the adapter's idle grace). */
+  /** Close kept-alive connections that have no request in flight, from the end of the idle grace on. */
   closeIdle(): void;
   /** Cut every connection now (deadline reached). */
   closeAll(): void;
@@ -82,7 +102,8 @@ export interface WorkerHost {
   readonly spec: WorkerSpec;
   send(msg: WorkerMessage): void;
   onMessage(handler: (msg: SupervisorMessage) => void): void;
-  /** The supervisor vanished (killed): the worker drains on its own. */
+  /** The supervisor vanished (killed): the worker drains on its own. Registered before the import,
+   *  so a worker that is still starting hears it too. */
   onSupervisorGone(handler: () => void): void;
   /** Uncaught errors outside a request; and lifecycle signals aimed at the worker, which it ignores. */
   onFatal(handler: (err: unknown) => void): void;
@@ -91,5 +112,6 @@ export interface WorkerHost {
   setTitle(title: string): void;
   /** Write a log line directly (only when the supervisor is gone). */
   writeLine(line: string): void;
+  /** Exit once the messages already sent (the last log lines, `idle`, `failed`) have left. */
   exit(code: number): void;
 }

@@ -27,10 +27,11 @@ export interface WorkerSpec {
   accessLog: boolean;
 }
 
-export type SupervisorMessage =
-  | { type: "drain"; reason: "reload" | "shutdown" | "replace"; timeoutMs: number }
-  /** Adapter-level acknowledgement that the supervisor side no longer routes connections here. */
-  | { type: "accept-stopped" };
+export type DrainReason = "reload" | "shutdown" | "replace";
+
+/** An adapter's own messages (a flush marker, Node's listener hand-off) travel on the same channel
+ *  but are its business: they are defined and filtered in runtimes/_shared/adapter-messages.ts. */
+export type SupervisorMessage = { type: "drain"; reason: DrainReason; timeoutMs: number };
 
 export type WorkerMessage =
   | { type: "ready"; port: number }
@@ -40,6 +41,4 @@ export type WorkerMessage =
   /** An error escaped a request (uncaught exception, unhandled rejection): replace me via a drain. */
   | { type: "fatal"; message: string }
   | { type: "draining"; inFlight: number }
-  | { type: "idle" }
-  /** Adapter-level: this worker's listener is closed; wait for `accept-stopped` before exiting. */
-  | { type: "stop-accepting" };
+  | { type: "idle" };

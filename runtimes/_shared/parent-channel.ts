@@ -5,27 +5,29 @@
 import process from "node:process";
 import type { WorkerHost } from "../../src/adapter.ts";
 import type { SupervisorMessage, WorkerMessage } from "../../src/protocol.ts";
+import { type AdapterSupervisorMessage, type AdapterWorkerMessage, isAdapterSupervisorMessage } from "./adapter-messages.ts";
 
 /** How long exit waits for the last IPC messages to leave before going anyway. */
 const FLUSH_LIMIT_MS = 500;
 
 export interface ParentChannel extends Pick<WorkerHost, "send" | "onMessage" | "onSupervisorGone"> {
   readonly connected: boolean;
+  /** The adapter's own messages to its supervisor side (adapter-messages.ts). */
+  sendAdapter(msg: AdapterWorkerMessage): void;
   /** Exit once queued messages (the last log lines, "idle") have reached the supervisor. */
   exitAfterFlush(code: number, exit: (code: number) => void): void;
 }
 
 /**
- * `intercept` sees every supervisor message first (adapter mechanics such as closing a listener the
- * moment a drain order arrives); returning true keeps the message from the core.
- * `onGone` runs when the channel closes, before the core's handler.
+ * `onAdapterMessage` gets the adapter's own messages, which the core never sees. `onGone` runs when
+ * the channel closes, before the core's handler.
  */
-export function parentChannel(intercept?: (msg: SupervisorMessage) => boolean | undefined, onGone?: () => void): ParentChannel {
+export function parentChannel(onAdapterMessage?: (msg: AdapterSupervisorMessage) => void, onGone?: () => void): ParentChannel {
   let connected = true;
   const handlers: Array<(msg: SupervisorMessage) => void> = [];
   const gone: Array<() => void> = [];
-  process.on("message", (msg: SupervisorMessage) => {
-    if (intercept?.(msg) === true) return;
+  process.on("message", (msg: SupervisorMessage | AdapterSupervisorMessage) => {
+    if (isAdapterSupervisorMessage(msg)) return onAdapterMessage?.(msg);
     for (const h of handlers) h(msg);
   });
   process.once("disconnect", () => {
@@ -33,18 +35,20 @@ export function parentChannel(intercept?: (msg: SupervisorMessage) => boolean | 
     onGone?.();
     for (const h of gone) h();
   });
+  const post = (msg: WorkerMessage | AdapterWorkerMessage): void => {
+    if (!channel.connected) return;
+    try {
+      process.send?.(msg);
+    } catch {
+      // channel closed under us; the disconnect handler takes over
+    }
+  };
   const channel: ParentChannel = {
     get connected() {
       return connected && process.connected !== false;
     },
-    send(msg: WorkerMessage) {
-      if (!channel.connected) return;
-      try {
-        process.send?.(msg);
-      } catch {
-        // channel closed under us; the disconnect handler takes over
-      }
-    },
+    send: (msg: WorkerMessage) => post(msg),
+    sendAdapter: (msg) => post(msg),
     onMessage: (h) => handlers.push(h),
     onSupervisorGone: (h) => gone.push(h),
     exitAfterFlush(code, exit) {
@@ -57,7 +61,8 @@ export function parentChannel(intercept?: (msg: SupervisorMessage) => boolean | 
       };
       setTimeout(go, FLUSH_LIMIT_MS);
       try {
-        (process.send as (m: unknown, cb: () => void) => boolean)({ type: "log-flush" }, go);
+        const farewell: AdapterWorkerMessage = { type: "log-flush" };
+        (process.send as (m: unknown, cb: () => void) => boolean)(farewell, go);
       } catch {
         go();
       }

@@ -6,7 +6,9 @@
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from "../../src/adapter.ts";
-import type { SupervisorMessage, WorkerMessage, WorkerSpec } from "../../src/protocol.ts";
+import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
+import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
+import { linkWorker } from "../_shared/worker-link.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
 
@@ -24,22 +26,16 @@ export function createNodeAdapter(): RuntimeAdapter {
       const title = `pounce: worker ${spec.id} (generation ${spec.generation})`;
       cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")] });
       const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
-      let exited = false;
-      worker.on("message", (msg: WorkerMessage | { type: "log-flush" }) => {
-        if (msg.type === "log-flush") return;
-        if (msg.type === "stop-accepting") {
-          // The cluster's own 'close' for this worker's handle came first on the same channel, so the
-          // primary has already stopped handing it connections.
-          if (worker.isConnected()) worker.send({ type: "accept-stopped" } satisfies SupervisorMessage);
-        }
-        events.message(msg);
+      const link = linkWorker(events, (msg) => {
+        // The cluster's own 'close' for this worker's handle came first on the same channel, so the
+        // primary has already stopped handing it connections.
+        if (msg.type === "stop-accepting" && worker.isConnected())
+          worker.send({ type: "accept-stopped" } satisfies AdapterSupervisorMessage);
       });
+      worker.on("message", link.message);
       worker.on("error", () => {});
-      worker.on("exit", (code, signal) => {
-        if (exited) return;
-        exited = true;
-        events.exit(code, signal);
-      });
+      worker.on("disconnect", link.channelClosed);
+      worker.on("exit", (code, signal) => link.exited(code, signal));
       return {
         get pid() {
           return worker.process.pid;

@@ -6,16 +6,16 @@
  *  - stop accepting with net.Server#close, which skips http.Server#close's idle reaping (the race
  *    that resets a kept-alive request on its way in), then wait until the cluster primary confirms
  *    it hands this worker no more connections (pitfall 4: never exit while one may be in transit);
- *  - idle kept-alive sockets closed only after a grace, and again every few hundred ms after it.
+ *  - idle kept-alive sockets closed only after the core's idle grace, and again every few hundred
+ *    ms after it. The accept grace does not apply: net.Server#close leaves the idle sockets alone.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import type { ServeOptions, ServerHandle } from "../../src/adapter.ts";
+import type { DrainOrder, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
 
-/** An idle kept-alive socket is left this long after drain starts before it is closed. */
-const IDLE_GRACE_MS = 1_000;
+/** After the idle grace, idle kept-alive sockets are closed again this often (new ones go idle). */
 const IDLE_SWEEP_MS = 250;
 
 class NodeContext {
@@ -64,7 +64,8 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
   });
 
   let sweep: ReturnType<typeof setInterval> | undefined;
-  let drainStarted = 0;
+  let order: (DrainOrder & { at: number }) | undefined;
+  let stopped: Promise<void> | undefined;
   const closeIdleNow = () => server.closeIdleConnections();
 
   return new Promise<ServerHandle>((resolve, reject) => {
@@ -86,19 +87,20 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
       const port = typeof address === "object" && address ? address.port : opts.port;
       resolve({
         port,
-        markDraining() {
+        drain(next) {
+          order = { ...next, at: order?.at ?? Date.now() };
           if (draining) return;
           draining = true;
-          drainStarted = Date.now();
           for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false;
+          NetServer.prototype.close.call(server);
+          stopped = hooks.confirmStopped();
         },
         async stopAccepting() {
-          NetServer.prototype.close.call(server);
-          await hooks.confirmStopped();
+          await stopped;
         },
         closeIdle() {
-          if (sweep) return;
-          const wait = Math.max(0, drainStarted + IDLE_GRACE_MS - Date.now());
+          if (sweep || !order) return;
+          const wait = Math.max(0, order.at + order.idleGraceMs - Date.now());
           sweep = setTimeout(() => {
             closeIdleNow();
             sweep = setInterval(closeIdleNow, IDLE_SWEEP_MS);

@@ -1,45 +1,29 @@
 /**
- * Entry point of a Node worker process (forked by the cluster primary). Builds the WorkerHost the
- * core's runWorker needs from cluster IPC, process signals and @hono/node-server.
+ * Entry point of a Node worker process (forked by the cluster primary): the shared process-worker
+ * host with Node's pieces (@hono/node-server, TS loading) and the cluster's listener hand-off.
  */
 import cluster from "node:cluster";
-import type { WorkerHost } from "../../src/adapter.ts";
-import type { WorkerSpec } from "../../src/protocol.ts";
 import { runWorker } from "../../src/worker/worker.ts";
 import { parentChannel } from "../_shared/parent-channel.ts";
+import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
 import { importApp } from "./load.ts";
 import { serveNode } from "./server.ts";
 
-const spec = JSON.parse(process.env.POUNCE_WORKER_SPEC ?? "null") as WorkerSpec | null;
-if (!spec || typeof process.send !== "function") {
-  process.stderr.write("pounce: this file is started by the pounce supervisor, not by hand\n");
-  process.exit(2);
-}
-
 // node:cluster makes a worker exit at once when the primary's channel closes unexpectedly (the
 // supervisor was SIGKILLed). Marking the disconnect as expected keeps the worker alive so it can
-// finish its in-flight requests first (onSupervisorGone below).
+// finish its in-flight requests first (onSupervisorGone).
 if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
 
-// Workers take orders from the supervisor only: Ctrl-C's SIGINT to the process group, or a SIGTERM
-// sent to every process of a unit, must not make them quit on their own (the supervisor drains them).
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const) process.on(sig, () => {});
-
+// The supervisor side answers `stop-accepting` with `accept-stopped` once the primary routes
+// nothing more here (or the channel is gone, and with it the primary).
 let acceptStopped: (() => void) | undefined;
 const channel = parentChannel(
-  (msg) => {
-    if (msg?.type !== "accept-stopped") return false;
-    acceptStopped?.();
-    return true;
-  },
+  () => acceptStopped?.(),
   () => acceptStopped?.(),
 );
 
-const host: WorkerHost = {
-  spec,
-  send: channel.send,
-  onMessage: channel.onMessage,
-  onSupervisorGone: channel.onSupervisorGone,
+const pieces: RuntimePieces = {
+  ignoreSignal: (sig) => void process.on(sig, () => {}),
   onFatal(h) {
     process.on("uncaughtException", h);
     process.on("unhandledRejection", h);
@@ -51,16 +35,14 @@ const host: WorkerHost = {
         new Promise<void>((resolve) => {
           if (!channel.connected) return resolve();
           acceptStopped = resolve;
-          channel.send({ type: "stop-accepting" });
+          channel.sendAdapter({ type: "stop-accepting" });
         }),
     }),
-  setTitle(title) {
+  setTitle: (title) => {
     process.title = title;
   },
-  writeLine(line) {
-    process.stderr.write(line);
-  },
-  exit: (code) => channel.exitAfterFlush(code, (c) => process.exit(c)),
+  writeLine: (line) => void process.stderr.write(line),
+  exit: (code) => process.exit(code),
 };
 
-await runWorker(host);
+await runWorker(processWorkerHost(readSpec(process.env.POUNCE_WORKER_SPEC, pieces), pieces, channel));

@@ -7,9 +7,9 @@
 import type { WorkerHandle } from "../adapter.ts";
 import type { Config } from "../config.ts";
 import type { ResolvedEntry } from "../entry.ts";
+import type { DrainReason } from "../protocol.ts";
 import type { ReloadCause } from "./events.ts";
 
-export type DrainReason = "reload" | "shutdown" | "replace";
 
 export interface Generation {
   /** Gen 0 at boot, +1 per generation started; an import check has none (-1). */

@@ -5,9 +5,9 @@
  */
 import type { ResolvedEntry } from "../entry.ts";
 import { describe } from "../errors.ts";
-import type { WorkerSpec } from "../protocol.ts";
+import type { DrainReason, WorkerSpec } from "../protocol.ts";
 import type { Core } from "./core.ts";
-import type { DrainReason, Generation, WorkerRecord } from "./state.ts";
+import type { Generation, WorkerRecord } from "./state.ts";
 
 export function startGeneration(core: Core, entry: ResolvedEntry, purpose: "boot" | "reload" | "restart"): Generation {
   const gen = newGeneration(core, entry, purpose);

@@ -3,7 +3,7 @@
  * order (or when the supervisor vanishes) stop taking work, finish what arrived, report idle, exit.
  * The adapter's WorkerHost supplies the runtime pieces.
  */
-import type { ServerHandle, WorkerHost } from "../adapter.ts";
+import type { DrainOrder, ServerHandle, WorkerHost } from "../adapter.ts";
 import { type DrainInfo, type PounceApp, resolveApp } from "../app.ts";
 import { describe, errors, PounceError } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
@@ -16,6 +16,17 @@ import { InFlight } from "./in-flight.ts";
 const PROGRESS_EVERY_MS = 5_000;
 /** After the last response, how long to wait for the client side of closing sockets. */
 const SOCKET_LINGER_MS = 1_000;
+/** Where a listener closes only together with the idle kept-alive sockets (reusePort fallback): how
+ *  long a reload drain keeps accepting with `Connection: close`, so kept-alive clients leave on a
+ *  response. A shutdown gets none: nobody else will listen on the port. */
+const ACCEPT_GRACE_MS = 1_000;
+/** How long after the drain order a kept-alive socket with no request in flight is left open: a
+ *  request may be on its way on it (a client reusing it right now would get a reset). */
+const IDLE_GRACE_MS = 1_000;
+
+function drainOrder(reason: DrainInfo["reason"]): DrainOrder {
+  return { reason, acceptGraceMs: reason === "shutdown" ? 0 : ACCEPT_GRACE_MS, idleGraceMs: IDLE_GRACE_MS };
+}
 
 export async function runWorker(host: WorkerHost): Promise<void> {
   const spec = host.spec;
@@ -45,6 +56,27 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       fatalReported = true;
       host.send({ type: "fatal", message: describe(err) });
     }
+  });
+
+  // Both hooks are registered before the import: a supervisor that dies (or a drain order that
+  // arrives) while the app is still loading must not leave a worker that binds the port afterwards.
+  let ready = false;
+  let early: { reason: DrainInfo["reason"]; timeoutMs: number } | undefined;
+  let drain = (reason: DrainInfo["reason"], timeoutMs: number): void => {
+    early = reason === "shutdown" || !early ? { reason, timeoutMs } : early;
+  };
+  host.onMessage((msg: SupervisorMessage) => {
+    if (msg.type === "drain") drain(msg.reason, msg.timeoutMs);
+  });
+  host.onSupervisorGone(() => {
+    supervisorGone = true;
+    if (!ready) {
+      // Not serving yet: nothing to finish, and no supervisor would ever route to or stop this worker.
+      log.warn(`Worker ${spec.id}: supervisor is gone before this worker was ready — exiting`, { event: "orphaned" });
+      return host.exit(0);
+    }
+    log.warn(`Worker ${spec.id}: supervisor is gone — finishing in-flight work and exiting`, { event: "orphaned" });
+    drain("shutdown", spec.orphanTimeoutMs);
   });
 
   let app: PounceApp;
@@ -87,16 +119,23 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   } catch (err) {
     return fail(err, "E_LISTEN");
   }
+  if (supervisorGone) return host.exit(0);
+  ready = true;
   host.send({ type: "ready", port: server.port });
 
-  let draining = false;
-  const drain = async (reason: DrainInfo["reason"], timeoutMs: number): Promise<void> => {
-    // A shutdown that overtakes a reload drain turns health to 503; the drain already under way goes on.
+  let draining: DrainInfo["reason"] | undefined;
+  drain = (reason, timeoutMs) => {
+    // A shutdown that overtakes a reload drain turns health to 503 and ends any accept grace; the
+    // drain already under way goes on.
     if (reason === "shutdown") health.shuttingDown = true;
-    if (draining) return;
-    draining = true;
-    server.markDraining();
-
+    if (draining === "shutdown" || (draining && reason !== "shutdown")) return;
+    // First, before any logging or IPC: the listener stops the moment the order arrives.
+    server.drain(drainOrder(reason));
+    const first = draining === undefined;
+    draining = reason;
+    if (first) void drainWork(reason, timeoutMs);
+  };
+  const drainWork = async (reason: DrainInfo["reason"], timeoutMs: number): Promise<void> => {
     const expired = new AbortController();
     // The supervisor force-stops at timeoutMs; this later self-deadline matters when it is gone.
     const selfDeadline = setTimeout(() => expired.abort(), timeoutMs + 1_000);
@@ -142,14 +181,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     host.exit(0);
   };
 
-  host.onMessage((msg: SupervisorMessage) => {
-    if (msg.type === "drain") void drain(msg.reason, msg.timeoutMs);
-  });
-  host.onSupervisorGone(() => {
-    supervisorGone = true;
-    log.warn(`Worker ${spec.id}: supervisor is gone — finishing in-flight work and exiting`, { event: "orphaned" });
-    void drain("shutdown", spec.orphanTimeoutMs);
-  });
+  if (early) drain(early.reason, early.timeoutMs);
 }
 
 function sleep(ms: number): Promise<void> {

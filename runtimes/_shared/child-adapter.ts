@@ -1,0 +1,79 @@
+/**
+ * The supervisor side shared by the adapters whose workers are child processes each listening with
+ * `reusePort` on the shared port (Bun, Deno): port-sharing checks, the tcp_migrate_req set-up, and
+ * the spawn/IPC/exit handling around one runtime-specific `spawnChild`.
+ */
+import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from "../../src/adapter.ts";
+import type { Config } from "../../src/config.ts";
+import { PounceError } from "../../src/errors.ts";
+import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
+import { portSharing } from "./reuse-port.ts";
+import { ensureTcpMigrateReq } from "./tcp-migrate-req.ts";
+import { linkWorker, type WorkerLink } from "./worker-link.ts";
+
+/** A started worker process, in the runtime's own API. */
+export interface Child {
+  readonly pid?: number;
+  /** Deliver a message (may throw when the channel is closing). */
+  send(msg: SupervisorMessage): void;
+  kill(): void;
+}
+
+export interface ChildRuntime {
+  /** "Bun", "Deno": in messages ("Bun.serve's reusePort …"). */
+  name: string;
+  /** "bun 1.2.3", shown in logs. */
+  runtime: string;
+  platform: string;
+  /** Start `worker-main <spec>` with an IPC channel; feed every message, the exit and the channel's
+   *  close to `link`. */
+  spawnChild(spec: WorkerSpec, link: WorkerLink): Child;
+  /** Extra one-time checks where ports are shared (e.g. a permission this runtime needs). */
+  prepareShared?(config: Config, log: { info(msg: string): void; warn(msg: string): void }): void;
+  onSignal(signal: LifecycleSignal, handler: () => void): void;
+  setTitle(title: string): void;
+  exit(code: number): never;
+}
+
+export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
+  const sharing = portSharing(rt.platform);
+  return {
+    runtime: rt.runtime,
+    canOverlap: sharing.available,
+    overlapUnavailableReason: sharing.available
+      ? undefined
+      : `${rt.name}.serve's reusePort shares a port only on Linux (${sharing.why})`,
+    prepare(config, log) {
+      if (!sharing.available && config.workers > 1)
+        // Without SO_REUSEPORT, two processes cannot listen on one port: one worker serves.
+        throw new PounceError(
+          "E_BAD_VALUE",
+          `--workers ${config.workers} needs port sharing, which ${rt.name} has only on Linux (${sharing.why}): use --workers 1`,
+        );
+      if (!sharing.available) return;
+      if (config.reloadStrategy !== "restart") ensureTcpMigrateReq(log.info, log.warn);
+      rt.prepareShared?.(config, log);
+    },
+    spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
+      const link = linkWorker(events);
+      const child = rt.spawnChild(spec, link);
+      return {
+        get pid() {
+          return child.pid;
+        },
+        send(msg) {
+          if (link.gone) return;
+          try {
+            child.send(msg);
+          } catch {
+            // the worker is going; its exit follows
+          }
+        },
+        kill: () => child.kill(),
+      };
+    },
+    onSignal: rt.onSignal,
+    setTitle: rt.setTitle,
+    exit: rt.exit,
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The drain mechanics of a worker that owns its own SO_REUSEPORT listener (Bun, Deno), carrying out
+ * the core's DrainOrder (DESIGN.md reload step 4, RUNTIMES.md §(b)). The runtime's own stop —
+ * Bun's `server.stop()`, Deno's `server.shutdown()` — closes the listener *and* every kept-alive
+ * socket with no request in progress, including one a client is reusing right now (a reset,
+ * pitfall 1). So:
+ *  1. on the order, the listener alone is closed (listener-fd.ts), so new
+ *     connections go to the new generation at once (or are refused on a shutdown) while every
+ *     connection already here is served; where that is impossible, a reload keeps accepting with
+ *     `Connection: close` for the order's accept grace, a shutdown stops at once;
+ *  2. the runtime's stop runs when this worker holds no connection, or at the end of the idle grace.
+ */
+import type { DrainOrder } from "../../src/adapter.ts";
+
+/** How often, during the idle grace, the worker looks whether any connection is left. */
+const IDLE_POLL_MS = 50;
+
+export interface ReusePortServer {
+  /** Close the listening socket alone, leaving the connections; false where it cannot be. */
+  closeListenerAlone(): boolean;
+  /** The runtime's stop (listener, idle sockets; in-flight requests finish); settles when done. */
+  stop(): Promise<void>;
+  /** Client connections held now (in flight or idle); undefined when that is unknown. */
+  held(): number | undefined;
+}
+
+export class ReusePortDrain {
+  #server: ReusePortServer;
+  #order: (DrainOrder & { at: number }) | undefined;
+  #listenerClosed = false;
+  #stopping: Promise<void> | undefined;
+  #stopped = false;
+  #cut = false;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #accepting: { promise: Promise<void>; resolve: () => void };
+
+  constructor(server: ReusePortServer) {
+    this.#server = server;
+    let resolve = () => {};
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#accepting = { promise, resolve };
+  }
+
+  /** Responses from now on carry `Connection: close`. */
+  get draining(): boolean {
+    return this.#order !== undefined;
+  }
+
+  drain(order: DrainOrder): void {
+    this.#order = { ...order, at: this.#order?.at ?? Date.now() };
+    if (this.#listenerClosed || this.#stopping) return;
+    if (this.#server.closeListenerAlone()) {
+      this.#listenerClosed = true;
+      this.#accepting.resolve();
+      return;
+    }
+    // Fallback: the runtime's stop will also close idle sockets, so on a reload first let kept-alive
+    // clients see `Connection: close` on a response while new connections are still accepted.
+    clearTimeout(this.#graceTimer);
+    const wait = this.#order.at + order.acceptGraceMs - Date.now();
+    if (wait <= 0) this.#stop();
+    else this.#graceTimer = setTimeout(() => this.#stop(), wait);
+  }
+
+  async stopAccepting(): Promise<void> {
+    await this.#accepting.promise;
+    // One turn of the loop lets the close land.
+    await new Promise((r) => setTimeout(r, 0));
+  }
+
+  closeIdle(): void {
+    const order = this.#order;
+    if (!order || this.#stopping || this.#idleTimer) return;
+    // Stop once no connection is left to wait for (kept-alive clients leave after their
+    // `Connection: close` response), or at the end of the idle grace.
+    const graceEnd = order.at + order.idleGraceMs;
+    const check = () => {
+      this.#idleTimer = undefined;
+      if (this.#stopping) return;
+      if (Date.now() >= graceEnd || this.#server.held() === 0) return this.#stop();
+      this.#idleTimer = setTimeout(check, Math.min(IDLE_POLL_MS, Math.max(0, graceEnd - Date.now())));
+    };
+    check();
+  }
+
+  /** The deadline: the runtime cuts every connection (or the process exit does). */
+  closeAll(cut: () => void): void {
+    this.#cut = true;
+    this.#listenerClosed = true;
+    this.#accepting.resolve();
+    cut();
+  }
+
+  /** Until the runtime's stop has settled a response may still be leaving: at least one, so the
+   *  core lingers (bounded) before the process exits. */
+  connections(count: number): number {
+    if (this.#stopped || this.#cut) return 0;
+    return this.draining ? Math.max(1, count) : count;
+  }
+
+  #stop(): void {
+    if (this.#stopping) return;
+    clearTimeout(this.#graceTimer);
+    clearTimeout(this.#idleTimer);
+    this.#listenerClosed = true;
+    const settle = () => {
+      this.#stopped = true;
+    };
+    this.#stopping = this.#server.stop().then(settle, settle);
+    this.#accepting.resolve();
+  }
+}

@@ -10,7 +10,6 @@ import type { ResolvedEntry } from "../entry.ts";
 import type { DrainReason } from "../protocol.ts";
 import type { ReloadCause } from "./events.ts";
 
-
 export interface Generation {
   /** Gen 0 at boot, +1 per generation started; an import check has none (-1). */
   readonly n: number;

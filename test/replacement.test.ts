@@ -75,13 +75,13 @@ for (const rt of selectedRuntimes()) {
   });
 }
 
-// Bun's switch for the off-Linux path (two Bun processes cannot share a port there).
-for (const rt of selectedRuntimes().filter((r) => r.name === "bun")) {
+// The switch for the off-Linux path of Bun and Deno (two processes cannot share a port there).
+for (const rt of selectedRuntimes().filter((r) => r.name === "bun" || r.name === "deno")) {
   describe(`${rt.name}: fatal-error replacement without port sharing`, () => {
     it("drains the faulty worker first, then starts its replacement", async () => {
       const dir = tempDir();
       writeApp(dir, "app.ts", APP);
-      const p = await Pounce.start(rt, [`${dir}/app.ts`, "--workers", "1"], { env: { POUNCE_BUN_NO_REUSEPORT: "1" } });
+      const p = await Pounce.start(rt, [`${dir}/app.ts`, "--workers", "1"], { env: { POUNCE_NO_REUSEPORT: "1" } });
       try {
         const mark = p.output.length;
         assert.equal((await request(p.url("/fatal"))).body, "scheduled");

@@ -11,6 +11,7 @@ import { resolveConfig } from "../config.ts";
 import { parseEntry, resolveEntry } from "../entry.ts";
 import { describe, EXIT, PounceError } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
+import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { parseServeArgs, serveCommand } from "./serve-command.ts";
@@ -63,6 +64,13 @@ export async function main(argv: string[]): Promise<void> {
       `Starting pounce ${version()} (${adapter.runtime}): ${config.entry}, ${config.workers} worker(s), pid ${process.pid}`,
       { event: "starting" },
     );
+    // Once, before any worker: with SO_REUSEPORT (Bun, Deno) a second pounce would otherwise join a
+    // listener already there and silently take part of its traffic. Later generations never probe.
+    const inUse = config.port === 0 ? undefined : await addressInUse(config.host, port);
+    if (inUse) {
+      log.error(`Failed to start: ${inUse.message}`, { event: "boot_failed" });
+      adapter.exit(inUse.exitCode);
+    }
     new Supervisor({ config, adapter, log, entry, port, cwd, pid: process.pid }).start();
   } catch (err) {
     if (err instanceof PounceError) {

@@ -75,14 +75,25 @@ export function bunxRows(): BunxRow[] {
  * process catches SIGHUP. Under bunx the operator's pid is bunx's, which relays to its child: the
  * Node 20 relay (from its own first statement on), or the Node 24 process once it has become Bun
  * (execve resets every handler, and Bun's boot before its first statement cannot catch anything).
+ * bunx's child is first a fork of bunx (bunx's exe, bunx's handlers): the command line tells them apart.
  */
 export function signalSafe(pid: number, row: Runtime | BunxRow): () => boolean {
   if (!("node" in row)) return () => catches(pid, "SIGHUP");
   return () => {
     const child = childrenOf(pid)[0];
-    if (child === undefined || !catches(child, "SIGHUP")) return false;
-    return row.node === "node20" || /\/bunx?(\.exe)?$/.test(exeOf(child));
+    if (child === undefined) return false;
+    const argv0 = argvOf(child)[0] ?? "";
+    const became = row.node === "node20" ? /(^|\/)node$/.test(exeOf(child)) : argv0 === "bun";
+    return became && catches(child, "SIGHUP");
   };
+}
+
+function argvOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return [];
+  }
 }
 
 /** A second pounce, run until it exits or says it is ready (the bug), bounded in time; `stop()` ends it. */

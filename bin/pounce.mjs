@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 // The installed `pounce` command. Run it directly from init systems (not through npx/npm exec,
 // which do not forward SIGHUP to it).
-import { closeSync, existsSync, writeSync } from "node:fs";
 
 // First thing: catch the lifecycle signals. Until the supervisor installs its own handlers (after
 // loading pounce, its config and the adapter), a SIGHUP or SIGTERM would take its default action and
 // kill this process. Caught ones wait here; main() hands them to the supervisor once it is up.
+// (No static import above this: on Deno, loading a node: module first costs ~30 ms of that window,
+// and so does touching `process`, hence Deno's own signal API.)
 const early = catchEarlySignals();
 
 // `bunx pounce app.ts`: bunx follows this file's `node` shebang, so pounce would run on Node. When
 // bunx started it, hand over to the Bun that bunx is (same PID via execve where Node has it, so the
 // supervisor is still the process that gets the signals), else run Bun as a child and relay.
-const bunForBunx = !process.versions.bun && !globalThis.Deno ? await findBunxBun() : undefined;
+const bunForBunx = !globalThis.Deno && !process.versions.bun ? await findBunxBun() : undefined;
 if (bunForBunx) await runOnBun(bunForBunx);
 
 /**
@@ -22,28 +23,31 @@ if (bunForBunx) await runOnBun(bunForBunx);
  * parent holds its signals until this process writes to POUNCE_RELAY_READY_FD that it catches them.
  */
 function catchEarlySignals() {
+  const deno = globalThis.Deno;
   const caught = [];
   const add = (sig) => caught.includes(sig) || caught.push(sig);
   const listeners = ["SIGHUP", "SIGUSR1", "SIGTERM", "SIGINT"].map((sig) => [sig, () => add(sig)]);
-  for (const [sig, fn] of listeners) process.on(sig, fn);
+  for (const [sig, fn] of listeners) deno ? deno.addSignalListener(sig, fn) : process.on(sig, fn);
   // Not on Deno: reading the environment may need a permission not yet checked, and these variables
   // only come from bunx runs.
-  if (!globalThis.Deno) {
+  if (!deno) {
     for (const sig of (process.env.POUNCE_EARLY_SIGNALS ?? "").split(",")) if (listeners.some(([s]) => s === sig)) add(sig);
     const fd = Number(process.env.POUNCE_RELAY_READY_FD);
     delete process.env.POUNCE_EARLY_SIGNALS;
     delete process.env.POUNCE_RELAY_READY_FD;
     if (fd > 2)
-      try {
-        writeSync(fd, "1");
-        closeSync(fd);
-      } catch {}
+      import("node:fs").then((fs) => {
+        try {
+          fs.writeSync(fd, "1");
+          fs.closeSync(fd);
+        } catch {}
+      });
   }
   return {
     /** The queue so far, still catching (what an execve carries over). */
     peek: () => [...caught],
     take() {
-      for (const [sig, fn] of listeners) process.off(sig, fn);
+      for (const [sig, fn] of listeners) deno ? deno.removeSignalListener(sig, fn) : process.off(sig, fn);
       return caught.splice(0);
     },
   };
@@ -114,6 +118,7 @@ async function runOnBun(bun) {
 if (globalThis.Deno) (await import("../dist/runtimes/deno/preflight.js").catch(() => undefined))?.preflight();
 
 const cli = new URL("../dist/src/cli/main.js", import.meta.url);
+const { existsSync } = await import("node:fs");
 if (!existsSync(cli)) {
   process.stderr.write("pounce: error: dist/ is missing — run `npm install` (or `npm run build`) in the pounce checkout\n");
   process.exit(1);

@@ -132,10 +132,13 @@ for (const row of rows) {
   describe(`${row.name}: boot — a signal at start-up is never lost`, () => {
     for (const moment of ["catches", "starting"] as const) {
       const when = moment === "catches" ? "as soon as the process catches SIGHUP" : "right after 'Starting pounce'";
-      it(`SIGHUP ${when} reloads once ready (${ROUNDS} rounds)`, async () => {
+      // Deno's runtime catches SIGHUP and SIGTERM itself from its first instant (and, with no listener
+      // yet, exits on them), so /proc cannot show when pounce's own handler is in place.
+      const skip = moment === "catches" && row.name === "deno" && "Deno catches SIGHUP natively from its start";
+      it(`SIGHUP ${when} reloads once ready (${ROUNDS} rounds)`, { skip }, async () => {
         for (let i = 0; i < ROUNDS; i++) await signalAtBoot(row, "SIGHUP", moment);
       });
-      it(`SIGTERM ${when} shuts down with exit 0`, async () => {
+      it(`SIGTERM ${when} shuts down with exit 0`, { skip }, async () => {
         await signalAtBoot(row, "SIGTERM", moment);
       });
     }

@@ -73,8 +73,12 @@ async function runOnBun(bun) {
   const argv = ["bun", fileURLToPath(import.meta.url), ...process.argv.slice(2)];
   // execve keeps no handler, so the signals caught so far travel in the environment. One arriving
   // during Bun's own boot, before its first statement runs, still takes the default action.
-  if (typeof process.execve === "function")
+  if (typeof process.execve === "function") {
+    // Node runs signal listeners from its event loop, and nothing since start-up (builtin imports
+    // resolve without it) needed a turn of the loop: one now, or signals already received are lost.
+    await new Promise((resolve) => setImmediate(resolve));
     process.execve(bun, argv, { ...process.env, POUNCE_EARLY_SIGNALS: early.peek().join(",") }); // never returns
+  }
   const { spawn } = await import("node:child_process");
   const child = spawn(bun, argv.slice(1), {
     argv0: "bun",

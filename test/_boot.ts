@@ -12,8 +12,26 @@ const SIGNAL_NUMBER = { SIGHUP: 1, SIGINT: 2, SIGUSR1: 10, SIGTERM: 15 } as cons
 
 /** Whether `pid` has a handler for `sig` (SigCgt in /proc/<pid>/status); false once it is gone. */
 export function catches(pid: number, sig: keyof typeof SIGNAL_NUMBER): boolean {
+  return statusHas(pid, "SigCgt", sig);
+}
+
+/** Whether `sig` is pending for `pid` (sent to the process: ShdPnd). */
+export function pending(pid: number, sig: keyof typeof SIGNAL_NUMBER): boolean {
+  return statusHas(pid, "ShdPnd", sig) || statusHas(pid, "SigPnd", sig);
+}
+
+/** Whether `pid` is stopped (SIGSTOP has taken effect). */
+export function stopped(pid: number): boolean {
   try {
-    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return /^State:\s*T/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+function statusHas(pid: number, field: string, sig: keyof typeof SIGNAL_NUMBER): boolean {
+  try {
+    const m = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m !== null && (BigInt(`0x${m[1]}`) & (1n << BigInt(SIGNAL_NUMBER[sig] - 1))) !== 0n;
   } catch {
     return false;
@@ -37,13 +55,14 @@ export function exeOf(pid: number): string {
 }
 
 /** Poll (tightly: the window being probed is milliseconds wide) until `ready()`, bounded by `timeoutMs`. */
-export async function pollUntil(what: string, ready: () => boolean, timeoutMs = 15_000): Promise<number> {
+export async function pollUntil<T>(what: string, ready: () => T, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const start = Date.now();
-  while (!ready()) {
+  for (;;) {
+    const got = ready();
+    if (got) return got;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting until ${what}`);
     await new Promise<void>((r) => setImmediate(r));
   }
-  return Date.now() - start;
 }
 
 export interface BunxRow extends Runtime {
@@ -87,6 +106,21 @@ export function signalSafe(pid: number, row: Runtime | BunxRow): () => boolean {
     return became && catches(child, "SIGHUP");
   };
 }
+
+/**
+ * Under bunx with Node 24: the pid of the Node process once it catches SIGHUP and has yet to execve
+ * into Bun; "missed" when it is Bun already (that phase lasts ~10 ms: a busy machine may not poll in it).
+ */
+export function beforeExecve(pid: number): () => number | "missed" | undefined {
+  return () => {
+    const child = childrenOf(pid)[0];
+    if (child === undefined) return undefined;
+    if (argvOf(child)[0] === "bun") return "missed";
+    return isNode(child) && catches(child, "SIGHUP") ? child : undefined;
+  };
+}
+
+export const isNode = (pid: number) => /(^|\/)node$/.test(exeOf(pid));
 
 function argvOf(pid: number): string[] {
   try {

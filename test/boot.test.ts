@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import { after, describe, it } from "node:test";
-import { type BunxRow, bunxRows, pollUntil, signalSafe, startSecond } from "./_boot.ts";
+import { type BunxRow, beforeExecve, bunxRows, isNode, pending, pollUntil, signalSafe, startSecond, stopped } from "./_boot.ts";
 import { cleanup, Pounce, processes, request, tempDir, versionedApp, waitUntil, writeApp } from "./_harness.ts";
 import { type Runtime, selectedRuntimes } from "./_runtimes.ts";
 
@@ -90,13 +90,37 @@ for (const rt of selectedRuntimes()) {
 }
 
 /** Start pounce, send `sig` to the operator's pid at `moment`, and check it was handled, not lost. */
-async function signalAtBoot(rt: Runtime | BunxRow, sig: "SIGHUP" | "SIGTERM", moment: "catches" | "starting") {
+type Moment = "catches" | "starting" | "before-execve";
+const WHEN: Record<Moment, string> = {
+  catches: "as soon as the process catches SIGHUP",
+  starting: "right after 'Starting pounce'",
+  "before-execve": "while Node, catching, has yet to execve into Bun",
+};
+
+async function signalAtBoot(rt: Runtime | BunxRow, sig: "SIGHUP" | "SIGTERM", moment: Moment, attempt = 1) {
   const bunx = "node" in rt ? rt : undefined;
   const p = await Pounce.start(rt, ["app.ts", "--workers", "1"], { ready: false, cwd: bunx?.cwd ?? dirFor(rt), env: bunx?.env });
   try {
     if (moment === "catches") await pollUntil("pounce catches SIGHUP", signalSafe(p.pid, rt));
-    else await p.waitFor("Starting pounce");
-    p.signal(sig);
+    else if (moment === "starting") await p.waitFor("Starting pounce");
+    else {
+      // Freeze Node in that phase, so bunx's relayed copy is surely pending before the execve; a copy
+      // landing after it, in Bun's own boot, would meet the default action (nothing can catch it yet).
+      const node = await pollUntil("Node catches SIGHUP before execve", beforeExecve(p.pid));
+      if (node !== "missed") {
+        process.kill(node, "SIGSTOP");
+        await pollUntil("Node stopped", () => stopped(node), 5_000);
+      }
+      if (node === "missed" || !isNode(node)) {
+        assert.ok(attempt < 5, "never saw the Node process before its execve in 5 starts");
+        p.kill();
+        return signalAtBoot(rt, sig, moment, attempt + 1);
+      }
+      p.signal(sig);
+      await pollUntil(`bunx relayed ${sig}`, () => pending(node, sig), 5_000);
+      process.kill(node, "SIGCONT");
+    }
+    if (moment !== "before-execve") p.signal(sig);
     if (sig === "SIGHUP") {
       await p.waitFor("Received SIGHUP");
       await p.waitFor("Ready to accept connections");
@@ -130,8 +154,11 @@ if (rows.some((r) => r.name === "bun")) rows.push(...bunxRows());
 for (const row of rows) {
   if ("node" in row) versionedApp(row.cwd, "v1");
   describe(`${row.name}: boot — a signal at start-up is never lost`, () => {
-    for (const moment of ["catches", "starting"] as const) {
-      const when = moment === "catches" ? "as soon as the process catches SIGHUP" : "right after 'Starting pounce'";
+    const moments: Moment[] = ["catches", "starting"];
+    // Before the execve, Node had never turned its event loop: a signal it caught was never queued.
+    if ("node" in row && row.node === "node24") moments.push("before-execve");
+    for (const moment of moments) {
+      const when = WHEN[moment];
       // Deno's runtime catches SIGHUP and SIGTERM itself from its first instant (and, with no listener
       // yet, exits on them), so /proc cannot show when pounce's own handler is in place.
       const skip = moment === "catches" && row.name === "deno" && "Deno catches SIGHUP natively from its start";

@@ -1,13 +1,57 @@
 #!/usr/bin/env node
 // The installed `pounce` command. Run it directly from init systems (not through npx/npm exec,
 // which do not forward SIGHUP to it).
-import { existsSync } from "node:fs";
+
+// First thing: catch the lifecycle signals. Until the supervisor installs its own handlers (after
+// loading pounce, its config and the adapter), a SIGHUP or SIGTERM would take its default action and
+// kill this process. Caught ones wait here; main() hands them to the supervisor once it is up.
+// (No static import above this: on Deno, loading a node: module first costs ~30 ms of that window,
+// and so does touching `process`, hence Deno's own signal API.)
+const early = catchEarlySignals();
 
 // `bunx pounce app.ts`: bunx follows this file's `node` shebang, so pounce would run on Node. When
 // bunx started it, hand over to the Bun that bunx is (same PID via execve where Node has it, so the
 // supervisor is still the process that gets the signals), else run Bun as a child and relay.
-const bunForBunx = !process.versions.bun && !globalThis.Deno ? await findBunxBun() : undefined;
+const bunForBunx = !globalThis.Deno && !process.versions.bun ? await findBunxBun() : undefined;
 if (bunForBunx) await runOnBun(bunForBunx);
+
+/**
+ * Queue SIGHUP, SIGUSR1, SIGTERM and SIGINT, one entry per kind in arrival order (copies of one
+ * Ctrl-C or hang-up are one signal; the kernel coalesces pending ones the same way). `take()` returns
+ * the queue and stops catching: call it only once other handlers are in place, or the default action
+ * is back. Under bunx the queue may be seeded by the process this one replaced (execve); a relaying
+ * parent holds its signals until this process writes to POUNCE_RELAY_READY_FD that it catches them.
+ */
+function catchEarlySignals() {
+  const deno = globalThis.Deno;
+  const caught = [];
+  const add = (sig) => caught.includes(sig) || caught.push(sig);
+  const listeners = ["SIGHUP", "SIGUSR1", "SIGTERM", "SIGINT"].map((sig) => [sig, () => add(sig)]);
+  for (const [sig, fn] of listeners) deno ? deno.addSignalListener(sig, fn) : process.on(sig, fn);
+  // Not on Deno: reading the environment may need a permission not yet checked, and these variables
+  // only come from bunx runs.
+  if (!deno) {
+    for (const sig of (process.env.POUNCE_EARLY_SIGNALS ?? "").split(",")) if (listeners.some(([s]) => s === sig)) add(sig);
+    const fd = Number(process.env.POUNCE_RELAY_READY_FD);
+    delete process.env.POUNCE_EARLY_SIGNALS;
+    delete process.env.POUNCE_RELAY_READY_FD;
+    if (fd > 2)
+      import("node:fs").then((fs) => {
+        try {
+          fs.writeSync(fd, "1");
+          fs.closeSync(fd);
+        } catch {}
+      });
+  }
+  return {
+    /** The queue so far, still catching (what an execve carries over). */
+    peek: () => [...caught],
+    take() {
+      for (const [sig, fn] of listeners) deno ? deno.removeSignalListener(sig, fn) : process.off(sig, fn);
+      return caught.splice(0);
+    },
+  };
+}
 
 /** The bun binary that ran `bunx` (which sets npm_lifecycle_event=bunx), if that is how we started. */
 async function findBunxBun() {
@@ -27,15 +71,38 @@ async function runOnBun(bun) {
   const { fileURLToPath } = await import("node:url");
   // bunx's binary is bun itself: argv[0] "bun" makes it behave as bun, not as bunx.
   const argv = ["bun", fileURLToPath(import.meta.url), ...process.argv.slice(2)];
-  if (typeof process.execve === "function") process.execve(bun, argv, process.env); // never returns
+  // execve keeps no handler, so the signals caught so far travel in the environment. One arriving
+  // during Bun's own boot, before its first statement runs, still takes the default action.
+  if (typeof process.execve === "function") {
+    // Node runs signal listeners from its event loop, and nothing since start-up (builtin imports
+    // resolve without it) needed a turn of the loop: one now, or signals already received are lost.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.execve(bun, argv, { ...process.env, POUNCE_EARLY_SIGNALS: early.peek().join(",") }); // never returns
+  }
   const { spawn } = await import("node:child_process");
-  const child = spawn(bun, argv.slice(1), { argv0: "bun", stdio: "inherit" });
-  for (const sig of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT"])
-    process.on(sig, () => {
-      try {
-        child.kill(sig);
-      } catch {}
-    });
+  const child = spawn(bun, argv.slice(1), {
+    argv0: "bun",
+    stdio: ["inherit", "inherit", "inherit", "pipe"],
+    env: { ...process.env, POUNCE_RELAY_READY_FD: "3" },
+  });
+  // Relaying a signal before the child catches any would kill it: hold them until it says so on fd 3.
+  let held = [];
+  const relay = (sig) => {
+    if (held) return void (held.includes(sig) || held.push(sig));
+    try {
+      child.kill(sig);
+    } catch {}
+  };
+  for (const sig of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT"]) process.on(sig, () => relay(sig));
+  for (const sig of early.take()) relay(sig);
+  const release = () => {
+    const pending = held ?? [];
+    held = undefined;
+    for (const sig of pending) relay(sig);
+  };
+  child.stdio[3].once("data", release);
+  child.stdio[3].once("close", release);
+  child.stdio[3].on("error", () => {});
   child.on("error", (err) => {
     process.stderr.write(`pounce: error: cannot start Bun (${bun}): ${err.message}\n`);
     process.exit(1);
@@ -55,9 +122,10 @@ async function runOnBun(bun) {
 if (globalThis.Deno) (await import("../dist/runtimes/deno/preflight.js").catch(() => undefined))?.preflight();
 
 const cli = new URL("../dist/src/cli/main.js", import.meta.url);
+const { existsSync } = await import("node:fs");
 if (!existsSync(cli)) {
   process.stderr.write("pounce: error: dist/ is missing — run `npm install` (or `npm run build`) in the pounce checkout\n");
   process.exit(1);
 }
 const { main } = await import(cli.href);
-await main(process.argv.slice(2));
+await main(process.argv.slice(2), early);

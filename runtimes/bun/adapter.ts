@@ -33,7 +33,9 @@ function onSignal(signal: LifecycleSignal, handler: () => void): void {
   // Under bunx, one Ctrl-C (or one hang-up) reaches pounce twice or more: from the terminal to
   // the whole process group, and relayed by bunx (and by bin/pounce.mjs where Node could not
   // execve). Copies within a few milliseconds are one signal, not a "second SIGINT".
-  let last = 0;
+  // Not 0: performance.now() counts from this process's start, and pounce is up (even Ready)
+  // within 50 ms of it, so a first signal then passed for a copy and was dropped unlogged.
+  let last = Number.NEGATIVE_INFINITY;
   process.on(signal, () => {
     const now = performance.now();
     const copy = now - last < BUNX_RELAY_WINDOW_MS;

@@ -11,8 +11,10 @@ import { resolveConfig } from "../config.ts";
 import { parseEntry, resolveEntry } from "../entry.ts";
 import { describe, EXIT, PounceError } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
+import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
+import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
 import { parseServeArgs, serveCommand } from "./serve-command.ts";
 
 const COMMANDS = new Set(["serve"]);
@@ -35,17 +37,20 @@ async function loadAdapter(): Promise<RuntimeAdapter> {
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** `early`: the signals bin/pounce.mjs caught before pounce was loaded (see early-signals.ts). */
+export async function main(argv: string[], early?: EarlySignals): Promise<void> {
   const out = (s: string) => process.stdout.write(s);
   try {
     let args = argv;
     if (args[0] && COMMANDS.has(args[0])) args = args.slice(1);
     if (args.includes("--help") || args.includes("-h")) {
       out(`${await renderUsage(serveCommand)}\n`);
+      early?.take();
       return;
     }
     if (args.includes("--version") || args.includes("-v")) {
       out(`pounce ${version()}\n`);
+      early?.take();
       return;
     }
     const invocation = parseServeArgs(args);
@@ -63,7 +68,15 @@ export async function main(argv: string[]): Promise<void> {
       `Starting pounce ${version()} (${adapter.runtime}): ${config.entry}, ${config.workers} worker(s), pid ${process.pid}`,
       { event: "starting" },
     );
+    // Once, before any worker: with SO_REUSEPORT (Bun, Deno) a second pounce would otherwise join a
+    // listener already there and silently take part of its traffic. Later generations never probe.
+    const inUse = config.port === 0 ? undefined : await addressInUse(config.host, port);
+    if (inUse) {
+      log.error(`Failed to start: ${inUse.message}`, { event: "boot_failed" });
+      adapter.exit(inUse.exitCode);
+    }
     new Supervisor({ config, adapter, log, entry, port, cwd, pid: process.pid }).start();
+    handOverEarlySignals(early);
   } catch (err) {
     if (err instanceof PounceError) {
       process.stderr.write(`pounce: error: ${err.message}\n`);

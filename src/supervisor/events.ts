@@ -7,7 +7,7 @@ import type { LifecycleSignal } from "../adapter.ts";
 import type { WorkerMessage } from "../protocol.ts";
 import type { WorkerRecord } from "./state.ts";
 
-/** Why a reload was asked for: shown in the log, and kept with the reload it starts. */
+/** Why a reload was asked for: shown in the log line that acknowledges it. */
 export type ReloadCause =
   | { kind: "signal"; signal: LifecycleSignal }
   | { kind: "file"; path: string }

@@ -61,8 +61,7 @@ function reconcileRunning(core: Core, run: Running): number | undefined {
   if (core.state.phase !== run) return undefined; // the rollout gave up (exit)
   advanceRetiring(core, run);
   maintainWorkers(core, run);
-  const cause = takeStartableReload(core, run);
-  if (cause) startReload(core, run, cause);
+  if (takeStartableReload(core, run)) startReload(core, run);
   settleCompletion(core, run);
   return earliest(nextWorkerDeadline(allLive(core.state)), run.retiring?.nextAt, nextRespawnAt(run), nextReloadAt(core, run));
 }

@@ -9,12 +9,11 @@
 import { parseEntry, type ResolvedEntry, resolveEntry } from "../entry.ts";
 import { describe, EXIT } from "../errors.ts";
 import type { Core } from "./core.ts";
-import type { ReloadCause } from "./events.ts";
 import { allLive, type Generation, generationReady, type Running } from "./state.ts";
 import { drainWorker, killWorker, startGeneration, startImportCheck } from "./workers.ts";
 
-/** Start the reload asked for by `cause` (the reload queue decided it may start now). */
-export function startReload(core: Core, run: Running, _cause: ReloadCause): void {
+/** Start a reload (the reload queue decided it may start now). */
+export function startReload(core: Core, run: Running): void {
   core.state.reloads.lastStartAt = core.now();
   let entry: ResolvedEntry;
   try {

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { describe, it } from "node:test";
-import { cleanup, freePort, Pounce, tempDir, versionedApp, writeApp } from "./_harness.ts";
+import { after, describe, it } from "node:test";
+import { cleanup, freePort, tempDir, versionedApp, withPounce, writeApp } from "./_harness.ts";
 import { type Runtime, selectedRuntimes } from "./_runtimes.ts";
 
 function run(rt: Runtime, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
@@ -23,6 +23,7 @@ for (const rt of selectedRuntimes()) {
   describe(`${rt.name}: command line`, () => {
     const dir = tempDir();
     const app = versionedApp(dir, "v1");
+    after(() => cleanup(dir));
 
     it("prints help and version", () => {
       const help = run(rt, ["--help"]);
@@ -111,16 +112,15 @@ for (const rt of selectedRuntimes()) {
         [[`${dir}/plain.mjs`], "mjs"],
         [[`${dir}/func.js`], "js-fn"],
       ];
-      for (const [args, body] of cases) {
-        const p = await Pounce.start(rt, args);
-        try {
-          const res = await fetch(p.url("/"));
-          assert.equal(await res.text(), body);
-        } finally {
-          p.signal("SIGTERM");
-          assert.equal((await p.exited()).code, 0);
-        }
-      }
+      // Independent servers on their own ports: started side by side.
+      await Promise.all(
+        cases.map(([args, body]) =>
+          withPounce(rt, args, { dir }, async (p) => {
+            const res = await fetch(p.url("/"));
+            assert.equal(await res.text(), body, `pounce ${args.join(" ")}`);
+          }),
+        ),
+      );
     });
 
     it("serves a Hono app and TypeScript that needs more than type stripping (enum)", async () => {
@@ -134,16 +134,10 @@ app.get("/", (c) => c.text("hono " + Color.Blue));
 export default app;
 `,
       );
-      const p = await Pounce.start(rt, [`${dir}/hono-app.ts`], { cwd: process.cwd() });
-      try {
+      await withPounce(rt, [`${dir}/hono-app.ts`], { dir, cwd: process.cwd() }, async (p) => {
         const res = await fetch(p.url("/"));
         assert.equal(await res.text(), "hono blue");
-      } finally {
-        p.signal("SIGTERM");
-        assert.equal((await p.exited()).code, 0);
-      }
+      });
     });
-
-    it("cleans up", () => cleanup(dir));
   });
 }

@@ -38,11 +38,14 @@ export class Pounce {
   output = "";
   #exit: Promise<Exit>;
   #waiters: Array<() => void> = [];
+  /** Where each chunk of output starts and when it arrived, for arrivedAt(). */
+  readonly #chunks: Array<{ offset: number; at: number }> = [];
 
   private constructor(proc: ChildProcess, port: number) {
     this.proc = proc;
     this.port = port;
     const onData = (d: Buffer) => {
+      this.#chunks.push({ offset: this.output.length, at: Date.now() });
       this.output += d.toString();
       for (const w of this.#waiters.splice(0)) w();
     };
@@ -114,6 +117,16 @@ export class Pounce {
         });
       });
     }
+  }
+
+  /** When the output at `index` (e.g. what waitFor returned) reached the test: a log line's time. */
+  arrivedAt(index: number): number {
+    let at = Number.NaN;
+    for (const c of this.#chunks) {
+      if (c.offset >= index) break;
+      at = c.at;
+    }
+    return at;
   }
 
   /** Wait until the output (from `from` on) holds `n` matches of `pattern`; one deadline for all. */

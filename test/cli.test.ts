@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { cleanup, freePort, tempDir, versionedApp, withPounce, writeApp } from "./_harness.ts";
 import { type Runtime, selectedRuntimes } from "./_runtimes.ts";
 
@@ -17,12 +17,20 @@ function run(rt: Runtime, args: string[], opts: { cwd?: string; env?: Record<str
   return { code: res.status, stdout: res.stdout, stderr: res.stderr, out: res.stdout + res.stderr };
 }
 
+/** Stands for the app's path in the usage table (the file is made when the cases run). */
+const APP = "<app>";
+
 const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at .+:\d+/, `stack trace in:\n${text}`);
 
 for (const rt of selectedRuntimes()) {
   describe(`${rt.name}: command line`, () => {
-    const dir = tempDir();
-    const app = versionedApp(dir, "v1");
+    // One scratch folder for the file's short cases, made when the first of them runs.
+    let dir = "";
+    let app = "";
+    before(() => {
+      dir = tempDir();
+      app = versionedApp(dir, "v1");
+    });
     after(() => cleanup(dir));
 
     it("prints help and version", () => {
@@ -36,21 +44,25 @@ for (const rt of selectedRuntimes()) {
     });
 
     const usage: Array<[string, string[], RegExp, Record<string, string>?]> = [
-      ["zero shutdown timeout", [app, "--shutdown-timeout", "0"], /--shutdown-timeout must be a positive number/],
-      ["negative reload timeout", [app, "--reload-timeout=-5"], /--reload-timeout must be a positive number/],
-      ["negative reload stagger", [app, "--reload-stagger=-1"], /--reload-stagger must be 0 or a positive number/],
-      ["non-numeric timeout", [app, "--startup-timeout", "soon"], /--startup-timeout must be a positive number/],
-      ["bad port", [app, "--port", "70000"], /--port must be an integer port/],
-      ["unknown flag", [app, "--bogus"], /unknown option --bogus/],
+      ["zero shutdown timeout", [APP, "--shutdown-timeout", "0"], /--shutdown-timeout must be a positive number/],
+      ["negative reload timeout", [APP, "--reload-timeout=-5"], /--reload-timeout must be a positive number/],
+      ["negative reload stagger", [APP, "--reload-stagger=-1"], /--reload-stagger must be 0 or a positive number/],
+      ["non-numeric timeout", [APP, "--startup-timeout", "soon"], /--startup-timeout must be a positive number/],
+      ["bad port", [APP, "--port", "70000"], /--port must be an integer port/],
+      ["unknown flag", [APP, "--bogus"], /unknown option --bogus/],
       ["missing entry file", ["nope/missing-app.ts"], /entry file not found: nope\/missing-app\.ts/],
       ["no entry", [], /missing entry/],
-      ["bad workers", [app, "--workers", "0"], /--workers must be a whole number/],
+      ["bad workers", [APP, "--workers", "0"], /--workers must be a whole number/],
       ["bad env value", [app], /POUNCE_SHUTDOWN_TIMEOUT must be a positive number/, { POUNCE_SHUTDOWN_TIMEOUT: "-1" }],
-      ["bad log format", [app, "--log-format", "xml"], /--log-format must be one of text, json/],
+      ["bad log format", [APP, "--log-format", "xml"], /--log-format must be one of text, json/],
     ];
     for (const [name, args, message, env] of usage) {
       it(`exits 2 with one line for a usage error: ${name}`, () => {
-        const r = run(rt, args, { env });
+        const r = run(
+          rt,
+          args.map((a) => (a === APP ? app : a)),
+          { env },
+        );
         assert.equal(r.code, 2, r.out);
         const lines = r.stderr.trim().split("\n");
         assert.equal(lines.length, 1, r.stderr);

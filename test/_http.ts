@@ -43,6 +43,8 @@ export interface LoadOptions {
   maxRequests?: number;
   /** Ends the run when aborted (after the requests in flight complete), e.g. once a reload is done. */
   stop?: AbortSignal;
+  /** A request unanswered this long counts as failed ("client timeout"); default 10 s. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -80,7 +82,11 @@ export function startLoad(port: number, opts: LoadOptions): RunningLoad {
     while (Date.now() < until && sent < max && !halt.signal.aborted) {
       sent++;
       try {
-        const r = await request(url, { agent: a, timeoutMs: 10_000, headers: a === false ? { connection: "close" } : undefined });
+        const r = await request(url, {
+          agent: a,
+          timeoutMs: opts.requestTimeoutMs ?? 10_000,
+          headers: a === false ? { connection: "close" } : undefined,
+        });
         if (r.status >= 200 && r.status < 300) {
           result.ok++;
           result.responses.push({ at: Date.now(), body: r.body });

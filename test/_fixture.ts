@@ -38,7 +38,8 @@ export async function withPounce<T>(rt: Runtime, args: Args, a: FixtureOptions |
     try {
       value = await body(p, dir);
     } catch (err) {
-      await stopPounce(p, { ...opts, exitCode: null }).catch(() => {});
+      // The body's error is the one to report; just make sure nothing outlives the test (bounded).
+      await stopPounce(p, { exitCode: null, stopTimeoutMs: 10_000, leftoverTimeoutMs: 2_000 }).catch(() => {});
       throw err;
     }
     await stopPounce(p, opts);

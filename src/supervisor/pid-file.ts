@@ -1,5 +1,7 @@
-/** The pid file: written (atomically) once ready, removed on exit. */
+/** The pid file: written (atomically) once ready, removed on exit — an observer of the supervisor. */
 import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { describe } from "../errors.ts";
+import type { Note, Observer } from "./notes.ts";
 
 export function writePidFile(path: string, pid: number): void {
   const tmp = `${path}.${pid}.tmp`;
@@ -9,4 +11,21 @@ export function writePidFile(path: string, pid: number): void {
 
 export function removePidFile(path: string): void {
   rmSync(path, { force: true });
+}
+
+/** Writes `path` on `ready`, removes it on `exiting`; a write error becomes a `pid_file_error` note. */
+export function pidFileObserver(path: string, pid: number, note: (n: Note) => void): Observer {
+  let written = false;
+  return (n) => {
+    if (n.event === "ready") {
+      try {
+        writePidFile(path, pid);
+        written = true;
+      } catch (err) {
+        note({ event: "pid_file_error", file: path, message: describe(err) });
+      }
+    } else if (n.event === "exiting" && written) {
+      removePidFile(path);
+    }
+  };
 }

@@ -1,0 +1,37 @@
+/**
+ * Everything that can happen to the supervisor, as one closed union. Signal handlers (and the file
+ * watcher, control commands, a config reloader) only turn what happened into one of these and hand
+ * it to `Supervisor.dispatch`; the supervisor's reaction is in its handlers and the reconcile step.
+ */
+import type { LifecycleSignal } from "../adapter.ts";
+import type { WorkerMessage } from "../protocol.ts";
+import type { WorkerRecord } from "./state.ts";
+
+/** Why a reload was asked for: shown in the log, and kept with the reload it starts. */
+export type ReloadCause =
+  | { kind: "signal"; signal: LifecycleSignal }
+  | { kind: "file"; path: string }
+  | { kind: "control"; via: string };
+
+export type SupervisorEvent =
+  | { type: "reload"; cause: ReloadCause }
+  | { type: "stop"; signal: LifecycleSignal }
+  | { type: "worker-message"; worker: WorkerRecord; message: WorkerMessage }
+  | { type: "worker-exit"; worker: WorkerRecord; code: number | null; signal: string | null }
+  /**
+   * A deadline kept in the state came due (startup timeout, drain deadline, stagger step, respawn
+   * back-off, reload cooldown, forced-exit grace). One alarm is armed for the earliest of them; the
+   * reconcile step acts on every one that has passed.
+   */
+  | { type: "timer" };
+
+export function describeCause(cause: ReloadCause): string {
+  switch (cause.kind) {
+    case "signal":
+      return `Received ${cause.signal}`;
+    case "file":
+      return `Change in ${cause.path}`;
+    case "control":
+      return `Reload asked for by ${cause.via}`;
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Every supervisor log line, with its level and JSON fields, in one table keyed by the note's
+ * `event`. Operators grep these lines and tests wait on them: keep the wording stable.
+ */
+import type { LogLevel } from "../config.ts";
+import type { Logger, LogRecord } from "../log.ts";
+import { describeCause } from "./events.ts";
+import type { Note, NoteOf, Observer } from "./notes.ts";
+
+type Fields = Omit<LogRecord, "level" | "msg">;
+type Line<E extends Note["event"]> = { level: LogLevel; text(n: NoteOf<E>): string; fields?(n: NoteOf<E>): Fields } | null;
+
+const seconds = (s: number) => `${s.toFixed(1)}s`;
+const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host);
+const signalOf = (n: { cause: NoteOf<"reload_requested">["cause"] }) =>
+  n.cause.kind === "signal" ? { signal: n.cause.signal } : { cause: n.cause.kind };
+
+export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
+  reload_strategy_restart: {
+    level: "warn",
+    text: (n) =>
+      `Reloads will stop the old workers before starting new ones (${n.why}): expect a short gap in service on each reload`,
+  },
+  reload_requested: {
+    level: "info",
+    text: (n) => `${describeCause(n.cause)} — triggering graceful reload`,
+    fields: signalOf,
+  },
+  reload_ignored: { level: "info", text: (n) => `${describeCause(n.cause)} during shutdown — ignored`, fields: signalOf },
+  reload_queued: {
+    level: "info",
+    text: (n) =>
+      n.wait === "boot"
+        ? "Reload will run once start-up completes"
+        : n.wait === "rollout"
+          ? "A reload is already in progress; another will run once it settles"
+          : `Reload will run in ${seconds(n.waitMs / 1000)} (at most one reload starts per second)`,
+  },
+  shutdown_requested: {
+    level: "info",
+    text: (n) => `Received ${n.signal} — initiating shutdown`,
+    fields: (n) => ({ signal: n.signal }),
+  },
+  shutdown_forced: {
+    level: "warn",
+    text: (n) => `Received second ${n.signal} — stopping now`,
+    fields: (n) => ({ signal: n.signal }),
+  },
+  generation_starting: {
+    level: "info",
+    text: (n) => `Spawning ${n.workers} worker(s) (generation ${n.generation})...`,
+    fields: (n) => ({ generation: n.generation }),
+  },
+  ready: {
+    level: "info",
+    text: (n) =>
+      `Ready to accept connections on http://${hostForUrl(n.host)}:${n.port} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
+    fields: (n) => ({ port: n.port, generation: n.generation }),
+  },
+  pid_file_error: { level: "error", text: (n) => `Cannot write pid file ${n.file}: ${n.message}` },
+  boot_failed: { level: "error", text: (n) => `Failed to start: ${n.cause}`, fields: (n) => ({ generation: n.generation }) },
+  reimported: {
+    level: "info",
+    text: (n) => `Successfully reimported app from ${n.entry}`,
+    fields: (n) => ({ generation: n.generation }),
+  },
+  draining_old: {
+    level: "info",
+    text: (n) =>
+      `New workers spawned. Draining old workers (generation ${n.generation}${n.count > 1 && n.staggerSeconds > 0 ? `, one every ${n.staggerSeconds}s` : ""})...`,
+    fields: (n) => ({ generation: n.generation }),
+  },
+  reload_failed: {
+    level: "error",
+    text: (n) =>
+      n.oldStopped
+        ? `Reload failed after the old workers stopped: ${n.cause} — restarting the previous version`
+        : `Reload failed — continuing with previous version: ${n.cause}`,
+    fields: (n) => (n.generation === undefined ? {} : { generation: n.generation }),
+  },
+  recover_failed: { level: "error", text: () => "The previous version failed to start too — exiting" },
+  import_check: { level: "info", text: (n) => `Checking that ${n.entry} imports before restarting the workers...` },
+  restart_stopping_old: {
+    level: "info",
+    text: () => "Import check passed — stopping the old workers, then starting the new ones (stop-then-start reload)",
+  },
+  reload_complete: {
+    level: "info",
+    text: (n) => `Graceful reload complete. Running ${n.workers} worker(s) on generation ${n.generation}`,
+    fields: (n) => ({ generation: n.generation }),
+  },
+  worker_ready: {
+    level: "debug",
+    text: (n) => `Worker ${n.worker} (generation ${n.generation}) ready${n.pid ? ` (pid ${n.pid})` : ""}`,
+    fields: (n) => ({ worker: n.worker, generation: n.generation }),
+  },
+  worker_replacement_ready: {
+    level: "info",
+    text: (n) => `Replacement worker ${n.worker} (generation ${n.generation}) is ready`,
+    fields: (n) => ({ worker: n.worker, generation: n.generation }),
+  },
+  worker_replaced: { level: "info", text: (n) => `Worker ${n.worker} replaces worker ${n.replaced}, which is now draining` },
+  worker_fatal: {
+    level: "warn",
+    text: (n) =>
+      `Worker ${n.worker} (generation ${n.generation}) reported a fatal error (${n.message}) — ${
+        n.overlap ? "starting a replacement, then draining it" : "draining it, then starting a replacement (no port sharing)"
+      }`,
+  },
+  worker_start_failed: {
+    level: "error",
+    text: (n) => `Replacement worker ${n.worker} (generation ${n.generation}) failed to start: ${n.cause}`,
+  },
+  worker_died: {
+    level: "warn",
+    text: (n) => `Worker ${n.worker} (generation ${n.generation}) died (${n.how})`,
+    fields: (n) => ({ worker: n.worker }),
+  },
+  respawn_backoff: {
+    level: "warn",
+    text: (n) => `Workers keep dying — next replacement in ${seconds(n.delayMs / 1000)}`,
+    fields: (n) => ({ delay_ms: n.delayMs }),
+  },
+  worker_idle: {
+    level: "info",
+    text: (n) => `Worker ${n.worker} (generation ${n.generation}) is idle`,
+    fields: (n) => ({ worker: n.worker, generation: n.generation }),
+  },
+  worker_force_stop: {
+    level: "warn",
+    text: (n) =>
+      `Worker ${n.worker}${n.generation === undefined ? "" : ` (generation ${n.generation})`} did not stop within ${n.setting} (${seconds(n.timeoutSeconds)}) — force terminating`,
+    fields: (n) => ({ worker: n.worker, in_flight: n.inFlight }),
+  },
+  shutting_down: { level: "info", text: (n) => `Shutting down ${n.workers} worker(s)...` },
+  worker_stopped: { level: "info", text: (n) => `Worker ${n.worker} stopped`, fields: (n) => ({ worker: n.worker }) },
+  stopped: { level: "info", text: () => "All workers stopped" },
+  exiting: null,
+};
+
+/** The observer that writes the supervisor's log. */
+export function logObserver(log: Logger): Observer {
+  return (note) => {
+    const line = LOG_LINES[note.event] as Line<typeof note.event>;
+    if (!line || !log.enabled(line.level)) return;
+    log.write({ ...line.fields?.(note as never), event: note.event, level: line.level, msg: line.text(note as never) });
+  };
+}

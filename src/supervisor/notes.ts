@@ -1,0 +1,53 @@
+/**
+ * What the supervisor tells its observers: one note per transition worth reporting. The log
+ * observer turns each into a line through the table in log-lines.ts; the pid file (and next the
+ * systemd notifier, a status file, metrics) listen for the ones they care about.
+ * The discriminant is the JSON log's stable `event` name.
+ */
+import type { LifecycleSignal } from "../adapter.ts";
+import type { ReloadCause } from "./events.ts";
+
+export type Note =
+  | { event: "reload_strategy_restart"; why: string }
+  | { event: "reload_requested"; cause: ReloadCause }
+  | { event: "reload_ignored"; cause: ReloadCause }
+  | { event: "reload_queued"; wait: "boot" | "rollout" | "cooldown"; waitMs: number }
+  | { event: "shutdown_requested"; signal: LifecycleSignal }
+  | { event: "shutdown_forced"; signal: LifecycleSignal }
+  | { event: "generation_starting"; generation: number; workers: number }
+  | { event: "ready"; host: string; port: number; generation: number; workers: number; runtime: string }
+  | { event: "pid_file_error"; file: string; message: string }
+  | { event: "boot_failed"; generation: number; cause: string }
+  | { event: "reimported"; generation: number; entry: string }
+  | { event: "draining_old"; generation: number; staggerSeconds: number; count: number }
+  | { event: "reload_failed"; generation?: number; cause: string; oldStopped: boolean }
+  | { event: "recover_failed" }
+  | { event: "import_check"; entry: string }
+  | { event: "restart_stopping_old" }
+  | { event: "reload_complete"; generation: number; workers: number }
+  | { event: "worker_ready"; worker: number; generation: number; pid?: number }
+  | { event: "worker_replacement_ready"; worker: number; generation: number }
+  | { event: "worker_replaced"; worker: number; replaced: number }
+  | { event: "worker_fatal"; worker: number; generation: number; message: string; overlap: boolean }
+  | { event: "worker_start_failed"; worker: number; generation: number; cause: string }
+  | { event: "worker_died"; worker: number; generation: number; how: string }
+  | { event: "respawn_backoff"; delayMs: number }
+  | { event: "worker_idle"; worker: number; generation: number }
+  | {
+      event: "worker_force_stop";
+      worker: number;
+      generation?: number;
+      setting: string;
+      timeoutSeconds: number;
+      inFlight: number;
+    }
+  | { event: "shutting_down"; workers: number }
+  | { event: "worker_stopped"; worker: number }
+  | { event: "stopped" }
+  /** The supervisor is about to exit: the last note, never logged. */
+  | { event: "exiting"; code: number };
+
+export type NoteOf<E extends Note["event"]> = Extract<Note, { event: E }>;
+
+/** An observer hears every note, in order, synchronously. */
+export type Observer = (note: Note) => void;

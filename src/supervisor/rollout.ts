@@ -1,0 +1,137 @@
+/**
+ * Reload policy: how a new generation takes over from the active one.
+ * - overlap: start N+1 beside N; only when every new worker is ready is N retired, its workers
+ *   drained one at a time `reload_stagger` apart (the new, JIT-cold workers take traffic in steps);
+ * - stop-then-start (no port sharing, or --reload-strategy restart): import-check the new code, drain
+ *   N, start N+1; if N+1 fails, start the previous code again.
+ * A reload that fails before anything stopped keeps N serving.
+ */
+import { parseEntry, type ResolvedEntry, resolveEntry } from "../entry.ts";
+import { describe, EXIT } from "../errors.ts";
+import type { Core } from "./core.ts";
+import type { ReloadCause } from "./events.ts";
+import { allLive, type Generation, generationReady, type Running } from "./state.ts";
+import { drainWorker, killWorker, startGeneration, startImportCheck } from "./workers.ts";
+
+/** Start the reload asked for by `cause` (the reload queue decided it may start now). */
+export function startReload(core: Core, run: Running, _cause: ReloadCause): void {
+  core.state.reloads.lastStartAt = core.now();
+  let entry: ResolvedEntry;
+  try {
+    entry = resolveEntry(parseEntry(core.config.entry), core.cwd);
+  } catch (err) {
+    core.note({ event: "reload_failed", cause: describe(err), oldStopped: false });
+    return;
+  }
+  run.rollout = core.overlap
+    ? { kind: "overlap", gen: startGeneration(core, entry, "reload") }
+    : { kind: "check", gen: startImportCheck(core, entry) };
+}
+
+/** Move the rollout on as far as the state allows. */
+export function advanceRollout(core: Core, run: Running): void {
+  const r = run.rollout;
+  if (!r) return;
+  switch (r.kind) {
+    case "overlap":
+      if (r.gen.failure !== undefined) {
+        failGeneration(r.gen);
+        run.rollout = undefined;
+        core.note({ event: "reload_failed", generation: r.gen.n, cause: r.gen.failure, oldStopped: false });
+      } else if (generationReady(r.gen)) {
+        run.rollout = undefined;
+        activate(core, run, r.gen);
+      }
+      return;
+    case "check": {
+      if (r.gen.failure !== undefined) {
+        failGeneration(r.gen);
+        run.rollout = undefined;
+        core.note({ event: "reload_failed", cause: r.gen.failure, oldStopped: false });
+        return;
+      }
+      if (!generationReady(r.gen)) return;
+      r.gen.status = "retired";
+      const old = run.active;
+      core.note({ event: "restart_stopping_old" });
+      run.rollout = { kind: "stop-old", entry: r.gen.entry, previous: old?.entry ?? r.gen.entry };
+      if (old) {
+        old.status = "retired";
+        run.active = undefined;
+        for (const w of old.workers) drainWorker(core, w, "reload");
+      }
+      advanceRollout(core, run);
+      return;
+    }
+    case "stop-old":
+      // Nothing of the old code may still hold the port.
+      if (allLive(core.state).some((w) => w.mode === "serve")) return;
+      run.rollout = { kind: "restart", gen: startGeneration(core, r.entry, "restart"), previous: r.previous };
+      return;
+    case "restart":
+      if (r.gen.failure !== undefined) {
+        failGeneration(r.gen);
+        core.note({ event: "reload_failed", generation: r.gen.n, cause: r.gen.failure, oldStopped: true });
+        if (r.previous && r.previous !== r.gen.entry) {
+          run.rollout = { kind: "restart", gen: startGeneration(core, r.previous, "restart") };
+          return;
+        }
+        run.rollout = undefined;
+        core.note({ event: "recover_failed" });
+        core.exit(EXIT.failure);
+      } else if (generationReady(r.gen)) {
+        run.rollout = undefined;
+        activate(core, run, r.gen);
+      }
+      return;
+  }
+}
+
+function failGeneration(gen: Generation): void {
+  gen.status = "failed";
+  for (const w of gen.workers) killWorker(w);
+}
+
+/** `gen` takes over: the previous generation (if any) is retired, a completion line is owed. */
+function activate(core: Core, run: Running, gen: Generation): void {
+  const previous = run.active;
+  gen.status = "active";
+  run.active = gen;
+  core.note({ event: "reimported", generation: gen.n, entry: core.config.entry });
+  if (previous) {
+    previous.status = "retired";
+    // Workers of an even older generation still waiting their turn go now.
+    for (const w of run.retiring?.waiting ?? []) drainWorker(core, w, "reload");
+    const waiting = [...previous.workers];
+    core.note({
+      event: "draining_old",
+      generation: previous.n,
+      staggerSeconds: gen.config.reloadStagger,
+      count: waiting.length,
+    });
+    run.retiring = { waiting, nextAt: core.now() };
+  }
+  run.completionOwed = gen;
+}
+
+/** Drain the next retiring worker when its turn has come. */
+export function advanceRetiring(core: Core, run: Running): void {
+  const r = run.retiring;
+  if (!r) return;
+  r.waiting = r.waiting.filter((w) => w.status.kind !== "exited");
+  const stagger = (run.active?.config ?? core.config).reloadStagger * 1000;
+  while (r.waiting.length > 0 && core.now() >= r.nextAt) {
+    drainWorker(core, r.waiting.shift() as (typeof r.waiting)[number], "reload");
+    if (stagger > 0) r.nextAt = core.now() + stagger;
+  }
+  if (r.waiting.length === 0) run.retiring = undefined;
+}
+
+/** "Graceful reload complete" once nothing older than the new generation is left serving or draining. */
+export function settleCompletion(core: Core, run: Running): void {
+  const gen = run.completionOwed;
+  if (!gen || run.active !== gen || run.retiring) return;
+  for (const w of allLive(core.state)) if (w.generation.n < gen.n && w.mode === "serve") return;
+  run.completionOwed = undefined;
+  core.note({ event: "reload_complete", generation: gen.n, workers: gen.workers.size });
+}

@@ -1,0 +1,137 @@
+/**
+ * The supervisor's state, as discriminated unions so that combinations that cannot happen cannot be
+ * written: the phase (booting | running | stopping), a rollout per reload strategy, each worker's
+ * status with the deadline that belongs to it. Every deadline lives here; the reconcile step reads
+ * them, so no timer has to be remembered and cleared by hand.
+ */
+import type { WorkerHandle } from "../adapter.ts";
+import type { Config } from "../config.ts";
+import type { ResolvedEntry } from "../entry.ts";
+import type { ReloadCause } from "./events.ts";
+
+export type DrainReason = "reload" | "shutdown" | "replace";
+
+export interface Generation {
+  /** Gen 0 at boot, +1 per generation started; an import check has none (-1). */
+  readonly n: number;
+  readonly entry: ResolvedEntry;
+  /** The configuration this generation was started with (worker count, timeouts). */
+  readonly config: Config;
+  readonly purpose: "boot" | "reload" | "restart" | "check";
+  status: "starting" | "active" | "retired" | "failed";
+  /** Live workers only: a record leaves its generation when the worker exits. */
+  readonly workers: Set<WorkerRecord>;
+  /** Why the generation cannot start (the first of its workers that failed). */
+  failure?: string;
+}
+
+export type WorkerStatus =
+  | { kind: "starting"; deadline: number }
+  | { kind: "ready" }
+  | {
+      kind: "draining";
+      reason: DrainReason;
+      deadline: number;
+      /** The setting whose deadline applies, for the force-stop line. */
+      setting: "reload_timeout" | "shutdown_timeout";
+      timeoutSeconds: number;
+      inFlight: number;
+    }
+  | { kind: "exited" };
+
+export interface WorkerRecord {
+  readonly id: number;
+  readonly generation: Generation;
+  readonly mode: "serve" | "check";
+  handle?: WorkerHandle;
+  status: WorkerStatus;
+  /** From the worker's `failed` message, or the supervisor's own reason (spawn error, startup timeout). */
+  failure?: string;
+  /** Reported an uncaught error outside a request: it is replaced, then drained. */
+  fatal?: string;
+  /** The worker started to take over from this one (fatal replacement). */
+  replacement?: WorkerRecord;
+  /** Asked to die (SIGKILL); its exit event follows. */
+  killed: boolean;
+  /** Killed at its drain deadline. */
+  forced: boolean;
+  idleLogged: boolean;
+}
+
+/** How a reload is carried out: beside the serving generation, or after stopping it. */
+export type Rollout =
+  /** The next generation is starting beside the active one. */
+  | { kind: "overlap"; gen: Generation }
+  /** Stop-then-start, step 1: a worker imports the new code without binding. */
+  | { kind: "check"; gen: Generation }
+  /** Step 2: the old workers drain; then `entry` starts. `previous` is the code to go back to. */
+  | { kind: "stop-old"; entry: ResolvedEntry; previous: ResolvedEntry }
+  /** Step 3: the new generation starts with nothing serving; `previous`, if set, is the way back. */
+  | { kind: "restart"; gen: Generation; previous?: ResolvedEntry };
+
+/** A replaced generation's workers, drained one at a time `reload_stagger` apart. */
+export interface Retiring {
+  waiting: WorkerRecord[];
+  nextAt: number;
+}
+
+export type Phase =
+  /** Constructed; start() not called yet. */
+  | { kind: "new" }
+  | { kind: "booting"; gen: Generation }
+  | {
+      kind: "running";
+      /** Undefined only between the steps of a stop-then-start reload. */
+      active: Generation | undefined;
+      rollout?: Rollout;
+      retiring?: Retiring;
+      /** The generation whose "Graceful reload complete" is still owed. */
+      completionOwed?: Generation;
+      /** No replacement starts before this (crash back-off). */
+      respawnAt?: number;
+    }
+  | {
+      kind: "stopping";
+      /** A second stop signal: everything was killed; exit 1. */
+      forced: boolean;
+      /** After a forced stop, exit by then even if a kill has not been reaped. */
+      giveUpAt?: number;
+    }
+  /** exit() was called (the process is gone; only a test's fake adapter returns from it). */
+  | { kind: "exited"; code: number };
+
+export interface ReloadQueue {
+  /** A reload asked for and not started yet (one is kept: the newest). */
+  pending?: ReloadCause;
+  /** When the last reload started (the cooldown counts from there). */
+  lastStartAt: number;
+}
+
+export interface SupervisorState {
+  phase: Phase;
+  reloads: ReloadQueue;
+  /** Every generation that still has a live worker, plus the active one. */
+  readonly generations: Set<Generation>;
+  nextWorkerId: number;
+  nextGeneration: number;
+}
+
+export type Running = Extract<Phase, { kind: "running" }>;
+
+export function allLive(state: SupervisorState): WorkerRecord[] {
+  const out: WorkerRecord[] = [];
+  for (const gen of state.generations) for (const w of gen.workers) out.push(w);
+  return out;
+}
+
+export function isDraining(w: WorkerRecord): w is WorkerRecord & { status: { kind: "draining" } } {
+  return w.status.kind === "draining";
+}
+
+/** A generation is ready when it has its full count of workers and each has reported ready. */
+export function generationReady(gen: Generation): boolean {
+  const want = gen.purpose === "check" ? 1 : gen.config.workers;
+  if (gen.workers.size < want) return false;
+  for (const w of gen.workers) if (w.status.kind !== "ready") return false;
+  return true;
+}

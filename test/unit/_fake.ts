@@ -1,0 +1,186 @@
+/**
+ * A fake adapter and a fake clock for the supervisor's unit tests: the state machine runs for real,
+ * the workers are records the test makes ready, crash or exit, and time moves only when told.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from "../../src/adapter.ts";
+import { type Config, resolveConfig } from "../../src/config.ts";
+import { parseEntry, resolveEntry } from "../../src/entry.ts";
+import { Logger, type LogRecord } from "../../src/log.ts";
+import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
+import type { Clock } from "../../src/supervisor/clock.ts";
+import { Supervisor } from "../../src/supervisor/supervisor.ts";
+
+export class FakeClock implements Clock {
+  t = 1_700_000_000_000;
+  #timers: Array<{ at: number; fn: () => void; id: number }> = [];
+  #nextId = 1;
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.#nextId++;
+    this.#timers.push({ at: this.t + ms, fn, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.#timers = this.#timers.filter((t) => t.id !== handle);
+  }
+  /** Move time on by `ms`, firing every timer that comes due, in order. */
+  advance(ms: number): void {
+    const until = this.t + ms;
+    for (;;) {
+      const due = this.#timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.#timers = this.#timers.filter((t) => t !== due);
+      this.t = Math.max(this.t, due.at);
+      due.fn();
+    }
+    this.t = until;
+  }
+  get pending(): number {
+    return this.#timers.length;
+  }
+}
+
+export class FakeWorker {
+  readonly sent: SupervisorMessage[] = [];
+  killed = false;
+  exited = false;
+  readonly spec: WorkerSpec;
+  readonly events: WorkerEvents;
+  constructor(spec: WorkerSpec, events: WorkerEvents) {
+    this.spec = spec;
+    this.events = events;
+  }
+  get id(): number {
+    return this.spec.id;
+  }
+  ready(): this {
+    this.events.message(this.spec.mode === "check" ? { type: "checked" } : { type: "ready", port: this.spec.port });
+    return this;
+  }
+  fail(message: string): this {
+    this.events.message({ type: "failed", code: "E_IMPORT", message });
+    return this.exit(1);
+  }
+  fatal(message = "boom"): this {
+    this.events.message({ type: "fatal", message });
+    return this;
+  }
+  idle(): this {
+    this.events.message({ type: "idle" });
+    return this.exit(0);
+  }
+  exit(code: number | null = 0, signal: string | null = null): this {
+    if (this.exited) return this;
+    this.exited = true;
+    this.events.exit(code, signal);
+    return this;
+  }
+  get drains(): Array<Extract<SupervisorMessage, { type: "drain" }>> {
+    return this.sent.filter((m): m is Extract<SupervisorMessage, { type: "drain" }> => m.type === "drain");
+  }
+}
+
+export class FakeAdapter implements RuntimeAdapter {
+  runtime = "fake";
+  canOverlap = true;
+  overlapUnavailableReason?: string;
+  readonly workers: FakeWorker[] = [];
+  readonly signals = new Map<LifecycleSignal, () => void>();
+  exitCode: number | undefined;
+  spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
+    const w = new FakeWorker(spec, events);
+    this.workers.push(w);
+    return {
+      pid: 1000 + spec.id,
+      send: (msg) => {
+        if (!w.exited) w.sent.push(msg);
+      },
+      // A kill is reaped at once (the supervisor must cope with an exit during its own dispatch).
+      kill: () => {
+        w.killed = true;
+        w.exit(null, "SIGKILL");
+      },
+    };
+  }
+  onSignal(signal: LifecycleSignal, handler: () => void): void {
+    this.signals.set(signal, handler);
+  }
+  setTitle(): void {}
+  exit(code: number): never {
+    this.exitCode = code;
+    return undefined as never;
+  }
+  signal(sig: LifecycleSignal): void {
+    this.signals.get(sig)?.();
+  }
+  /** Live workers (not exited), optionally of one generation. */
+  live(generation?: number): FakeWorker[] {
+    return this.workers.filter((w) => !w.exited && (generation === undefined || w.spec.generation === generation));
+  }
+  worker(id: number): FakeWorker {
+    const w = this.workers.find((x) => x.id === id);
+    if (!w) throw new Error(`no worker ${id}`);
+    return w;
+  }
+}
+
+export interface Rig {
+  sup: Supervisor;
+  adapter: FakeAdapter;
+  clock: FakeClock;
+  records: LogRecord[];
+  config: Config;
+  /** The events logged, in order. */
+  events(): string[];
+  /** The text lines logged from index `from` on. */
+  lines(from?: number): string[];
+  /** Make every starting worker of `generation` ready. */
+  readyAll(generation: number): void;
+}
+
+export function rig(flags: Record<string, string> = {}, adapterSetup?: (a: FakeAdapter) => void): Rig {
+  const dir = mkdtempSync(join(tmpdir(), "pounce-unit-"));
+  const file = join(dir, "app.ts");
+  writeFileSync(file, "export default { fetch: () => new Response('ok') };\n");
+  const config = resolveConfig(file, { workers: "2", ...flags }, {});
+  const adapter = new FakeAdapter();
+  adapterSetup?.(adapter);
+  const clock = new FakeClock();
+  const records: LogRecord[] = [];
+  const log = new Logger({ level: "debug", emit: (r) => records.push(r) });
+  const sup = new Supervisor({
+    config,
+    adapter,
+    log,
+    entry: resolveEntry(parseEntry(file), dir),
+    port: 4321,
+    cwd: dir,
+    pid: 42,
+    clock,
+  });
+  return {
+    sup,
+    adapter,
+    clock,
+    records,
+    config,
+    events: () => records.map((r) => r.event ?? ""),
+    lines: (from = 0) => records.slice(from).map((r) => r.msg),
+    readyAll(generation: number) {
+      for (const w of adapter.live(generation)) if (!w.sent.length) w.ready();
+    },
+  };
+}
+
+/** A rig booted to `running` with generation 0 ready. */
+export function booted(flags: Record<string, string> = {}, adapterSetup?: (a: FakeAdapter) => void): Rig {
+  const r = rig(flags, adapterSetup);
+  r.sup.start();
+  r.readyAll(0);
+  return r;
+}

@@ -66,7 +66,8 @@ function rawRequest(port: number): { socket: ReturnType<typeof connect>; send(pa
 const app = (dir: string) => writeApp(dir, "app.ts", APP);
 
 for (const rt of selectedRuntimes()) {
-  describe(`${rt.name}: serving`, () => {
+  // Independent servers on their own ports, none with a tight time bound: two at a time.
+  describe(`${rt.name}: serving`, { concurrency: 2 }, () => {
     it("health: GET/HEAD 200 JSON before the app, not access-logged, also during a reload; 503 once shutdown begins", async () => {
       const args = (dir: string) => [app(dir), "--workers", "2", "--health-check-path", "/health", "--access-log"];
       await withPounce(rt, args, async (p, dir) => {

@@ -81,79 +81,82 @@ for (const rt of selectedRuntimes()) {
       });
     }
 
-    it("Ctrl-C (SIGINT to the whole process group) still drains in order: workers obey the supervisor", async () => {
-      await withPounce(rt, twoWorkers, async (p) => {
-        const slow = await slowRequests(p, 3, 1500);
-        p.signalGroup("SIGINT");
-        await allServed(slow);
-        assert.equal((await p.exited()).code, 0);
-        assert.equal(p.count("Received SIGINT — initiating shutdown"), 1);
-        assert.doesNotMatch(p.output, /died|force terminating/);
-      });
-    });
-
-    it("SIGTERM to every process (systemd KillMode=control-group) still drains in order", async () => {
-      await withPounce(rt, twoWorkers, async (p) => {
-        const slow = await slowRequests(p, 3, 1500);
-        const pids = [p.pid, ...p.groupPids()];
-        for (const pid of pids) process.kill(pid, "SIGTERM");
-        await allServed(slow);
-        assert.equal((await p.exited()).code, 0);
-        assert.doesNotMatch(p.output, /died|force terminating/);
-      });
-    });
-
-    it("SIGTERM during a reload stops the starting generation and drains the rest", async () => {
-      await withPounce(rt, twoWorkers, async (p, dir) => {
-        const [slow] = await slowRequests(p, 1, 1500);
-        versionedApp(dir, "v2", `console.log("v2 importing"); await new Promise((r) => setTimeout(r, 5000));`);
-        p.signal("SIGHUP");
-        await p.waitFor("Spawning 2 worker(s) (generation 1)");
-        // Both new workers are importing (stuck for 5 s) when the SIGTERM comes.
-        await p.waitForCount("v2 importing", 2);
-        p.signal("SIGTERM");
-        await allServed([slow as Promise<Reply | Error>]);
-        const { code } = await p.exited(10_000);
-        assert.equal(code, 0);
-        assert.doesNotMatch(p.output, /Graceful reload complete/);
-        // (the fixture asserts that no process of the group is left, the stopped generation's included)
-      });
-    });
-
-    it("SIGHUP during boot runs once boot completes; SIGHUP during shutdown is ignored and logged", async () => {
-      await withTempDir(async (dir) => {
-        versionedApp(dir, "v1", `console.log("v1 importing"); await new Promise((r) => setTimeout(r, 1500));`);
-        await withPounce(rt, [`${dir}/app.ts`], { dir, ready: false }, async (p) => {
-          await p.waitFor("Spawning 1 worker(s) (generation 0)");
-          await p.waitFor("v1 importing"); // boot is under way: the worker is in its slow import
-          versionedApp(dir, "v2");
-          p.signal("SIGHUP");
-          await p.waitFor("Reload will run once start-up completes");
-          await p.waitFor("Graceful reload complete. Running 1 worker(s) on generation 1", { timeoutMs: 15_000 });
-          assert.equal((await request(p.url("/"))).body, "v2");
-          const mark = p.output.length;
-          const slow = request(p.url("/slow?ms=1500"));
-          await p.waitFor(SLOW_STARTED, { from: mark });
-          p.signal("SIGTERM");
-          await p.waitFor("initiating shutdown");
-          p.signal("SIGHUP");
-          await p.waitFor("Received SIGHUP during shutdown — ignored");
-          assert.equal((await slow).status, 200);
+    // Cases without a tight time bound, each on its own process group: two at a time.
+    describe("drain order", { concurrency: 2 }, () => {
+      it("Ctrl-C (SIGINT to the whole process group) still drains in order: workers obey the supervisor", async () => {
+        await withPounce(rt, twoWorkers, async (p) => {
+          const slow = await slowRequests(p, 3, 1500);
+          p.signalGroup("SIGINT");
+          await allServed(slow);
           assert.equal((await p.exited()).code, 0);
+          assert.equal(p.count("Received SIGINT — initiating shutdown"), 1);
+          assert.doesNotMatch(p.output, /died|force terminating/);
         });
       });
-    });
 
-    it("supervisor killed with SIGKILL: workers finish in-flight work and exit, no orphans", async () => {
-      await withPounce(rt, twoWorkers, { exitCode: null, leftoverTimeoutMs: 10_000 }, async (p) => {
-        const [slow] = await slowRequests(p, 1, 1500);
-        p.signal("SIGKILL");
-        const r = await slow;
-        assert.ok(!(r instanceof Error), `the request in flight failed: ${r}`);
-        assert.equal(r.status, 200);
-        assert.equal(r.body, "v1");
-        await waitUntil("every worker exited", () => p.groupPids().length === 0, 10_000);
-        assert.equal((await p.exited()).signal, "SIGKILL");
+      it("SIGTERM to every process (systemd KillMode=control-group) still drains in order", async () => {
+        await withPounce(rt, twoWorkers, async (p) => {
+          const slow = await slowRequests(p, 3, 1500);
+          const pids = [p.pid, ...p.groupPids()];
+          for (const pid of pids) process.kill(pid, "SIGTERM");
+          await allServed(slow);
+          assert.equal((await p.exited()).code, 0);
+          assert.doesNotMatch(p.output, /died|force terminating/);
+        });
+      });
+
+      it("SIGTERM during a reload stops the starting generation and drains the rest", async () => {
+        await withPounce(rt, twoWorkers, async (p, dir) => {
+          const [slow] = await slowRequests(p, 1, 1500);
+          versionedApp(dir, "v2", `console.log("v2 importing"); await new Promise((r) => setTimeout(r, 5000));`);
+          p.signal("SIGHUP");
+          await p.waitFor("Spawning 2 worker(s) (generation 1)");
+          // Both new workers are importing (stuck for 5 s) when the SIGTERM comes.
+          await p.waitForCount("v2 importing", 2);
+          p.signal("SIGTERM");
+          await allServed([slow as Promise<Reply | Error>]);
+          const { code } = await p.exited(10_000);
+          assert.equal(code, 0);
+          assert.doesNotMatch(p.output, /Graceful reload complete/);
+          // (the fixture asserts that no process of the group is left, the stopped generation's included)
+        });
+      });
+
+      it("SIGHUP during boot runs once boot completes; SIGHUP during shutdown is ignored and logged", async () => {
+        await withTempDir(async (dir) => {
+          versionedApp(dir, "v1", `console.log("v1 importing"); await new Promise((r) => setTimeout(r, 1500));`);
+          await withPounce(rt, [`${dir}/app.ts`], { dir, ready: false }, async (p) => {
+            await p.waitFor("Spawning 1 worker(s) (generation 0)");
+            await p.waitFor("v1 importing"); // boot is under way: the worker is in its slow import
+            versionedApp(dir, "v2");
+            p.signal("SIGHUP");
+            await p.waitFor("Reload will run once start-up completes");
+            await p.waitFor("Graceful reload complete. Running 1 worker(s) on generation 1", { timeoutMs: 15_000 });
+            assert.equal((await request(p.url("/"))).body, "v2");
+            const mark = p.output.length;
+            const slow = request(p.url("/slow?ms=1500"));
+            await p.waitFor(SLOW_STARTED, { from: mark });
+            p.signal("SIGTERM");
+            await p.waitFor("initiating shutdown");
+            p.signal("SIGHUP");
+            await p.waitFor("Received SIGHUP during shutdown — ignored");
+            assert.equal((await slow).status, 200);
+            assert.equal((await p.exited()).code, 0);
+          });
+        });
+      });
+
+      it("supervisor killed with SIGKILL: workers finish in-flight work and exit, no orphans", async () => {
+        await withPounce(rt, twoWorkers, { exitCode: null, leftoverTimeoutMs: 10_000 }, async (p) => {
+          const [slow] = await slowRequests(p, 1, 1500);
+          p.signal("SIGKILL");
+          const r = await slow;
+          assert.ok(!(r instanceof Error), `the request in flight failed: ${r}`);
+          assert.equal(r.status, 200);
+          assert.equal(r.body, "v1");
+          await waitUntil("every worker exited", () => p.groupPids().length === 0, 10_000);
+          assert.equal((await p.exited()).signal, "SIGKILL");
+        });
       });
     });
   });

@@ -143,67 +143,70 @@ for (const rt of selectedRuntimes()) {
       });
     });
 
-    it("a new generation that crashes at start or misses --startup-timeout is rolled back", async () => {
-      await withPounce(
-        rt,
-        (dir) => [...twoWorkers(dir), "--startup-timeout", "2"],
-        async (p, dir) => {
-          versionedApp(dir, "v2", "if (true) process.exit(3);");
-          let mark = p.output.length;
-          p.signal("SIGHUP");
-          await p.waitFor(/Reload failed — continuing with previous version: .*exit/, { from: mark });
-          assert.equal((await request(p.url("/"))).body, "v1");
-          versionedApp(dir, "v3", "await new Promise((r) => setTimeout(r, 30000));");
-          mark = p.output.length;
-          const started = Date.now();
-          p.signal("SIGHUP");
-          await p.waitFor(/Reload failed — continuing with previous version: .*startup_timeout \(2\.0s\)/, { from: mark });
-          assert.ok(Date.now() - started < 8_000);
-          assert.equal((await request(p.url("/"))).body, "v1");
-        },
-      );
-    });
-
-    it("one keep-alive client sending back-to-back across 3 reloads sees no error", async () => {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      try {
-        await withPounce(rt, twoWorkers, async (p, dir) => {
-          let stop = false;
-          let ok = 0;
-          const errors: string[] = [];
-          const client = (async () => {
-            while (!stop) {
-              try {
-                const r = await request(p.url("/"), { agent, timeoutMs: 10_000 });
-                if (r.status === 200) ok++;
-                else errors.push(`HTTP ${r.status}`);
-              } catch (err) {
-                errors.push(String((err as Error).message));
-              }
-            }
-          })();
-          // Between reloads the client goes on on its (possibly new) socket: 20 more replies each time.
-          const more = async (n: number) => {
-            const target = ok + n;
-            const deadline = Date.now() + 10_000;
-            while (ok < target && errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-          };
-          for (let i = 1; i <= 3; i++) {
-            await more(20);
-            versionedApp(dir, `v${i + 1}`);
-            const mark = p.output.length;
+    // Cases without a load or a tight time bound, each on its own server: side by side.
+    describe("without load", { concurrency: 2 }, () => {
+      it("a new generation that crashes at start or misses --startup-timeout is rolled back", async () => {
+        await withPounce(
+          rt,
+          (dir) => [...twoWorkers(dir), "--startup-timeout", "2"],
+          async (p, dir) => {
+            versionedApp(dir, "v2", "if (true) process.exit(3);");
+            let mark = p.output.length;
             p.signal("SIGHUP");
-            await p.waitFor(`Running 2 worker(s) on generation ${i}`, { from: mark });
-          }
-          await more(20);
-          stop = true;
-          await client;
-          assert.deepEqual(errors, []);
-          assert.ok(ok > 50, `only ${ok} requests`);
-        });
-      } finally {
-        agent.destroy();
-      }
+            await p.waitFor(/Reload failed — continuing with previous version: .*exit/, { from: mark });
+            assert.equal((await request(p.url("/"))).body, "v1");
+            versionedApp(dir, "v3", "await new Promise((r) => setTimeout(r, 30000));");
+            mark = p.output.length;
+            const started = Date.now();
+            p.signal("SIGHUP");
+            await p.waitFor(/Reload failed — continuing with previous version: .*startup_timeout \(2\.0s\)/, { from: mark });
+            assert.ok(Date.now() - started < 8_000);
+            assert.equal((await request(p.url("/"))).body, "v1");
+          },
+        );
+      });
+
+      it("one keep-alive client sending back-to-back across 3 reloads sees no error", async () => {
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          await withPounce(rt, twoWorkers, async (p, dir) => {
+            let stop = false;
+            let ok = 0;
+            const errors: string[] = [];
+            const client = (async () => {
+              while (!stop) {
+                try {
+                  const r = await request(p.url("/"), { agent, timeoutMs: 10_000 });
+                  if (r.status === 200) ok++;
+                  else errors.push(`HTTP ${r.status}`);
+                } catch (err) {
+                  errors.push(String((err as Error).message));
+                }
+              }
+            })();
+            // Between reloads the client goes on on its (possibly new) socket: 20 more replies each time.
+            const more = async (n: number) => {
+              const target = ok + n;
+              const deadline = Date.now() + 10_000;
+              while (ok < target && errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+            };
+            for (let i = 1; i <= 3; i++) {
+              await more(20);
+              versionedApp(dir, `v${i + 1}`);
+              const mark = p.output.length;
+              p.signal("SIGHUP");
+              await p.waitFor(`Running 2 worker(s) on generation ${i}`, { from: mark });
+            }
+            await more(20);
+            stop = true;
+            await client;
+            assert.deepEqual(errors, []);
+            assert.ok(ok > 50, `only ${ok} requests`);
+          });
+        } finally {
+          agent.destroy();
+        }
+      });
     });
 
     it("--reload-timeout force-stops an old worker still busy; new code serves at once", async () => {

@@ -18,7 +18,8 @@ const PASSED = "Import check passed — stopping the old workers, then starting 
  * Known bug (runtimes/node), seen in about half the runs on node20: a connection the cluster primary
  * hands to the last old worker just as it closes its server is refused by that worker
  * (`accepted: false`), and the primary's RoundRobinHandle queues it again after remove() already
- * emptied its queue, so it is never answered nor closed (the client times out). In overlap reloads
+ * emptied its queue, so it is never answered nor closed (the client times out; `ss` shows the
+ * socket held by the supervisor with the request unread). In overlap reloads
  * the new generation takes it; in a stop-then-start nobody is left. Until the Node adapter closes
  * such stranded connections, that one failure is reported as TODO on the Node rows (set
  * POUNCE_TEST_STRICT=1 to fail on it); everything else in that test is asserted as usual.

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `npm test`: runs the black-box suite (test/*.test.ts) with Node 24's test runner, which reads
-// TypeScript natively. The suite itself starts pounce on every runtime row (Node 20, Node 24, Bun,
-// Deno); POUNCE_TEST_RUNTIMES narrows it, e.g. POUNCE_TEST_RUNTIMES=node20,bun npm test.
+// `npm test`: runs the unit tests (test/unit/*.test.ts: no processes, no runtime rows) and then the
+// black-box suite (test/*.test.ts) with Node 24's test runner, which reads TypeScript natively. The
+// black-box suite starts pounce on every runtime row (Node 20, Node 24, Bun, Deno);
+// POUNCE_TEST_RUNTIMES narrows it, e.g. POUNCE_TEST_RUNTIMES=node20,bun npm test. Arguments name the
+// files to run instead, e.g. `node scripts/test.mjs test/reload.test.ts test/unit/backoff.test.ts`.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
@@ -18,19 +20,30 @@ if (!existsSync(node24)) {
     process.exit(2);
   }
 }
-const only = process.argv.slice(2);
-const files = only.length
-  ? only
-  : readdirSync(resolve(root, "test"))
-      .filter((f) => f.endsWith(".test.ts"))
-      .sort()
-      .map((f) => `test/${f}`);
+const testFiles = (dir) =>
+  existsSync(resolve(root, dir))
+    ? readdirSync(resolve(root, dir))
+        .filter((f) => f.endsWith(".test.ts"))
+        .sort()
+        .map((f) => `${dir}/${f}`)
+    : [];
+// Options (e.g. --test-name-pattern=...) go to the runner; other arguments are files.
+const flags = process.argv.slice(2).filter((a) => a.startsWith("-"));
+const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const isUnit = (f) => /(^|\/)unit\//.test(f);
+const unit = only.length ? only.filter(isUnit) : testFiles("test/unit");
+const blackBox = only.length ? only.filter((f) => !isUnit(f)) : testFiles("test");
 const env = { ...process.env };
 // The Node 20 row is the node that runs this script when it is a Node 20 (the machine's default).
 if (!env.POUNCE_NODE20 && process.versions.node.startsWith("20.")) env.POUNCE_NODE20 = process.execPath;
-const res = spawnSync(node24, ["--test", "--test-concurrency=1", "--test-reporter=spec", ...files], {
-  cwd: root,
-  env,
-  stdio: "inherit",
-});
-process.exit(res.status ?? 1);
+const run = (files, concurrency) =>
+  spawnSync(node24, ["--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...flags, ...files], {
+    cwd: root,
+    env,
+    stdio: "inherit",
+  }).status ?? 1;
+// Unit tests first: fast, in parallel. The black-box files one at a time: they load the machine and
+// several assert timings.
+const unitStatus = unit.length ? run(unit, 2) : 0;
+const blackBoxStatus = blackBox.length ? run(blackBox, 1) : 0;
+process.exit(unitStatus || blackBoxStatus);

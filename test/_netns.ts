@@ -3,7 +3,11 @@
  * tcp_migrate_req can be switched on or made read-only without touching the host's setting.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { versionedApp } from "./_files.ts";
+import { withPounce } from "./_fixture.ts";
+import { startLoad } from "./_http.ts";
+import type { Runtime } from "./_runtimes.ts";
 
 export const MIGRATE = "/proc/sys/net/ipv4/tcp_migrate_req";
 
@@ -39,4 +43,42 @@ export function inNetns(file: string, envVar: string, mode: "on" | "off"): Promi
       resolve(JSON.parse(line) as Record<string, unknown>);
     });
   });
+}
+
+/**
+ * Child mode of a tcp_migrate_req case (run by inNetns): boot pounce on `rt`, reload it `reloads`
+ * times back to back under connection-per-request load, print one JSON line with what was seen.
+ */
+export async function measureMigrate(rt: Runtime, mode: "on" | "off", reloads: number): Promise<void> {
+  const before = readFileSync(MIGRATE, "utf8").trim();
+  const report = await withPounce(
+    rt,
+    (dir) => [versionedApp(dir, "v0"), "--workers", "2"],
+    async (p, dir) => {
+      const sysctl = readFileSync(MIGRATE, "utf8").trim();
+      const loading = startLoad(p.port, { keepAlive: 0, perRequest: 8, durationMs: 60_000, maxRequests: 100_000 });
+      await loading.seen(200);
+      for (let i = 1; i <= reloads; i++) {
+        versionedApp(dir, `v${i}`);
+        const mark = p.output.length;
+        p.signal("SIGHUP");
+        await p.waitFor("Graceful reload complete", { from: mark, timeoutMs: 10_000 });
+      }
+      // A tail of connections after the last reload, onto the last generation alone.
+      await loading.seen(loading.result.ok + loading.result.failed + 500);
+      const res = await loading.stop();
+      return {
+        mode,
+        before,
+        sysctl,
+        reloads,
+        ok: res.ok,
+        failed: res.failed,
+        errors: res.errors,
+        enabledLine: /Set net\.ipv4\.tcp_migrate_req=1/.test(p.output),
+        warnedLine: /net\.ipv4\.tcp_migrate_req is 0: .*sysctl -w .*securityContext\.sysctls.*docker run --sysctl/.test(p.output),
+      };
+    },
+  );
+  process.stdout.write(`${JSON.stringify(report)}\n`);
 }

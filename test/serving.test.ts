@@ -1,9 +1,10 @@
 /** What a request sees: health, request timeout, app errors, the ctx contract; logs, titles, pid file. */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { describe, it } from "node:test";
-import { cleanup, Pounce, processes, request, sleep, tempDir, versionedApp, writeApp } from "./_harness.ts";
+import { processes, request, versionedApp, withPounce, writeApp } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const APP = `export default {
@@ -14,6 +15,7 @@ const APP = `export default {
       case "/throw": throw new Error("secret-internal-detail");
       case "/slow": {
         request.signal.addEventListener("abort", () => console.log("APP-SAW-ABORT"));
+        console.log("APP-SLOW-STARTED");
         await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? 2000)));
         return new Response("slow done");
       }
@@ -61,13 +63,14 @@ function rawRequest(port: number): { socket: ReturnType<typeof connect>; send(pa
   };
 }
 
+const app = (dir: string) => writeApp(dir, "app.ts", APP);
+
 for (const rt of selectedRuntimes()) {
-  describe(`${rt.name}: serving`, () => {
+  // Independent servers on their own ports, none with a tight time bound: two at a time.
+  describe(`${rt.name}: serving`, { concurrency: 2 }, () => {
     it("health: GET/HEAD 200 JSON before the app, not access-logged, also during a reload; 503 once shutdown begins", async () => {
-      const dir = tempDir();
-      writeApp(dir, "app.ts", APP);
-      const p = await Pounce.start(rt, [`${dir}/app.ts`, "--workers", "2", "--health-check-path", "/health", "--access-log"]);
-      try {
+      const args = (dir: string) => [app(dir), "--workers", "2", "--health-check-path", "/health", "--access-log"];
+      await withPounce(rt, args, async (p, dir) => {
         const r = await request(p.url("/health"));
         assert.equal(r.status, 200);
         const body = JSON.parse(r.body);
@@ -92,8 +95,9 @@ for (const rt of selectedRuntimes()) {
         // Shutdown: a connection opened before SIGTERM sees 503 draining.
         const raw = rawRequest(p.port);
         await new Promise((r) => raw.socket.once("connect", r));
+        const slowMark = p.output.length;
         const slow = request(p.url("/slow?ms=1500"));
-        await sleep(200);
+        await p.waitFor("APP-SLOW-STARTED", { from: slowMark });
         const mark2 = p.output.length;
         p.signal("SIGTERM");
         await p.waitFor(/draining \d+ active connection|shutting down \(no active/, { from: mark2 });
@@ -102,144 +106,136 @@ for (const rt of selectedRuntimes()) {
         assert.match(reply, /"status":"draining"/);
         assert.equal((await slow).status, 200);
         raw.socket.destroy();
-      } finally {
-        p.signal("SIGTERM");
-        await p.exited();
-        cleanup(dir);
-      }
+        assert.equal((await p.exited()).code, 0);
+      });
     });
 
     it("request timeout: 504 and request.signal aborted; a stream already running is cut; the worker keeps serving", async () => {
-      const dir = tempDir();
-      writeApp(dir, "app.ts", APP);
-      const p = await Pounce.start(rt, [`${dir}/app.ts`, "--request-timeout", "1"]);
-      try {
-        const started = Date.now();
-        const r = await request(p.url("/slow?ms=5000"));
-        assert.equal(r.status, 504);
-        assert.ok(Date.now() - started < 3_000);
-        await p.waitFor("APP-SAW-ABORT");
-        await p.waitFor(/exceeded request_timeout \(1\.0s\)/);
-        const streamStarted = Date.now();
-        await assert.rejects(request(p.url("/stream"), { timeoutMs: 5_000 }));
-        assert.ok(Date.now() - streamStarted < 4_000, "the stream was not cut at the deadline");
-        assert.equal((await request(p.url("/"))).body, "hello");
-        assert.doesNotMatch(p.output, /died/);
-      } finally {
-        p.signal("SIGTERM");
-        assert.equal((await p.exited()).code, 0);
-        cleanup(dir);
-      }
+      await withPounce(
+        rt,
+        (dir) => [app(dir), "--request-timeout", "1"],
+        async (p) => {
+          const started = Date.now();
+          const r = await request(p.url("/slow?ms=5000"));
+          assert.equal(r.status, 504);
+          assert.ok(Date.now() - started < 3_000);
+          await p.waitFor("APP-SAW-ABORT");
+          await p.waitFor(/exceeded request_timeout \(1\.0s\)/);
+          const streamStarted = Date.now();
+          await assert.rejects(request(p.url("/stream"), { timeoutMs: 5_000 }));
+          assert.ok(Date.now() - streamStarted < 4_000, "the stream was not cut at the deadline");
+          assert.equal((await request(p.url("/"))).body, "hello");
+          assert.doesNotMatch(p.output, /died/);
+        },
+      );
     });
 
     it("an app error is a generic 500 (stack only in the log) and the worker lives on", async () => {
-      const dir = tempDir();
-      writeApp(dir, "app.ts", APP);
-      const p = await Pounce.start(rt, [`${dir}/app.ts`]);
-      try {
-        const r = await request(p.url("/throw"));
-        assert.equal(r.status, 500);
-        assert.doesNotMatch(r.body, /secret-internal-detail|at /);
-        await p.waitFor(/Unhandled error in fetch handler for GET \/throw: .*secret-internal-detail/);
-        assert.match(p.output, /\n\s+at /, "the stack belongs in the log");
-        assert.equal((await request(p.url("/"))).body, "hello");
-        assert.doesNotMatch(p.output, /died/);
-      } finally {
-        p.signal("SIGTERM");
-        assert.equal((await p.exited()).code, 0);
-        cleanup(dir);
-      }
+      await withPounce(
+        rt,
+        (dir) => [app(dir)],
+        async (p) => {
+          const r = await request(p.url("/throw"));
+          assert.equal(r.status, 500);
+          assert.doesNotMatch(r.body, /secret-internal-detail|at /);
+          await p.waitFor(/Unhandled error in fetch handler for GET \/throw: .*secret-internal-detail/);
+          assert.match(p.output, /\n\s+at /, "the stack belongs in the log");
+          assert.equal((await request(p.url("/"))).body, "hello");
+          assert.doesNotMatch(p.output, /died/);
+        },
+      );
     });
 
     it("ctx: client address and worker; waitUntil holds the drain; onDrain runs with reason and timeout", async () => {
-      const dir = tempDir();
-      writeApp(dir, "app.ts", APP);
-      const p = await Pounce.start(rt, [`${dir}/app.ts`, "--shutdown-timeout", "7"]);
-      try {
-        const info = JSON.parse((await request(p.url("/ctx"))).body);
-        assert.equal(info.addr, "127.0.0.1");
-        assert.deepEqual(info.worker, { id: 0, generation: 0 });
-        assert.equal((await request(p.url("/background"))).body, "accepted");
-        p.signal("SIGTERM");
-        assert.equal((await p.exited()).code, 0);
-        assert.match(p.output, /ON-DRAIN shutdown 7000/);
-        const done = p.output.indexOf("BACKGROUND-DONE");
-        assert.ok(done >= 0, "waitUntil work was cut short");
-        assert.ok(done < p.output.indexOf("All workers stopped"));
-      } finally {
-        cleanup(dir);
-      }
+      await withPounce(
+        rt,
+        (dir) => [app(dir), "--shutdown-timeout", "7"],
+        async (p) => {
+          const info = JSON.parse((await request(p.url("/ctx"))).body);
+          assert.equal(info.addr, "127.0.0.1");
+          assert.deepEqual(info.worker, { id: 0, generation: 0 });
+          assert.equal((await request(p.url("/background"))).body, "accepted");
+          p.signal("SIGTERM");
+          assert.equal((await p.exited()).code, 0);
+          assert.match(p.output, /ON-DRAIN shutdown 7000/);
+          const done = p.output.indexOf("BACKGROUND-DONE");
+          assert.ok(done >= 0, "waitUntil work was cut short");
+          assert.ok(done < p.output.indexOf("All workers stopped"));
+        },
+      );
     });
 
     it("--log-format json: one JSON object per line, same events", async () => {
-      const dir = tempDir();
-      versionedApp(dir, "v1");
-      const p = await Pounce.start(rt, [`${dir}/app.ts`, "--workers", "2", "--log-format", "json"], { ready: false });
-      await p.waitFor('"event":"ready"');
-      versionedApp(dir, "v2");
-      p.signal("SIGHUP");
-      await p.waitFor('"event":"reload_complete"');
-      p.signal("SIGTERM");
-      assert.equal((await p.exited()).code, 0);
-      const lines = p.output.split("\n").filter((l) => l.trim());
-      const records = lines.map((l) => JSON.parse(l));
-      const events = records.map((r) => r.event);
-      for (const e of [
-        "starting",
-        "ready",
-        "reload_requested",
-        "draining_old",
-        "worker_idle",
-        "reload_complete",
-        "shutdown_requested",
-        "stopped",
-      ])
-        assert.ok(events.includes(e), `missing event ${e}`);
-      for (const r of records) {
-        assert.equal(typeof r.time, "string");
-        assert.equal(typeof r.msg, "string");
-      }
-      assert.ok(records.some((r) => r.msg === "Graceful reload complete. Running 2 worker(s) on generation 1"));
-      cleanup(dir);
+      await withPounce(
+        rt,
+        (dir) => [versionedApp(dir, "v1"), "--workers", "2", "--log-format", "json"],
+        async (p, dir) => {
+          versionedApp(dir, "v2");
+          p.signal("SIGHUP");
+          await p.waitFor('"event":"reload_complete"');
+          p.signal("SIGTERM");
+          assert.equal((await p.exited()).code, 0);
+          const lines = p.output.split("\n").filter((l) => l.trim());
+          const records = lines.map((l) => JSON.parse(l));
+          const events = records.map((r) => r.event);
+          for (const e of [
+            "starting",
+            "ready",
+            "reload_requested",
+            "draining_old",
+            "worker_idle",
+            "reload_complete",
+            "shutdown_requested",
+            "stopped",
+          ])
+            assert.ok(events.includes(e), `missing event ${e}`);
+          for (const r of records) {
+            assert.equal(typeof r.time, "string");
+            assert.equal(typeof r.msg, "string");
+          }
+          assert.ok(records.some((r) => r.msg === "Graceful reload complete. Running 2 worker(s) on generation 1"));
+        },
+      );
     });
 
     it("process titles and the pid file: kill -HUP $(cat pid) and pkill -f 'pounce: supervisor' reload", async () => {
-      const dir = tempDir();
-      versionedApp(dir, "v1");
-      const pidFile = `${dir}/pounce.pid`;
-      const entry = `${dir}/app.ts`;
-      const p = await Pounce.start(rt, [entry, "--workers", "2", "--pid-file", pidFile]);
-      try {
-        assert.equal(readFileSync(pidFile, "utf8").trim(), String(p.pid));
-        const titles = processes().filter((x) => x.pgid === p.pid);
-        assert.ok(
-          titles.some((x) => x.pid === p.pid && x.args.startsWith(`pounce: supervisor ${entry}`)),
-          JSON.stringify(titles),
-        );
-        if (rt.workerProcesses) {
+      let pidFile = "";
+      await withPounce(
+        rt,
+        (dir) => {
+          pidFile = `${dir}/pounce.pid`;
+          return [versionedApp(dir, "v1"), "--workers", "2", "--pid-file", pidFile];
+        },
+        async (p, dir) => {
+          const entry = `${dir}/app.ts`;
+          assert.equal(readFileSync(pidFile, "utf8").trim(), String(p.pid));
+          const titles = processes().filter((x) => x.pgid === p.pid);
           assert.ok(
-            titles.some((x) => /^pounce: worker 0 \(generation 0\)/.test(x.args)),
+            titles.some((x) => x.pid === p.pid && x.args.startsWith(`pounce: supervisor ${entry}`)),
             JSON.stringify(titles),
           );
-          assert.ok(
-            titles.some((x) => /^pounce: worker 1 \(generation 0\)/.test(x.args)),
-            JSON.stringify(titles),
-          );
-        }
-        versionedApp(dir, "v2");
-        process.kill(Number(readFileSync(pidFile, "utf8")), "SIGHUP");
-        await p.waitFor("Running 2 worker(s) on generation 1");
-        versionedApp(dir, "v3");
-        const { execFileSync } = await import("node:child_process");
-        execFileSync("pkill", ["-HUP", "-f", `pounce: supervisor ${entry}`]);
-        await p.waitFor("Running 2 worker(s) on generation 2");
-        assert.equal((await request(p.url("/"))).body, "v3");
-      } finally {
-        p.signal("SIGTERM");
-        assert.equal((await p.exited()).code, 0);
-      }
-      assert.equal(existsSync(pidFile), false, "pid file left behind");
-      cleanup(dir);
+          if (rt.workerProcesses) {
+            assert.ok(
+              titles.some((x) => /^pounce: worker 0 \(generation 0\)/.test(x.args)),
+              JSON.stringify(titles),
+            );
+            assert.ok(
+              titles.some((x) => /^pounce: worker 1 \(generation 0\)/.test(x.args)),
+              JSON.stringify(titles),
+            );
+          }
+          versionedApp(dir, "v2");
+          process.kill(Number(readFileSync(pidFile, "utf8")), "SIGHUP");
+          await p.waitFor("Running 2 worker(s) on generation 1");
+          versionedApp(dir, "v3");
+          execFileSync("pkill", ["-HUP", "-f", `pounce: supervisor ${entry}`]);
+          await p.waitFor("Running 2 worker(s) on generation 2");
+          assert.equal((await request(p.url("/"))).body, "v3");
+          p.signal("SIGTERM");
+          assert.equal((await p.exited()).code, 0);
+          assert.equal(existsSync(pidFile), false, "pid file left behind");
+        },
+      );
     });
   });
 }

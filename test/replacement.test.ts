@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { cleanup, Pounce, request, sleep, tempDir, writeApp } from "./_harness.ts";
+import { request, sleep, withPounce, writeApp } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 // Marker files next to the app change how the *next* worker starts: slowly, or not at all.
@@ -29,48 +29,42 @@ export default {
 for (const rt of selectedRuntimes()) {
   describe(`${rt.name}: fatal-error replacement`, () => {
     it("a worker that reports a fatal error and dies before its replacement is ready leaves exactly one worker", async () => {
-      const dir = tempDir();
-      writeApp(dir, "app.ts", APP);
-      const p = await Pounce.start(rt, [`${dir}/app.ts`, "--workers", "1"]);
-      try {
-        writeFileSync(join(dir, "slow-start"), "");
-        const mark = p.output.length;
-        assert.equal((await request(p.url("/fatal-then-exit"))).body, "scheduled");
-        await p.waitFor("reported a fatal error", { from: mark });
-        await p.waitFor("Worker 0 (generation 0) died", { from: mark });
-        await p.waitFor(/Replacement worker \d+ \(generation 0\) is ready/, { from: mark, timeoutMs: 10_000 });
-        // The absence of a second replacement takes elapsed time to see: the faulty path spawned it
-        // at the death, and its 1.5 s start would be over by now.
-        await sleep(2_000);
-        assert.equal(p.count(/Replacement worker \d+ \(generation 0\) is ready/), 1, p.output.slice(mark));
-        if (rt.workerProcesses) assert.equal(p.groupPids().length, 1, "not exactly one worker process");
-        assert.equal((await request(p.url("/"))).body, "ok");
-      } finally {
-        p.signal("SIGTERM");
-        assert.equal((await p.exited()).code, 0);
-        cleanup(dir);
-      }
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--workers", "1"],
+        async (p, dir) => {
+          writeFileSync(join(dir, "slow-start"), "");
+          const mark = p.output.length;
+          assert.equal((await request(p.url("/fatal-then-exit"))).body, "scheduled");
+          await p.waitFor("reported a fatal error", { from: mark });
+          await p.waitFor("Worker 0 (generation 0) died", { from: mark });
+          await p.waitFor(/Replacement worker \d+ \(generation 0\) is ready/, { from: mark, timeoutMs: 10_000 });
+          // The absence of a second replacement takes elapsed time to see: the faulty path spawned it
+          // at the death, and its 1.5 s start would be over by now.
+          await sleep(2_000);
+          assert.equal(p.count(/Replacement worker \d+ \(generation 0\) is ready/), 1, p.output.slice(mark));
+          if (rt.workerProcesses) assert.equal(p.groupPids().length, 1, "not exactly one worker process");
+          assert.equal((await request(p.url("/"))).body, "ok");
+        },
+      );
     });
 
     it("a replacement that fails to start is retried until one starts, then the faulty worker drains", async () => {
-      const dir = tempDir();
-      writeApp(dir, "app.ts", APP);
-      const p = await Pounce.start(rt, [`${dir}/app.ts`, "--workers", "1"]);
-      try {
-        writeFileSync(join(dir, "broken"), "");
-        const mark = p.output.length;
-        assert.equal((await request(p.url("/fatal"))).body, "scheduled");
-        await p.waitFor(/Replacement worker \d+ \(generation 0\) failed to start: .*broken on purpose/, { from: mark });
-        assert.equal((await request(p.url("/"))).body, "ok", "the faulty worker should serve until replaced");
-        rmSync(join(dir, "broken"));
-        await p.waitFor(/Worker \d+ replaces worker 0, which is now draining/, { from: mark, timeoutMs: 15_000 });
-        await p.waitFor("Worker 0 (generation 0) is idle", { from: mark });
-        assert.equal((await request(p.url("/"))).body, "ok");
-      } finally {
-        p.signal("SIGTERM");
-        assert.equal((await p.exited()).code, 0);
-        cleanup(dir);
-      }
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--workers", "1"],
+        async (p, dir) => {
+          writeFileSync(join(dir, "broken"), "");
+          const mark = p.output.length;
+          assert.equal((await request(p.url("/fatal"))).body, "scheduled");
+          await p.waitFor(/Replacement worker \d+ \(generation 0\) failed to start: .*broken on purpose/, { from: mark });
+          assert.equal((await request(p.url("/"))).body, "ok", "the faulty worker should serve until replaced");
+          rmSync(join(dir, "broken"));
+          await p.waitFor(/Worker \d+ replaces worker 0, which is now draining/, { from: mark, timeoutMs: 15_000 });
+          await p.waitFor("Worker 0 (generation 0) is idle", { from: mark });
+          assert.equal((await request(p.url("/"))).body, "ok");
+        },
+      );
     });
   });
 }
@@ -79,22 +73,21 @@ for (const rt of selectedRuntimes()) {
 for (const rt of selectedRuntimes().filter((r) => r.name === "bun" || r.name === "deno")) {
   describe(`${rt.name}: fatal-error replacement without port sharing`, () => {
     it("drains the faulty worker first, then starts its replacement", async () => {
-      const dir = tempDir();
-      writeApp(dir, "app.ts", APP);
-      const p = await Pounce.start(rt, [`${dir}/app.ts`, "--workers", "1"], { env: { POUNCE_NO_REUSEPORT: "1" } });
-      try {
-        const mark = p.output.length;
-        assert.equal((await request(p.url("/fatal"))).body, "scheduled");
-        await p.waitFor("draining it, then starting a replacement (no port sharing)", { from: mark });
-        await p.waitFor("Worker 0 (generation 0) is idle", { from: mark });
-        await p.waitFor("Replacement worker 1 (generation 0) is ready", { from: mark });
-        assert.equal((await request(p.url("/"))).body, "ok");
-        assert.doesNotMatch(p.output.slice(mark), /failed to start/);
-      } finally {
-        p.signal("SIGTERM");
-        assert.equal((await p.exited()).code, 0);
-        cleanup(dir);
-      }
+      const env = { POUNCE_NO_REUSEPORT: "1" };
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--workers", "1"],
+        { env },
+        async (p) => {
+          const mark = p.output.length;
+          assert.equal((await request(p.url("/fatal"))).body, "scheduled");
+          await p.waitFor("draining it, then starting a replacement (no port sharing)", { from: mark });
+          await p.waitFor("Worker 0 (generation 0) is idle", { from: mark });
+          await p.waitFor("Replacement worker 1 (generation 0) is ready", { from: mark });
+          assert.equal((await request(p.url("/"))).body, "ok");
+          assert.doesNotMatch(p.output.slice(mark), /failed to start/);
+        },
+      );
     });
   });
 }

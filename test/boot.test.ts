@@ -173,7 +173,8 @@ for (const row of rows) {
     // yet, exits on them), so /proc cannot show when pounce's own handler is in place: that moment
     // is not defined on the Deno row (not skipped: there is nothing to test).
     const moments: Moment[] = row.name === "deno" ? ["starting"] : ["catches", "starting"];
-    // Before the execve, Node had never turned its event loop: a signal it caught was never queued.
+    // Node's listeners run from its event loop, after libuv's handler (on any thread) wrote the
+    // signal to a pipe: without a barrier before the execve, one caught late was never queued.
     if ("node" in row && row.node === "node24") moments.push("before-execve");
     for (const moment of moments) {
       const when = WHEN[moment];

@@ -109,7 +109,8 @@ export function signalSafe(pid: number, row: Runtime | BunxRow): () => boolean {
     const child = childrenOf(pid)[0];
     if (child === undefined) return false;
     const argv0 = argvOf(child)[0] ?? "";
-    const became = row.node === "node20" ? /(^|\/)node$/.test(exeOf(child)) : argv0 === "bun";
+    // Bun: argv[0] "bun" until pounce retitles it (a busy machine may not poll in between).
+    const became = row.node === "node20" ? /(^|\/)node$/.test(exeOf(child)) : argv0 === "bun" || argv0.startsWith("pounce:");
     return became && catches(child, "SIGHUP");
   };
 }

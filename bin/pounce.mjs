@@ -67,17 +67,41 @@ async function findBunxBun() {
   return "bun"; // from PATH
 }
 
+/**
+ * Resolves once every signal received so far is in the queue. Node runs signal listeners from its
+ * event loop, after libuv's C handler (on whichever thread the kernel picked) wrote the signal to
+ * a pipe: one turn of the loop may poll that pipe before the handler wrote, and then execve drops
+ * it. So send ourselves a sentinel through the same pipe and wait for it: the kernel delivers every
+ * signal still pending (lower numbers first) before kill() returns, and a handler already running
+ * on another thread holds libuv's lock, which the sentinel's handler waits for, until it has
+ * written. SIGURG: ignored by default, unused by Node. Its listener stays (execve
+ * drops it): /proc shows from when on a signal may miss the hand-over (test/_boot.ts).
+ */
+function signalsReachedQueue() {
+  return new Promise((resolve) => {
+    // Signal handles do not keep Node's loop alive, and the wait is bounded either way.
+    const timer = setTimeout(resolve, 2000);
+    process.on("SIGURG", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    process.kill(process.pid, "SIGURG");
+  });
+}
+
 async function runOnBun(bun) {
   const { fileURLToPath } = await import("node:url");
   // bunx's binary is bun itself: argv[0] "bun" makes it behave as bun, not as bunx.
   const argv = ["bun", fileURLToPath(import.meta.url), ...process.argv.slice(2)];
   // execve keeps no handler, so the signals caught so far travel in the environment. One arriving
-  // during Bun's own boot, before its first statement runs, still takes the default action.
+  // during Bun's own boot, before its first statement runs, still takes the default action, and so
+  // does one in the instant between the last look at the queue and the execve (nothing can hold a
+  // signal there: Node cannot block one).
   if (typeof process.execve === "function") {
-    // Node runs signal listeners from its event loop, and nothing since start-up (builtin imports
-    // resolve without it) needed a turn of the loop: one now, or signals already received are lost.
-    await new Promise((resolve) => setImmediate(resolve));
-    process.execve(bun, argv, { ...process.env, POUNCE_EARLY_SIGNALS: early.peek().join(",") }); // never returns
+    const env = { ...process.env }; // before the barrier: what follows it must be as short as can be
+    await signalsReachedQueue();
+    env.POUNCE_EARLY_SIGNALS = early.peek().join(",");
+    process.execve(bun, argv, env); // never returns
   }
   const { spawn } = await import("node:child_process");
   const child = spawn(bun, argv.slice(1), {

@@ -8,7 +8,14 @@ import { join } from "node:path";
 import { sleep, tempDir } from "./_harness.ts";
 import { ALL_RUNTIMES, ROOT, type Runtime } from "./_runtimes.ts";
 
-const SIGNAL_NUMBER = { SIGHUP: 1, SIGINT: 2, SIGUSR1: 10, SIGTERM: 15 } as const;
+const SIGNAL_NUMBER = { SIGHUP: 1, SIGINT: 2, SIGUSR1: 10, SIGTERM: 15, SIGURG: 23 } as const;
+
+/**
+ * The signal bin/pounce.mjs sends itself, under bunx on Node 24, to learn that every signal received
+ * so far has reached its queue; it catches it from then until the execve. While Node does not catch
+ * it yet, a signal pending for Node must still reach Bun's supervisor.
+ */
+export const HANDOVER_SENTINEL = "SIGURG";
 
 /** Whether `pid` has a handler for `sig` (SigCgt in /proc/<pid>/status); false once it is gone. */
 export function catches(pid: number, sig: keyof typeof SIGNAL_NUMBER): boolean {
@@ -102,21 +109,28 @@ export function signalSafe(pid: number, row: Runtime | BunxRow): () => boolean {
     const child = childrenOf(pid)[0];
     if (child === undefined) return false;
     const argv0 = argvOf(child)[0] ?? "";
-    const became = row.node === "node20" ? /(^|\/)node$/.test(exeOf(child)) : argv0 === "bun";
+    // Bun: argv[0] "bun" until pounce retitles it (a busy machine may not poll in between).
+    const became = row.node === "node20" ? /(^|\/)node$/.test(exeOf(child)) : argv0 === "bun" || argv0.startsWith("pounce:");
     return became && catches(child, "SIGHUP");
   };
 }
 
 /**
  * Under bunx with Node 24: the pid of the Node process once it catches SIGHUP and has yet to execve
- * into Bun; "missed" when it is Bun already (that phase lasts ~10 ms: a busy machine may not poll in it).
+ * into Bun; "missed" when it is Bun already (that phase lasts ~10 ms: a busy machine may not poll in
+ * it). Bun is told apart from bunx's own fork (same exe) by its command line, "bun …" until pounce
+ * retitles it, or by having been Node before.
  */
 export function beforeExecve(pid: number): () => number | "missed" | undefined {
+  let seenNode: number | undefined;
   return () => {
     const child = childrenOf(pid)[0];
-    if (child === undefined) return undefined;
-    if (argvOf(child)[0] === "bun") return "missed";
-    return isNode(child) && catches(child, "SIGHUP") ? child : undefined;
+    if (child === undefined) return seenNode === undefined ? undefined : "missed";
+    const argv0 = argvOf(child)[0] ?? "";
+    if (argv0 === "bun" || argv0.startsWith("pounce:")) return "missed";
+    if (!isNode(child)) return seenNode === child ? "missed" : undefined;
+    seenNode = child;
+    return catches(child, "SIGHUP") ? child : undefined;
   };
 }
 

@@ -4,7 +4,17 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cleanup, Pounce, processesInGroup, request, tempDir, versionedApp, waitUntil, writeApp } from "./_harness.ts";
+import {
+  cleanup,
+  Pounce,
+  processesInGroup,
+  request,
+  tempDir,
+  versionedApp,
+  waitUntil,
+  withPounce,
+  writeApp,
+} from "./_harness.ts";
 import { type Runtime, selectedRuntimes } from "./_runtimes.ts";
 
 /** Run pounce to its exit; its exit code and its whole output (read to the end of its pipes). */
@@ -40,24 +50,23 @@ async function bootFailsWith(rt: Runtime, source: string, failure: RegExp, times
 for (const rt of selectedRuntimes()) {
   describe(`${rt.name}: adapters`, () => {
     it("supervisor SIGKILLed while a reload's new worker is still importing: that worker exits too, the port ends up refusing", async () => {
-      const dir = tempDir();
-      versionedApp(dir, "v1");
-      const p = await Pounce.start(rt, [`${dir}/app.ts`]);
-      const pgid = p.pid;
-      try {
-        // Only the new version's import waits: its worker is still starting when the supervisor dies.
-        versionedApp(dir, "v2", "await new Promise((r) => setTimeout(r, 1_500));");
-        const mark = p.output.length;
-        p.signal("SIGHUP");
-        await p.waitFor("Spawning", { from: mark });
-        p.signal("SIGKILL");
-        // The old worker drains on its own (about a second); the importing one must not outlive it.
-        await waitUntil("every worker of the group exited", () => processesInGroup(pgid).length === 0, 8_000);
-        await assert.rejects(request(p.url("/"), { timeoutMs: 2_000 }), /ECONNREFUSED|ECONNRESET/);
-      } finally {
-        p.kill();
-        cleanup(dir);
-      }
+      await withPounce(
+        rt,
+        (dir) => [versionedApp(dir, "v1")],
+        { exitCode: null },
+        async (p, dir) => {
+          const pgid = p.pid;
+          // Only the new version's import waits: its worker is still starting when the supervisor dies.
+          versionedApp(dir, "v2", "await new Promise((r) => setTimeout(r, 1_500));");
+          const mark = p.output.length;
+          p.signal("SIGHUP");
+          await p.waitFor("Spawning", { from: mark });
+          p.signal("SIGKILL");
+          // The old worker drains on its own (about a second); the importing one must not outlive it.
+          await waitUntil("every worker of the group exited", () => processesInGroup(pgid).length === 0, 8_000);
+          await assert.rejects(request(p.url("/"), { timeoutMs: 2_000 }), /ECONNREFUSED|ECONNRESET/);
+        },
+      );
     });
 
     it("an app that throws at import: `Failed to start:` names the app's error, every boot", async () => {
@@ -94,21 +103,21 @@ for (const rt of selectedRuntimes()) {
       });
 
       it("without port sharing, --workers 1 serves and reloads stop-then-start", async () => {
-        const dir = tempDir();
-        versionedApp(dir, "v1");
-        const p = await Pounce.start(rt, [`${dir}/app.ts`], { env: { POUNCE_NO_REUSEPORT: "1" } });
-        try {
-          assert.match(p.output, /Reloads will stop the old workers before starting new ones/);
-          assert.equal((await request(p.url("/"))).body, "v1");
-          versionedApp(dir, "v2");
-          const mark = p.output.length;
-          p.signal("SIGHUP");
-          await p.waitFor("Graceful reload complete", { from: mark, timeoutMs: 20_000 });
-          assert.equal((await request(p.url("/"))).body, "v2");
-        } finally {
-          p.kill();
-          cleanup(dir);
-        }
+        const env = { POUNCE_NO_REUSEPORT: "1" };
+        await withPounce(
+          rt,
+          (dir) => [versionedApp(dir, "v1")],
+          { env },
+          async (p, dir) => {
+            assert.match(p.output, /Reloads will stop the old workers before starting new ones/);
+            assert.equal((await request(p.url("/"))).body, "v1");
+            versionedApp(dir, "v2");
+            const mark = p.output.length;
+            p.signal("SIGHUP");
+            await p.waitFor("Graceful reload complete", { from: mark, timeoutMs: 20_000 });
+            assert.equal((await request(p.url("/"))).body, "v2");
+          },
+        );
       });
     }
   });

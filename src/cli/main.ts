@@ -13,6 +13,7 @@ import { describe, EXIT, PounceError } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
 import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
+import { logObserver } from "../supervisor/log-lines.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
 import { parseServeArgs, serveCommand } from "./serve-command.ts";
@@ -72,7 +73,7 @@ export async function main(argv: string[], early?: EarlySignals): Promise<void> 
     // listener already there and silently take part of its traffic. Later generations never probe.
     const inUse = config.port === 0 ? undefined : await addressInUse(config.host, port);
     if (inUse) {
-      log.error(`Failed to start: ${inUse.message}`, { event: "boot_failed" });
+      logObserver(log)({ event: "boot_failed", generation: 0, cause: inUse.message });
       adapter.exit(inUse.exitCode);
     }
     new Supervisor({ config, adapter, log, entry, port, cwd, pid: process.pid }).start();

@@ -12,6 +12,7 @@
 
 import type { ServeContext } from "./app.ts";
 import type { Config } from "./config.ts";
+import type { ListenTarget } from "./listen-target.ts";
 import type { DrainReason, SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
 
 export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT";
@@ -38,6 +39,10 @@ export interface RuntimeAdapter {
   readonly canOverlap: boolean;
   /** Why `canOverlap` is false, for the log line that says so. */
   readonly overlapUnavailableReason?: string;
+  /** Whether every worker can serve one unix socket bound once (Node: the cluster primary owns it
+   *  and hands connections round-robin). False where each worker binds its own listener (Bun,
+   *  Deno: unix sockets have no SO_REUSEPORT), so a socket is served by one worker. */
+  readonly unixSocketShared: boolean;
   /** One-time checks before boot (e.g. warnings about kernel settings). */
   prepare?(config: Config, log: { info(msg: string): void; warn(msg: string): void }): void | Promise<void>;
   spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle;
@@ -55,8 +60,7 @@ export type RequestExtras = Partial<ServeContext> & {
 };
 
 export interface ServeOptions {
-  host: string;
-  port: number;
+  listen: ListenTarget;
   /** The core's request pipeline; `extras` are merged into the ServeContext (runtime specifics). */
   handle(request: Request, extras: RequestExtras): Response | Promise<Response>;
   /** Called when a request arrives and when its response has been completely sent (or abandoned). */
@@ -81,7 +85,7 @@ export interface DrainOrder {
 }
 
 export interface ServerHandle {
-  /** The bound port (differs from the requested one when that was 0). */
+  /** The bound TCP port (differs from the requested one when that was 0); 0 for a unix socket. */
   readonly port: number;
   /** The drain order arrived; called at once, before any logging or IPC. From now on every
    *  response, including in-flight ones whose headers are unsent, carries `Connection: close`; the

@@ -21,8 +21,8 @@ export interface DrainInfo {
 }
 
 export interface ServeContext {
-  /** The client's address, in Deno's shape. */
-  remoteAddr: { transport: "tcp"; hostname: string; port: number };
+  /** The client's address, in Deno's shape (a unix socket's client has no name: `path` is ""). */
+  remoteAddr: { transport: "tcp"; hostname: string; port: number } | { transport: "unix"; path: string };
   /** Keep this worker alive until `promise` settles (bounded by the drain timeout). */
   waitUntil(promise: Promise<unknown>): void;
   /** Hono's ExecutionContext has it; pounce has no upstream to pass to, so it does nothing. */

@@ -13,6 +13,10 @@ export interface Config {
   entry: string;
   host: string;
   port: number;
+  /** Unix socket path (absolute once resolved); empty when serving TCP. */
+  uds: string;
+  /** Permission bits of the unix socket file. */
+  udsMode: number;
   workers: number;
   reloadTimeout: number;
   /** Seconds between draining one old worker and the next on a reload (0: all at once). */
@@ -30,7 +34,17 @@ export interface Config {
   reloadStrategy: ReloadStrategy;
 }
 
-type Kind = "string" | "port" | "workers" | "seconds" | "optional-seconds" | "seconds-or-zero" | "path" | "enum" | "boolean";
+type Kind =
+  | "string"
+  | "port"
+  | "mode"
+  | "workers"
+  | "seconds"
+  | "optional-seconds"
+  | "seconds-or-zero"
+  | "path"
+  | "enum"
+  | "boolean";
 
 export interface OptionSpec {
   key: Exclude<keyof Config, "entry">;
@@ -62,6 +76,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     legacyEnv: ["PORT"],
     valueHint: "n",
     description: "Port to listen on (0 picks a free one)",
+  },
+  {
+    key: "uds",
+    flag: "uds",
+    kind: "string",
+    default: "",
+    valueHint: "path",
+    description: "Serve on this unix socket instead of TCP (--host/--port are then ignored)",
+  },
+  {
+    key: "udsMode",
+    flag: "uds-mode",
+    kind: "mode",
+    default: "0660",
+    valueHint: "octal",
+    description: "Permissions of the --uds socket: owner and group may connect (e.g. a proxy in the app's group)",
   },
   {
     key: "workers",
@@ -202,6 +232,10 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
       if (text === "" || !Number.isInteger(n) || n < 0 || n > 65535)
         throw errors.badValue(source, "must be an integer port from 0 to 65535", raw);
       return n;
+    }
+    case "mode": {
+      if (!/^0?[0-7]{3}$/.test(text)) throw errors.badValue(source, "must be octal permission bits such as 0660", raw);
+      return Number.parseInt(text, 8);
     }
     case "workers": {
       if (text === "auto") return Math.max(1, availableParallelism());

@@ -4,6 +4,8 @@
  * one line and turned into an exit code, never a stack trace.
  */
 
+import type { ListenTarget } from "./listen-target.ts";
+
 /** Exit codes, as the lifecycle contract sets them. */
 export const EXIT = {
   ok: 0,
@@ -69,10 +71,27 @@ export const errors = {
   portInUse: (host: string, port: number) => new PounceError("E_PORT_IN_USE", `address ${host}:${port} is already in use`),
   listenFailed: (host: string, port: number, cause: string) =>
     new PounceError("E_LISTEN", `cannot listen on ${host}:${port}: ${cause}`),
+  socketInUse: (path: string) =>
+    new PounceError("E_PORT_IN_USE", `unix socket ${path} is already in use (something accepts connections on it)`),
+  notASocket: (path: string, what: string) =>
+    new PounceError("E_BAD_VALUE", `--uds ${path} is ${what}: remove it or choose another path`),
+  socketFailed: (path: string, cause: string) => new PounceError("E_LISTEN", `cannot listen on unix socket ${path}: ${cause}`),
+  udsWorkers: (workers: number, runtime: string) =>
+    new PounceError(
+      "E_BAD_VALUE",
+      `--uds with --workers ${workers}: on ${runtime} each worker binds its own listener and unix sockets have no SO_REUSEPORT, so one socket is served by one worker — use --workers 1 (or run pounce on Node, whose workers share the socket)`,
+    ),
   startupTimeout: (seconds: number) =>
     new PounceError("E_STARTUP_TIMEOUT", `worker not ready within startup_timeout (${seconds.toFixed(1)}s)`),
   workerExited: (detail: string) => new PounceError("E_WORKER_EXITED", `worker exited during start-up (${detail})`),
 };
+
+/** A worker's listen failure, in the words of its target (the address in use, or why not). */
+export function listenFailure(t: ListenTarget, cause: string, inUse: boolean): PounceError {
+  if (t.kind === "tcp") return inUse ? errors.portInUse(t.host, t.port) : errors.listenFailed(t.host, t.port, cause);
+  if (t.kind === "unix") return errors.socketFailed(t.path, cause);
+  return new PounceError("E_LISTEN", `cannot listen on fd ${t.fd}: ${cause}`);
+}
 
 /** One line describing any thrown value: the message for errors, never the stack. */
 export function describe(err: unknown): string {

@@ -2,6 +2,7 @@
  * The messages between the supervisor and a worker, whatever carries them (cluster IPC,
  * postMessage, a child's IPC channel). Plain JSON-able objects only.
  */
+import type { ListenTarget } from "./listen-target.ts";
 import type { LogRecord } from "./log.ts";
 
 /** Everything a worker needs to start; serialised into the worker at spawn. */
@@ -15,8 +16,8 @@ export interface WorkerSpec {
   exportName: string;
   /** The entry as the operator typed it, for messages. */
   entryLabel: string;
-  host: string;
-  port: number;
+  /** Where to listen (for a unix socket: where this worker binds, see ListenTarget). */
+  listen: ListenTarget;
   /** Milliseconds, 0 = off. */
   requestTimeoutMs: number;
   healthCheckPath: string;
@@ -34,6 +35,7 @@ export type DrainReason = "reload" | "shutdown" | "replace";
 export type SupervisorMessage = { type: "drain"; reason: DrainReason; timeoutMs: number };
 
 export type WorkerMessage =
+  /** `port`: the bound TCP port (0 for a unix socket or an fd). */
   | { type: "ready"; port: number }
   | { type: "checked" }
   | { type: "failed"; code: string; message: string }

@@ -43,7 +43,11 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
     overlapUnavailableReason: sharing.available
       ? undefined
       : `${rt.name}.serve's reusePort shares a port only on Linux (${sharing.why})`,
+    // Each worker binds its own listener: one unix socket is served by one worker (src refuses more).
+    unixSocketShared: false,
     prepare(config, log) {
+      // A unix socket needs no port sharing: a new generation's socket is renamed over the old one.
+      if (config.uds) return rt.prepareShared?.(config, log);
       if (!sharing.available && config.workers > 1)
         // Without SO_REUSEPORT, two processes cannot listen on one port: one worker serves.
         throw new PounceError(

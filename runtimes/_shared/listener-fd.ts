@@ -24,9 +24,15 @@ export interface SocketCalls {
   getsockname(fd: number, addr: Uint8Array, len: Uint32Array): number;
   getsockopt(fd: number, level: number, name: number, value: Int32Array, len: Uint32Array): number;
   setsockopt(fd: number, level: number, name: number, value: Int32Array, len: number): number;
+  /** poll(2) on `fds` (struct pollfd as two int32: fd, then events | revents << 16). */
+  poll(fds: Int32Array, nfds: number, timeoutMs: number): number;
 }
 
+/** What the listener is bound to: a TCP port, or a unix socket's (private) path. */
+export type ListenerAddress = { kind: "tcp"; port: number } | { kind: "unix"; path: string };
+
 export const LIBC_NAMES = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"];
+const AF_UNIX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_STREAM = 1;
@@ -34,6 +40,7 @@ const SOL_SOCKET = 1;
 const SO_ACCEPTCONN = 30;
 const IPPROTO_TCP = 6;
 const TCP_DEFER_ACCEPT = 9;
+const POLLIN = 1;
 /** Without /proc/self/fd, fds 3..MAX_FD_PROBE are probed (a few ms, once per worker). */
 const MAX_FD_PROBE = 4096;
 
@@ -54,6 +61,23 @@ function tcpSocket(c: SocketCalls, fd: number): { port: number; listening: boole
   return { port, listening: c.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, int, len) === 0 && int[0] === 1 };
 }
 
+/** The path a unix socket fd is bound to (an accepted one: its listener's) and whether it listens. */
+function unixSocket(c: SocketCalls, fd: number): { path: string; listening: boolean } | undefined {
+  len[0] = addr.length;
+  if (c.getsockname(fd, addr, len) !== 0) return undefined;
+  if (((addr[0] as number) | ((addr[1] as number) << 8)) !== AF_UNIX) return undefined;
+  // Only the first `len` bytes are this socket's (an unnamed one, e.g. an IPC socketpair, has none
+  // past the family): the buffer still holds the previous call's bytes.
+  const name = addr.subarray(2, Math.min(len[0] as number, addr.length));
+  const end = name.indexOf(0);
+  const path = decoder.decode(end < 0 ? name : name.subarray(0, end));
+  len[0] = 4;
+  int[0] = 0;
+  return { path, listening: c.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, int, len) === 0 && int[0] === 1 };
+}
+
+const decoder = new TextDecoder();
+
 /** This process's fds from /proc/self/fd; undefined where it cannot be listed. */
 function listedFds(): number[] | undefined {
   try {
@@ -73,9 +97,11 @@ export interface ListenerControl {
   connections(): number | undefined;
 }
 
-/** Find the listener on `port` (call right after listening); null where it cannot be closed alone. */
-export function listenerControl(c: SocketCalls | null, port: number): ListenerControl | null {
+/** Find the listener (call right after listening); null where it cannot be closed alone. */
+export function listenerControl(c: SocketCalls | null, at: ListenerAddress): ListenerControl | null {
   if (!c) return null;
+  if (at.kind === "unix") return unixListenerControl(c, at.path);
+  const port = at.port;
   try {
     const fds = listedFds() ?? Array.from({ length: MAX_FD_PROBE - 3 }, (_, i) => i + 3);
     const fd = fds.find((n) => {
@@ -105,6 +131,47 @@ export function listenerControl(c: SocketCalls | null, port: number): ListenerCo
         for (const other of listed) {
           const s = other === fd && !done ? undefined : tcpSocket(c, other);
           if (s && !s.listening && s.port === port) n++;
+        }
+        return n;
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A unix socket listener needs no closing at drain time: by then the supervisor has renamed the new
+ * generation's socket over the public path (or, on a shutdown, unlinked it), so no connect() can
+ * reach this listener any more — only connections already queued on it, which must be accepted
+ * and served, not reset. So detaching does nothing, and until the queue is empty (poll(2) on the
+ * listener) the worker counts one connection more, which keeps the runtime's stop (which closes the
+ * listener and resets what is queued) waiting.
+ */
+function unixListenerControl(c: SocketCalls, path: string): ListenerControl | null {
+  try {
+    const fds = listedFds() ?? Array.from({ length: MAX_FD_PROBE - 3 }, (_, i) => i + 3);
+    const fd = fds.find((n) => {
+      const s = unixSocket(c, n);
+      return s?.listening === true && s.path === path;
+    });
+    if (fd === undefined) return null;
+    const pollfd = new Int32Array(2);
+    const queued = () => {
+      pollfd[0] = fd;
+      pollfd[1] = POLLIN;
+      return c.poll(pollfd, 1, 0) > 0 && ((pollfd[1] as number) >>> 16) & POLLIN ? 1 : 0;
+    };
+    return {
+      detach: () => true,
+      connections() {
+        const listed = listedFds();
+        if (!listed) return undefined;
+        let n = queued();
+        for (const other of listed) {
+          if (other === fd) continue;
+          const s = unixSocket(c, other);
+          if (s && !s.listening && s.path === path) n++;
         }
         return n;
       },

@@ -18,9 +18,11 @@ export interface BunServer {
 }
 
 export interface BunServeOptions {
-  hostname: string;
-  port: number;
-  reusePort: boolean;
+  hostname?: string;
+  port?: number;
+  reusePort?: boolean;
+  /** A unix socket path instead of hostname/port. */
+  unix?: string;
   idleTimeout?: number;
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
   error?(err: Error): Response | Promise<Response>;

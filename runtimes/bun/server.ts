@@ -9,7 +9,7 @@
  */
 
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
-import { errors } from "../../src/errors.ts";
+import { listenFailure } from "../../src/errors.ts";
 import { withConnectionClose } from "../_shared/connection-close.ts";
 import { listenerControl } from "../_shared/listener-fd.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
@@ -25,11 +25,11 @@ class BunContext {
     this.request = request;
     this.server = server;
   }
-  /** Deno's shape, from `server.requestIP` (looked up only when the app asks). */
+  /** Deno's shape, from `server.requestIP` (looked up only when the app asks; null on a unix socket). */
   get remoteAddr(): RequestExtras["remoteAddr"] {
     if (!this.#addr) {
       const ip = this.server.requestIP(this.request);
-      this.#addr = { transport: "tcp", hostname: ip?.address ?? "", port: ip?.port ?? 0 };
+      this.#addr = ip ? { transport: "tcp", hostname: ip.address, port: ip.port } : { transport: "unix", path: "" };
     }
     return this.#addr;
   }
@@ -80,12 +80,14 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     throw err;
   };
 
+  const target = opts.listen;
+  if (target.kind === "fd") throw listenFailure(target, "not supported yet", false);
+  const where =
+    target.kind === "tcp" ? { hostname: target.host, port: target.port, reusePort } : { unix: target.bindPath ?? target.path };
   let server: BunServer;
   try {
     server = Bun.serve({
-      hostname: opts.host,
-      port: opts.port,
-      reusePort,
+      ...where,
       // Bun's own idleTimeout (default 10 s) closes only kept-alive sockets with no request: a
       // silent handler or a stream with long pauses is not cut (measured), so it stays as it is.
       fetch(request, srv) {
@@ -102,12 +104,15 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const inUse = /in use|EADDRINUSE/i.test(message) || (err as { code?: string })?.code === "EADDRINUSE";
-    throw inUse ? errors.portInUse(opts.host, opts.port) : errors.listenFailed(opts.host, opts.port, message);
+    throw listenFailure(target, message, inUse);
   }
 
   // Read once: Bun answers `server.port` from the listening fd, which the drain replaces.
-  const port = server.port;
-  const control = listenerControl(await bunSocketCalls(), port);
+  const port = target.kind === "tcp" ? server.port : 0;
+  const control = listenerControl(
+    await bunSocketCalls(),
+    target.kind === "tcp" ? { kind: "tcp", port } : { kind: "unix", path: target.bindPath ?? target.path },
+  );
   const openConnections = () => control?.connections();
   const drain = new ReusePortDrain({
     closeListenerAlone: () => control?.detach() === true,

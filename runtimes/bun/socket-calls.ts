@@ -34,6 +34,7 @@ export async function bunSocketCalls(): Promise<SocketCalls | null> {
         getsockname: { args: ["i32", "ptr", "ptr"], returns: "i32" },
         dup2: { args: ["i32", "i32"], returns: "i32" },
         close: { args: ["i32"], returns: "i32" },
+        poll: { args: ["ptr", "u64", "i32"], returns: "i32" },
       }).symbols;
       const p = ffi.ptr;
       calls = {
@@ -43,6 +44,7 @@ export async function bunSocketCalls(): Promise<SocketCalls | null> {
         getsockname: (fd, addr, len) => c.getsockname!(fd, p(addr), p(len)),
         getsockopt: (fd, level, opt, value, len) => c.getsockopt!(fd, level, opt, p(value), p(len)),
         setsockopt: (fd, level, opt, value, len) => c.setsockopt!(fd, level, opt, p(value), len),
+        poll: (fds, nfds, timeout) => c.poll!(p(fds), nfds, timeout),
       };
       break;
     } catch {

@@ -3,11 +3,7 @@
  * types only) can build runtimes/deno without pulling Deno's lib. Read from globalThis at use, so
  * importing this module on another runtime is harmless.
  */
-export interface DenoNetAddr {
-  transport: "tcp" | "udp";
-  hostname: string;
-  port: number;
-}
+export type DenoNetAddr = { transport: "tcp" | "udp"; hostname: string; port: number } | { transport: "unix"; path: string };
 
 export interface DenoServeInfo {
   remoteAddr: DenoNetAddr;
@@ -22,9 +18,12 @@ export interface DenoHttpServer {
 }
 
 export interface DenoServeOptions {
-  hostname: string;
-  port: number;
+  hostname?: string;
+  port?: number;
   reusePort?: boolean;
+  /** A unix socket instead of hostname/port. */
+  path?: string;
+  transport?: "tcp" | "unix";
   onListen?(addr: DenoNetAddr): void;
   onError?(err: unknown): Response | Promise<Response>;
 }

@@ -10,12 +10,12 @@
  */
 
 import type { RequestExtras, ServeOptions, ServerHandle } from "../../src/adapter.ts";
-import { errors } from "../../src/errors.ts";
+import { listenFailure } from "../../src/errors.ts";
 import { withConnectionClose } from "../_shared/connection-close.ts";
 import { listenerControl } from "../_shared/listener-fd.ts";
 import { portSharing } from "../_shared/reuse-port.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
-import { Deno, type DenoHttpServer, type DenoServeInfo } from "./deno-api.ts";
+import { Deno, type DenoHttpServer, type DenoServeInfo, type DenoServeOptions } from "./deno-api.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
 
 /** The adapter's part of the ServeContext. `remoteAddr` is read from Deno only when the app asks:
@@ -28,13 +28,17 @@ class DenoContext {
   }
   get remoteAddr(): RequestExtras["remoteAddr"] {
     if (!this.#addr) {
-      let addr: { hostname: string; port: number } | undefined;
+      let addr: DenoServeInfo["remoteAddr"] | undefined;
       try {
         addr = this.#info.remoteAddr;
       } catch {
         // Deno forgets the address once the response is complete (a waitUntil task asking late).
       }
-      this.#addr = { transport: "tcp", hostname: addr?.hostname ?? "", port: addr?.port ?? 0 };
+      // On a unix socket Deno reports the server's own path; the client has no name.
+      this.#addr =
+        addr?.transport === "unix"
+          ? { transport: "unix", path: "" }
+          : { transport: "tcp", hostname: addr?.hostname ?? "", port: addr?.port ?? 0 };
     }
     return this.#addr;
   }
@@ -63,15 +67,23 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
   };
 
   return new Promise<ServerHandle>((resolve, reject) => {
+    const target = opts.listen;
+    if (target.kind === "fd") return reject(listenFailure(target, "not supported yet", false));
+    const where: DenoServeOptions =
+      target.kind === "tcp"
+        ? {
+            hostname: target.host,
+            port: target.port,
+            // Linux shares the port between generations; elsewhere reloads stop-then-start, and a
+            // clash with another process must stay a clear "port in use".
+            reusePort: portSharing(Deno.build.os).available,
+          }
+        : { path: target.bindPath ?? target.path, transport: "unix" };
     let server: DenoHttpServer;
     try {
       server = Deno.serve(
         {
-          hostname: opts.host,
-          port: opts.port,
-          // Linux shares the port between generations; elsewhere reloads stop-then-start, and a
-          // clash with another process must stay a clear "port in use".
-          reusePort: portSharing(Deno.build.os).available,
+          ...where,
           onListen() {},
           onError() {
             // The core's pipeline already turns app errors into a 500; this is a last resort.
@@ -82,11 +94,14 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
       );
     } catch (err) {
       const e = err as Error;
-      if (e?.name === "AddrInUse") return reject(errors.portInUse(opts.host, opts.port));
-      return reject(errors.listenFailed(opts.host, opts.port, e?.message ?? String(err)));
+      return reject(listenFailure(target, e?.message ?? String(err), e?.name === "AddrInUse"));
     }
-    const port = server.addr.port;
-    const control = listenerControl(denoSocketCalls(), port);
+    const addr = server.addr;
+    const port = addr.transport === "unix" ? 0 : addr.port;
+    const control = listenerControl(
+      denoSocketCalls(),
+      target.kind === "tcp" ? { kind: "tcp", port } : { kind: "unix", path: target.bindPath ?? target.path },
+    );
 
     const drain = new ReusePortDrain({
       closeListenerAlone: () => control?.detach() === true,

@@ -26,6 +26,7 @@ export function denoSocketCalls(): SocketCalls | null {
         getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
         getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
         setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "i32"], result: "i32" },
+        poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
       }).symbols;
       break;
     } catch {

@@ -6,6 +6,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from "../../src/adapter.ts";
+import { workerTitle } from "../../src/listen-target.ts";
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
@@ -17,13 +18,15 @@ export function createNodeAdapter(): RuntimeAdapter {
   return {
     runtime: `node ${process.version}`,
     canOverlap: true,
+    // The primary binds a unix socket once and hands its connections to every worker.
+    unixSocketShared: true,
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       if (!setUp) {
         setUp = true;
         cluster.setupPrimary({ exec: WORKER_MAIN, silent: false, serialization: "json" });
       }
       // The title is passed as an argument so the worker's argv is long enough to hold it.
-      const title = `pounce: worker ${spec.id} (generation ${spec.generation})`;
+      const title = workerTitle(spec.id, spec.generation, spec.entryLabel, spec.listen);
       cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")] });
       const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
       const link = linkWorker(events, (msg) => {

@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { DrainOrder, ServeOptions, ServerHandle } from "../../src/adapter.ts";
-import { errors } from "../../src/errors.ts";
+import { listenFailure } from "../../src/errors.ts";
 
 /** After the idle grace, idle kept-alive sockets are closed again this often (new ones go idle). */
 const IDLE_SWEEP_MS = 250;
@@ -30,6 +30,8 @@ class NodeContext {
   }
   get remoteAddr() {
     const s = this.incoming.socket;
+    // A unix socket's client has no address (remoteAddress is undefined there).
+    if (s.remoteAddress === undefined && s.remotePort === undefined) return { transport: "unix" as const, path: "" };
     return { transport: "tcp" as const, hostname: s.remoteAddress ?? "", port: s.remotePort ?? 0 };
   }
 }
@@ -69,22 +71,21 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
   const closeIdleNow = () => server.closeIdleConnections();
 
   return new Promise<ServerHandle>((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === "EADDRINUSE"
-          ? errors.portInUse(opts.host, opts.port)
-          : errors.listenFailed(opts.host, opts.port, err.message),
-      );
-    });
-    // exclusive: false lets the cluster primary own one listening socket for every worker (pitfall 5).
-    server.listen({ host: opts.host, port: opts.port, exclusive: false }, () => {
+    const target = opts.listen;
+    server.once("error", (err: NodeJS.ErrnoException) => reject(listenFailure(target, err.message, err.code === "EADDRINUSE")));
+    if (target.kind === "fd") return reject(listenFailure(target, "not supported yet", false));
+    // exclusive: false lets the cluster primary own one listening socket for every worker (pitfall 5);
+    // on a unix socket too, keyed by the path, so every generation binding the same private name
+    // joins the one socket the primary already has.
+    const where = target.kind === "tcp" ? { host: target.host, port: target.port } : { path: target.bindPath ?? target.path };
+    server.listen({ ...where, exclusive: false }, () => {
       // An app that calls process.exit(): tell the primary first (the write usually leaves at once),
       // so it stops handing this dying process connections that nobody would ever answer.
       process.once("exit", () => {
         if (server.listening) NetServer.prototype.close.call(server);
       });
       const address = server.address();
-      const port = typeof address === "object" && address ? address.port : opts.port;
+      const port = typeof address === "object" && address ? address.port : 0;
       resolve({
         port,
         drain(next) {

@@ -4,6 +4,7 @@
  */
 import type { RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { ListenTarget } from "../listen-target.ts";
 import type { SupervisorEvent } from "./events.ts";
 import type { Note } from "./notes.ts";
 import type { SupervisorState } from "./state.ts";
@@ -16,8 +17,10 @@ export interface Core {
   readonly overlap: boolean;
   /** The configuration the next generation starts with. */
   config: Config;
-  /** The concrete port every worker listens on. */
-  readonly port: number;
+  /** Where the service listens (TCP with its concrete port, or the unix socket's public path). */
+  readonly listen: ListenTarget;
+  /** What one worker is told to bind (a unix socket's private name; else `listen`). */
+  listenFor(worker: number, generation: number): ListenTarget;
   readonly cwd: string;
   dispatch(event: SupervisorEvent): void;
   note(note: Note): void;

@@ -3,6 +3,7 @@
  * `event`. Operators grep these lines and tests wait on them: keep the wording stable.
  */
 import type { LogLevel } from "../config.ts";
+import { addressUrl } from "../listen-target.ts";
 import type { Logger, LogRecord } from "../log.ts";
 import { describeCause } from "./events.ts";
 import type { Note, NoteOf, Observer } from "./notes.ts";
@@ -11,7 +12,6 @@ type Fields = Omit<LogRecord, "level" | "msg">;
 type Line<E extends Note["event"]> = { level: LogLevel; text(n: NoteOf<E>): string; fields?(n: NoteOf<E>): Fields } | null;
 
 const seconds = (s: number) => `${s.toFixed(1)}s`;
-const hostForUrl = (host: string) => (host.includes(":") ? `[${host}]` : host);
 const signalOf = (n: { cause: NoteOf<"reload_requested">["cause"] }) =>
   n.cause.kind === "signal" ? { signal: n.cause.signal } : { cause: n.cause.kind };
 
@@ -54,8 +54,21 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   ready: {
     level: "info",
     text: (n) =>
-      `Ready to accept connections on http://${hostForUrl(n.host)}:${n.port} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
-    fields: (n) => ({ port: n.port, generation: n.generation }),
+      `Ready to accept connections on ${addressUrl(n.listen)} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
+    fields: (n) =>
+      n.listen.kind === "tcp"
+        ? { port: n.listen.port, generation: n.generation }
+        : n.listen.kind === "unix"
+          ? { socket: n.listen.path, generation: n.generation }
+          : { fd: n.listen.fd, generation: n.generation },
+  },
+  tcp_ignored: {
+    level: "warn",
+    text: (n) => `Serving on unix socket ${n.path}: ${n.ignored.join(" and ")} ignored`,
+  },
+  unix_socket_error: {
+    level: "error",
+    text: (n) => `Cannot publish unix socket ${n.path}: ${n.message}`,
   },
   pid_file_error: { level: "error", text: (n) => `Cannot write pid file ${n.file}: ${n.message}` },
   boot_failed: { level: "error", text: (n) => `Failed to start: ${n.cause}`, fields: (n) => ({ generation: n.generation }) },

@@ -5,6 +5,7 @@
  * The discriminant is the JSON log's stable `event` name.
  */
 import type { LifecycleSignal } from "../adapter.ts";
+import type { ListenTarget } from "../listen-target.ts";
 import type { ReloadCause } from "./events.ts";
 
 export type Note =
@@ -15,7 +16,10 @@ export type Note =
   | { event: "shutdown_requested"; signal: LifecycleSignal }
   | { event: "shutdown_forced"; signal: LifecycleSignal }
   | { event: "generation_starting"; generation: number; workers: number }
-  | { event: "ready"; host: string; port: number; generation: number; workers: number; runtime: string }
+  | { event: "ready"; listen: ListenTarget; generation: number; workers: number; runtime: string }
+  /** --uds given together with --host/--port (or HOST/PORT in the environment): those are ignored. */
+  | { event: "tcp_ignored"; path: string; ignored: string[] }
+  | { event: "unix_socket_error"; path: string; message: string }
   | { event: "pid_file_error"; file: string; message: string }
   | { event: "boot_failed"; generation: number; cause: string }
   | { event: "reimported"; generation: number; entry: string }

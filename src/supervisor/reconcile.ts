@@ -40,8 +40,7 @@ export function reconcile(core: Core): number | undefined {
       s.phase = { kind: "running", active: gen };
       core.note({
         event: "ready",
-        host: gen.config.host,
-        port: core.port,
+        listen: core.listen,
         generation: gen.n,
         workers: gen.config.workers,
         runtime: core.adapter.runtime,

@@ -13,6 +13,7 @@
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
 import type { ResolvedEntry } from "../entry.ts";
+import { type ListenTarget, supervisorTitle } from "../listen-target.ts";
 import type { Logger } from "../log.ts";
 import type { WorkerMessage } from "../protocol.ts";
 import { Backoff } from "./backoff.ts";
@@ -26,6 +27,7 @@ import { reconcile } from "./reconcile.ts";
 import { requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
 import { allLive, type SupervisorState, type WorkerRecord } from "./state.ts";
+import type { UnixSocket } from "./unix-socket.ts";
 import { drainWorker, forget, killWorker, startGeneration } from "./workers.ts";
 
 /** After a second stop signal, exit this long after the kills even if one is not reaped. */
@@ -36,8 +38,11 @@ export interface SupervisorOptions {
   adapter: RuntimeAdapter;
   log: Logger;
   entry: ResolvedEntry;
-  /** The concrete port (already resolved when the config said 0). */
-  port: number;
+  /** Where to listen: TCP with the concrete port (already resolved when the config said 0), or
+   *  the unix socket's public path. */
+  listen: ListenTarget;
+  /** With --uds: the socket's private names and publication (renames over the public path). */
+  unixSocket?: UnixSocket;
   cwd: string;
   pid: number;
   /** Defaults to the system clock; unit tests pass a fake one. */
@@ -55,8 +60,9 @@ export class Supervisor implements Core {
   readonly adapter: RuntimeAdapter;
   readonly overlap: boolean;
   config: Config;
-  readonly port: number;
+  readonly listen: ListenTarget;
   readonly cwd: string;
+  readonly #unixSocket: UnixSocket | undefined;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #alarm: Alarm;
@@ -71,12 +77,16 @@ export class Supervisor implements Core {
     this.adapter = opts.adapter;
     this.#log = opts.log;
     this.cwd = opts.cwd;
-    this.port = opts.port;
+    this.listen = opts.listen;
+    this.#unixSocket = opts.unixSocket;
     this.#bootEntry = opts.entry;
     this.#clock = opts.clock ?? systemClock;
     this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));
-    this.overlap = opts.config.reloadStrategy === "overlap" || (opts.config.reloadStrategy === "auto" && opts.adapter.canOverlap);
-    // The pid file first: it exists by the time "Ready to accept connections" is read.
+    // A unix socket never needs port sharing: the new generation's socket is renamed over the old.
+    const canOverlap = opts.adapter.canOverlap || opts.listen.kind === "unix";
+    this.overlap = opts.config.reloadStrategy === "overlap" || (opts.config.reloadStrategy === "auto" && canOverlap);
+    // The socket and the pid file first: both exist by the time "Ready to accept connections" is read.
+    if (opts.unixSocket) this.observe(opts.unixSocket.observer((n) => this.note(n)));
     if (opts.config.pidFile) this.observe(pidFileObserver(opts.config.pidFile, opts.pid, (n) => this.note(n)));
     this.observe(logObserver(opts.log));
   }
@@ -86,9 +96,13 @@ export class Supervisor implements Core {
     this.#observers.push(observer);
   }
 
+  listenFor(worker: number, generation: number): ListenTarget {
+    return this.#unixSocket ? this.#unixSocket.bindTarget(worker, generation) : this.listen;
+  }
+
   start(): void {
     const a = this.adapter;
-    a.setTitle(`pounce: supervisor ${this.config.entry}`);
+    a.setTitle(supervisorTitle(this.config.entry, this.listen));
     const reload = (signal: LifecycleSignal) => () => this.dispatch({ type: "reload", cause: { kind: "signal", signal } });
     const stop = (signal: LifecycleSignal) => () => this.dispatch({ type: "stop", signal });
     a.onSignal("SIGHUP", reload("SIGHUP"));

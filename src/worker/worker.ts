@@ -6,6 +6,7 @@
 import type { DrainOrder, ServerHandle, WorkerHost } from "../adapter.ts";
 import { type DrainInfo, type PounceApp, resolveApp } from "../app.ts";
 import { describe, errors, PounceError } from "../errors.ts";
+import { workerTitle } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
 import type { SupervisorMessage } from "../protocol.ts";
 import { createPipeline } from "./handler.ts";
@@ -38,7 +39,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     base: who,
     emit: (record) => (supervisorGone ? direct(record) : host.send({ type: "log", record })),
   });
-  host.setTitle(`pounce: worker ${spec.id} (generation ${spec.generation})`);
+  host.setTitle(workerTitle(spec.id, spec.generation, spec.entryLabel, spec.listen));
 
   const fail = (err: unknown, fallbackCode: string): void => {
     const code = err instanceof PounceError ? err.code : fallbackCode;
@@ -101,8 +102,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   let server: ServerHandle;
   try {
     server = await host.serve({
-      host: spec.host,
-      port: spec.port,
+      listen: spec.listen,
       handle: createPipeline({
         app,
         log,

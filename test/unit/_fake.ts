@@ -59,7 +59,11 @@ export class FakeWorker {
     return this.spec.id;
   }
   ready(): this {
-    this.events.message(this.spec.mode === "check" ? { type: "checked" } : { type: "ready", port: this.spec.port });
+    this.events.message(
+      this.spec.mode === "check"
+        ? { type: "checked" }
+        : { type: "ready", port: this.spec.listen.kind === "tcp" ? this.spec.listen.port : 0 },
+    );
     return this;
   }
   fail(message: string): this {
@@ -88,6 +92,7 @@ export class FakeWorker {
 export class FakeAdapter implements RuntimeAdapter {
   runtime = "fake";
   canOverlap = true;
+  unixSocketShared = true;
   overlapUnavailableReason?: string;
   readonly workers: FakeWorker[] = [];
   readonly signals = new Map<LifecycleSignal, () => void>();
@@ -158,7 +163,7 @@ export function rig(flags: Record<string, string> = {}, adapterSetup?: (a: FakeA
     adapter,
     log,
     entry: resolveEntry(parseEntry(file), dir),
-    port: 4321,
+    listen: { kind: "tcp", host: "127.0.0.1", port: 4321 },
     cwd: dir,
     pid: 42,
     clock,

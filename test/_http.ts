@@ -10,10 +10,23 @@ export interface Reply {
 /** One request; rejects on any socket error or on the timeout. */
 export function request(
   url: string,
-  opts: { method?: string; agent?: http.Agent | false; timeoutMs?: number; headers?: Record<string, string> } = {},
+  opts: {
+    method?: string;
+    agent?: http.Agent | false;
+    timeoutMs?: number;
+    headers?: Record<string, string>;
+    /** Connect to this unix socket instead of the URL's host and port. */
+    socketPath?: string;
+  } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: opts.method ?? "GET", agent: opts.agent ?? false, headers: opts.headers }, (res) => {
+    const options = {
+      method: opts.method ?? "GET",
+      agent: opts.agent ?? false,
+      headers: opts.headers,
+      socketPath: opts.socketPath,
+    };
+    const req = http.request(url, options, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d) => (body += d));
@@ -45,6 +58,8 @@ export interface LoadOptions {
   stop?: AbortSignal;
   /** A request unanswered this long counts as failed ("client timeout"); default 10 s. */
   requestTimeoutMs?: number;
+  /** Send the load to this unix socket (the port is then ignored). */
+  socketPath?: string;
 }
 
 /**
@@ -86,6 +101,7 @@ export function startLoad(port: number, opts: LoadOptions): RunningLoad {
           agent: a,
           timeoutMs: opts.requestTimeoutMs ?? 10_000,
           headers: a === false ? { connection: "close" } : undefined,
+          socketPath: opts.socketPath,
         });
         if (r.status >= 200 && r.status < 300) {
           result.ok++;

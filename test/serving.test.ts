@@ -198,7 +198,7 @@ for (const rt of selectedRuntimes()) {
       );
     });
 
-    it("process titles and the pid file: kill -HUP $(cat pid) and pkill -f 'pounce: supervisor' reload", async () => {
+    it("process titles name the entry and the address; kill -HUP $(cat pid) and pkill -f 'pounce: supervisor <entry> <address>' reload", async () => {
       let pidFile = "";
       await withPounce(
         rt,
@@ -208,27 +208,26 @@ for (const rt of selectedRuntimes()) {
         },
         async (p, dir) => {
           const entry = `${dir}/app.ts`;
+          const address = `127.0.0.1:${p.port}`;
           assert.equal(readFileSync(pidFile, "utf8").trim(), String(p.pid));
           const titles = processes().filter((x) => x.pgid === p.pid);
           assert.ok(
-            titles.some((x) => x.pid === p.pid && x.args.startsWith(`pounce: supervisor ${entry}`)),
+            titles.some((x) => x.pid === p.pid && x.args.trim() === `pounce: supervisor ${entry} ${address}`),
             JSON.stringify(titles),
           );
           if (rt.workerProcesses) {
-            assert.ok(
-              titles.some((x) => /^pounce: worker 0 \(generation 0\)/.test(x.args)),
-              JSON.stringify(titles),
-            );
-            assert.ok(
-              titles.some((x) => /^pounce: worker 1 \(generation 0\)/.test(x.args)),
-              JSON.stringify(titles),
-            );
+            for (const id of [0, 1])
+              assert.ok(
+                titles.some((x) => x.args.trim() === `pounce: worker ${id} (generation 0) ${entry} ${address}`),
+                JSON.stringify(titles),
+              );
           }
           versionedApp(dir, "v2");
           process.kill(Number(readFileSync(pidFile, "utf8")), "SIGHUP");
           await p.waitFor("Running 2 worker(s) on generation 1");
           versionedApp(dir, "v3");
-          execFileSync("pkill", ["-HUP", "-f", `pounce: supervisor ${entry}`]);
+          // The whole title: this one service, not every pounce on the host.
+          execFileSync("pkill", ["-HUP", "-f", `pounce: supervisor ${entry} ${address}`]);
           await p.waitFor("Running 2 worker(s) on generation 2");
           assert.equal((await request(p.url("/"))).body, "v3");
           p.signal("SIGTERM");

@@ -1,6 +1,6 @@
 /** `--uds`: serving on a unix socket — requests, health, mode, reloads under load, shutdown, symlinks. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -105,6 +105,23 @@ for (const rt of selectedRuntimes()) {
           assert.deepEqual(readdirSync(join(dir, privateDirs(dir)[0] as string)), [], "no stale private names");
         },
       );
+    });
+
+    it("two services of one app on two sockets: pkill -HUP -f 'pounce: supervisor <entry> <socket>' reloads only one", async () => {
+      await withTempDir(async (dir) => {
+        const app = versionedApp(dir, "v1");
+        const [a, b] = [join(dir, "a.sock"), join(dir, "b.sock")];
+        await withPounce(rt, [app, "--uds", a], { dir }, async (pa) => {
+          await withPounce(rt, [app, "--uds", b], { dir }, async (pb) => {
+            versionedApp(dir, "v2");
+            execFileSync("pkill", ["-HUP", "-f", `pounce: supervisor ${app} ${a}`]);
+            await pa.waitFor("Graceful reload complete");
+            assert.equal((await over(a)).body, "v2");
+            assert.equal((await over(b)).body, "v1", "the other service kept its code");
+            assert.equal(pb.count("Received SIGHUP"), 0, pb.output);
+          });
+        });
+      });
     });
 
     it("a symlink planted at the socket path and at the pid file is replaced, never followed; a stale socket is replaced", async () => {

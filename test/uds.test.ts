@@ -1,12 +1,24 @@
 /** `--uds`: serving on a unix socket — requests, health, mode, reloads under load, shutdown, symlinks. */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { Pounce, processes, request, startLoad, versionedApp, withPounce, withTempDir } from "./_harness.ts";
-import { selectedRuntimes } from "./_runtimes.ts";
+import {
+  Pounce,
+  processes,
+  request,
+  SLOW_STARTED,
+  startLoad,
+  versionedApp,
+  withPounce,
+  withTempDir,
+  writeApp,
+} from "./_harness.ts";
+import { ROOT, type Runtime, selectedRuntimes } from "./_runtimes.ts";
+
+const BIN = join(ROOT, "bin/pounce.mjs");
 
 /** SIGHUPs back to back under load over the socket. */
 const RELOADS = Number(process.env.POUNCE_TEST_RELOADS ?? 3);
@@ -62,7 +74,15 @@ for (const rt of selectedRuntimes()) {
             JSON.stringify(group),
           );
           assert.equal(privateDirs(dir).length, 1, "one private directory while serving");
+          // SIGTERM with a request in flight: the path goes at once, the request still finishes.
+          const mark = p.output.length;
+          const slow = over(sock, "/slow?ms=1500");
+          await p.waitFor(SLOW_STARTED, { from: mark });
           p.signal("SIGTERM");
+          await p.waitFor("Received SIGTERM", { from: mark });
+          assert.equal(existsSync(sock), false, "the socket is unlinked when the shutdown starts");
+          await assert.rejects(over(sock), /ENOENT/);
+          assert.equal((await slow).body, "v1", "the request in flight finished");
           assert.equal((await p.exited()).code, 0);
           assert.equal(existsSync(sock), false, "the socket is removed on stop");
           assert.deepEqual(privateDirs(dir), [], "the private directory is removed on stop");
@@ -78,7 +98,10 @@ for (const rt of selectedRuntimes()) {
           sock = join(dir, "app.sock");
           return [versionedApp(dir, "v1"), "--uds", sock, "--workers", String(workers)];
         },
+        // Bun and Deno as off Linux (no SO_REUSEPORT): a unix socket still reloads without a gap.
+        { env: { POUNCE_NO_REUSEPORT: "1" } },
         async (p, dir) => {
+          assert.doesNotMatch(p.output, /stop the old workers before starting|tcp_migrate_req/);
           const running = startLoad(0, { socketPath: sock, keepAlive: 16, perRequest: 4, durationMs: 60_000 });
           await running.seen(200);
           let version = 1;
@@ -103,6 +126,12 @@ for (const rt of selectedRuntimes()) {
           for (const r of result.responses.filter((x) => x.at > doneAt + 50)) assert.equal(r.body, `v${version}`);
           assert.equal((await over(sock)).body, `v${version}`);
           assert.deepEqual(readdirSync(join(dir, privateDirs(dir)[0] as string)), [], "no stale private names");
+          // A deploy that fails to import leaves the path on the serving socket.
+          writeApp(dir, "app.ts", "export default { fetch( {\n");
+          const mark = p.output.length;
+          p.signal("SIGHUP");
+          await p.waitFor("Reload failed — continuing with previous version", { from: mark });
+          assert.equal((await over(sock)).body, `v${version}`);
         },
       );
     });
@@ -124,7 +153,39 @@ for (const rt of selectedRuntimes()) {
       });
     });
 
-    it("a symlink planted at the socket path and at the pid file is replaced, never followed; a stale socket is replaced", async () => {
+    it("a command line too short for the whole title: the supervisor says what ps shows", async () => {
+      await withTempDir(async (dir) => {
+        versionedApp(dir, "v1");
+        // `./n p app.ts --port N`: the runtime and pounce's bin reached through one-letter links.
+        symlinkSync(rt.exe, join(dir, "n"));
+        symlinkSync(BIN, join(dir, "p"));
+        const short: Runtime = {
+          ...rt,
+          argv: (a) => [
+            "./n",
+            ...rt
+              .argv(a)
+              .slice(1)
+              .map((x) => (x === BIN ? "p" : x)),
+          ],
+        };
+        await withPounce(short, ["app.ts"], { dir, cwd: dir }, async (p) => {
+          const m = /Process title cut to the command line's length: ps shows "([^"]+)"/.exec(p.output);
+          assert.ok(m, p.output);
+          const shown = m[1] as string;
+          assert.ok(`pounce: supervisor app.ts 127.0.0.1:${p.port}`.startsWith(shown), shown);
+          assert.ok(shown.startsWith("pounce: supervisor app.ts"), shown);
+          assert.equal(
+            processes()
+              .find((x) => x.pid === p.pid)
+              ?.args.trim(),
+            shown,
+          );
+        });
+      });
+    });
+
+    it("a symlink planted at the socket path and at the pid file is replaced, never followed; a stale socket is replaced; a newer instance's socket is left alone on stop", async () => {
       await withTempDir(async (dir) => {
         const sock = join(dir, "app.sock");
         const pid = join(dir, "pounce.pid");
@@ -147,9 +208,23 @@ for (const rt of selectedRuntimes()) {
         // A socket left by a killed server (nobody accepts on it) is replaced.
         leaveStaleSocket(sock);
         assert.ok(lstatSync(sock).isSocket());
-        await withPounce(rt, [versionedApp(dir, "v2"), "--uds", sock], { dir }, async () => {
-          assert.equal((await over(sock)).body, "v2");
+        // A stand-in for another server: answers every connection once, then closes it.
+        const newer = createServer((c) => {
+          c.once("data", () =>
+            c.end("HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nnewer", () => c.destroy()),
+          );
         });
+        try {
+          await withPounce(rt, [versionedApp(dir, "v2"), "--uds", sock], { dir }, async () => {
+            assert.equal((await over(sock)).body, "v2");
+            // Another instance takes the path over: on stop pounce must leave that socket alone.
+            rmSync(sock);
+            await new Promise<void>((r) => newer.listen(sock, r));
+          });
+          assert.equal((await over(sock)).body, "newer", "the newer instance's socket is left in place");
+        } finally {
+          await new Promise((r) => newer.close(r));
+        }
       });
     });
 
@@ -172,6 +247,12 @@ for (const rt of selectedRuntimes()) {
         assert.equal((await notSock.exited()).code, 2);
         assert.match(notSock.output, /--uds .*not-a-socket is a file that is not a socket: remove it or choose another path/);
         assert.equal(readFileSync(file, "utf8"), "data");
+        const noDir = await Pounce.start(rt, [app, "--uds", join(dir, "missing", "app.sock")], { ready: false });
+        assert.equal((await noDir.exited()).code, 1);
+        assert.match(noDir.output, /cannot listen on unix socket .*missing\/app\.sock: directory .*missing does not exist/);
+        const long = await Pounce.start(rt, [app, "--uds", join(dir, "d".repeat(90), "app.sock")], { ready: false });
+        assert.equal((await long.exited()).code, 2);
+        assert.match(long.output, /--uds is too long for a unix socket/);
         if (workers === 1) {
           const two = await Pounce.start(rt, [app, "--uds", join(dir, "two.sock"), "--workers", "2"], { ready: false });
           assert.equal((await two.exited()).code, 2);

@@ -66,6 +66,11 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     level: "warn",
     text: (n) => `Serving on unix socket ${n.path}: ${n.ignored.join(" and ")} ignored`,
   },
+  title_cut: {
+    level: "info",
+    text: (n) =>
+      `Process title cut to the command line's length: ps shows "${n.shown}" — start pounce with a longer command line (e.g. the installed bin's absolute path) for "${n.title}"`,
+  },
   unix_socket_error: {
     level: "error",
     text: (n) => `Cannot publish unix socket ${n.path}: ${n.message}`,

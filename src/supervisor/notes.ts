@@ -20,6 +20,8 @@ export type Note =
   /** --uds given together with --host/--port (or HOST/PORT in the environment): those are ignored. */
   | { event: "tcp_ignored"; path: string; ignored: string[] }
   | { event: "unix_socket_error"; path: string; message: string }
+  /** The process title did not fit in the command line's room: `ps` shows only `shown`. */
+  | { event: "title_cut"; title: string; shown: string }
   | { event: "pid_file_error"; file: string; message: string }
   | { event: "boot_failed"; generation: number; cause: string }
   | { event: "reimported"; generation: number; entry: string }

@@ -26,6 +26,7 @@ import { pidFileObserver } from "./pid-file.ts";
 import { reconcile } from "./reconcile.ts";
 import { requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
+import { shownTitle } from "./shown-title.ts";
 import { allLive, type SupervisorState, type WorkerRecord } from "./state.ts";
 import type { UnixSocket } from "./unix-socket.ts";
 import { drainWorker, forget, killWorker, startGeneration } from "./workers.ts";
@@ -47,6 +48,8 @@ export interface SupervisorOptions {
   pid: number;
   /** Defaults to the system clock; unit tests pass a fake one. */
   clock?: Clock;
+  /** What `ps` shows once the title is set (defaults to /proc/self/cmdline; unit tests pass none). */
+  shownTitle?: () => string | undefined;
 }
 
 export class Supervisor implements Core {
@@ -65,6 +68,7 @@ export class Supervisor implements Core {
   readonly #unixSocket: UnixSocket | undefined;
   readonly #log: Logger;
   readonly #clock: Clock;
+  readonly #shownTitle: () => string | undefined;
   readonly #alarm: Alarm;
   readonly #backoff = new Backoff();
   readonly #bootEntry: ResolvedEntry;
@@ -81,6 +85,7 @@ export class Supervisor implements Core {
     this.#unixSocket = opts.unixSocket;
     this.#bootEntry = opts.entry;
     this.#clock = opts.clock ?? systemClock;
+    this.#shownTitle = opts.shownTitle ?? shownTitle;
     this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));
     // A unix socket never needs port sharing: the new generation's socket is renamed over the old.
     const canOverlap = opts.adapter.canOverlap || opts.listen.kind === "unix";
@@ -102,7 +107,10 @@ export class Supervisor implements Core {
 
   start(): void {
     const a = this.adapter;
-    a.setTitle(supervisorTitle(this.config.entry, this.listen));
+    const title = supervisorTitle(this.config.entry, this.listen);
+    a.setTitle(title);
+    const shown = this.#shownTitle();
+    if (shown !== undefined && shown !== title && title.startsWith(shown)) this.note({ event: "title_cut", title, shown });
     const reload = (signal: LifecycleSignal) => () => this.dispatch({ type: "reload", cause: { kind: "signal", signal } });
     const stop = (signal: LifecycleSignal) => () => this.dispatch({ type: "stop", signal });
     a.onSignal("SIGHUP", reload("SIGHUP"));

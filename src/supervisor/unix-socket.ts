@@ -92,7 +92,8 @@ export class UnixSocket {
     try {
       this.#dir = mkdtempSync(join(dirname(target.path), ".pounce-"));
     } catch (err) {
-      throw errors.socketFailed(target.path, describe(err));
+      const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
+      throw errors.socketFailed(target.path, missing ? `directory ${dirname(target.path)} does not exist` : describe(err));
     }
   }
 

@@ -167,6 +167,7 @@ export function rig(flags: Record<string, string> = {}, adapterSetup?: (a: FakeA
     cwd: dir,
     pid: 42,
     clock,
+    shownTitle: () => undefined,
   });
   return {
     sup,

@@ -46,6 +46,16 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) => `Received second ${n.signal} — stopping now`,
     fields: (n) => ({ signal: n.signal }),
   },
+  shutdown_delayed: {
+    level: "info",
+    text: (n) => `Health now answers 503; serving for ${seconds(n.seconds)} more before draining (--shutdown-delay)`,
+    fields: (n) => ({ delay_seconds: n.seconds }),
+  },
+  shutdown_delay_cut: {
+    level: "info",
+    text: (n) => `Received second ${n.signal} — draining now instead of at the end of the shutdown delay`,
+    fields: (n) => ({ signal: n.signal }),
+  },
   generation_starting: {
     level: "info",
     text: (n) => `Spawning ${n.workers} worker(s) (generation ${n.generation})...`,

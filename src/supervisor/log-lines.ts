@@ -38,7 +38,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   },
   shutdown_requested: {
     level: "info",
-    text: (n) => `Received ${n.signal} — initiating shutdown`,
+    text: (n) => `${n.because ?? `Received ${n.signal}`} — initiating shutdown`,
     fields: (n) => ({ signal: n.signal }),
   },
   shutdown_forced: {

@@ -15,7 +15,7 @@ import { drainWorker, killWorker } from "./workers.ts";
 /** After a forced stop, exit this long after the kills even if one is not reaped. */
 const FORCED_EXIT_GRACE_MS = 1_000;
 
-export function requestStop(core: Core, signal: LifecycleSignal): void {
+export function requestStop(core: Core, signal: LifecycleSignal, because?: string): void {
   const s = core.state;
   const phase = s.phase;
   if (phase.kind === "stopping") {
@@ -30,7 +30,7 @@ export function requestStop(core: Core, signal: LifecycleSignal): void {
     for (const w of allLive(s)) killWorker(w);
     return;
   }
-  core.note({ event: "shutdown_requested", signal });
+  core.note({ event: "shutdown_requested", signal, ...(because ? { because } : {}) });
   s.reloads.pending = undefined;
   if (phase.kind === "running" && phase.rollout && "gen" in phase.rollout) {
     // A generation still starting never served: stop it.

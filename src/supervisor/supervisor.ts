@@ -172,7 +172,7 @@ export class Supervisor implements Core {
         this.#onReload(e.cause);
         return;
       case "stop":
-        this.#onStop(e.signal);
+        this.#onStop(e.signal, e.because);
         return;
       case "worker-message":
         this.#onMessage(e.worker, e.message);
@@ -195,8 +195,8 @@ export class Supervisor implements Core {
     if (queued) this.note(queued);
   }
 
-  #onStop(signal: LifecycleSignal): void {
-    requestStop(this, signal);
+  #onStop(signal: LifecycleSignal, because?: string): void {
+    requestStop(this, signal, because);
   }
 
   #onMessage(w: WorkerRecord, msg: WorkerMessage): void {

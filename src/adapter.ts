@@ -21,6 +21,9 @@ export interface WorkerEvents {
   /** The worker is gone (process exit or thread end). Called exactly once, and only after every
    *  message the worker sent before it went has been delivered to `message`. */
   exit(code: number | null, signal: string | null): void;
+  /** When present, the worker's stdout and stderr are pipes and every chunk read from them comes
+   *  here, all of it before `exit`. When absent, the worker writes to the supervisor's own. */
+  output?(stream: "stdout" | "stderr", chunk: Uint8Array): void;
 }
 
 export interface WorkerHandle {

@@ -12,6 +12,7 @@ import type { LifecycleSignal, RuntimeAdapter } from "../../src/adapter.ts";
 import type { WorkerMessage } from "../../src/protocol.ts";
 import type { AdapterWorkerMessage } from "../_shared/adapter-messages.ts";
 import { childProcessAdapter } from "../_shared/child-adapter.ts";
+import { pipeWebOutput } from "../_shared/worker-output.ts";
 import { Bun } from "./bun-api.ts";
 import { setProcessTitle } from "./title.ts";
 
@@ -55,7 +56,7 @@ export function createBunAdapter(): RuntimeAdapter {
         // Under bunx the binary may be named bunx: argv[0] "bun" keeps it bun.
         argv0: "bun",
         env: { ...process.env },
-        stdio: ["ignore", "inherit", "inherit"],
+        stdio: link.output ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
         serialization: "json",
         ipc: (msg) => link.message(msg as WorkerMessage | AdapterWorkerMessage),
         onExit(_proc, code, signal) {
@@ -65,6 +66,7 @@ export function createBunAdapter(): RuntimeAdapter {
           link.channelClosed();
         },
       });
+      pipeWebOutput(child.stdout, child.stderr, link);
       return { pid: child.pid, send: (msg) => child.send(msg), kill: () => child.kill("SIGKILL") };
     },
     onSignal,

@@ -28,6 +28,9 @@ export interface BunServeOptions {
 
 export interface BunSubprocess {
   readonly pid: number;
+  /** With stdio "pipe". */
+  readonly stdout?: ReadableStream<Uint8Array> | number | null;
+  readonly stderr?: ReadableStream<Uint8Array> | number | null;
   send(msg: unknown): void;
   kill(signal?: string | number): void;
   disconnect?(): void;

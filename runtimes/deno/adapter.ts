@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { RuntimeAdapter } from "../../src/adapter.ts";
 import { childProcessAdapter } from "../_shared/child-adapter.ts";
+import { pipeOutput } from "../_shared/worker-output.ts";
 import { Deno } from "./deno-api.ts";
 import { workerFlags } from "./flags.ts";
 import { setProcessTitle } from "./title.ts";
@@ -47,10 +48,12 @@ export function createDenoAdapter(): RuntimeAdapter {
         );
     },
     spawnChild(spec, link) {
+      const piped = link.output ? "pipe" : "inherit";
       const child = spawn(Deno.execPath(), ["run", ...flags, main, JSON.stringify(spec)], {
-        stdio: ["inherit", "inherit", "inherit", "ipc"],
+        stdio: ["inherit", piped, piped, "ipc"],
         serialization: "json",
       });
+      pipeOutput(child.stdout, child.stderr, link);
       child.on("message", link.message);
       child.on("error", () => link.exited(null, null));
       child.on("exit", (code, signal) => link.exited(code, signal));

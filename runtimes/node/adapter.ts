@@ -9,6 +9,7 @@ import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
+import { pipeOutput } from "../_shared/worker-output.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
 
@@ -24,7 +25,7 @@ export function createNodeAdapter(): RuntimeAdapter {
       }
       // The title is passed as an argument so the worker's argv is long enough to hold it.
       const title = `pounce: worker ${spec.id} (generation ${spec.generation})`;
-      cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")] });
+      cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")], silent: events.output !== undefined });
       const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
       const link = linkWorker(events, (msg) => {
         // The cluster's own 'close' for this worker's handle came first on the same channel, so the
@@ -36,6 +37,7 @@ export function createNodeAdapter(): RuntimeAdapter {
       worker.on("error", () => {});
       worker.on("disconnect", link.channelClosed);
       worker.on("exit", (code, signal) => link.exited(code, signal));
+      pipeOutput(worker.process.stdout, worker.process.stderr, link);
       return {
         get pid() {
           return worker.process.pid;

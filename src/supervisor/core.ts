@@ -4,6 +4,7 @@
  */
 import type { RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { AppOutput } from "./app-output.ts";
 import type { SupervisorEvent } from "./events.ts";
 import type { Note } from "./notes.ts";
 import type { SupervisorState } from "./state.ts";
@@ -20,6 +21,8 @@ export interface Core {
   readonly port: number;
   readonly cwd: string;
   dispatch(event: SupervisorEvent): void;
+  /** Where a worker's own stdout/stderr lines go as log records (JSON logs only). */
+  appOutput(worker: number, generation: number): AppOutput;
   note(note: Note): void;
   exit(code: number): void;
 }

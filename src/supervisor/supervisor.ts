@@ -15,6 +15,7 @@ import type { Config } from "../config.ts";
 import type { ResolvedEntry } from "../entry.ts";
 import type { Logger } from "../log.ts";
 import type { WorkerMessage } from "../protocol.ts";
+import { type AppOutput, appOutput } from "./app-output.ts";
 import { Backoff } from "./backoff.ts";
 import { Alarm, type Clock, systemClock } from "./clock.ts";
 import type { Core } from "./core.ts";
@@ -106,6 +107,11 @@ export class Supervisor implements Core {
 
   now(): number {
     return this.#clock.now();
+  }
+
+  appOutput(worker: number, generation: number): AppOutput {
+    // Never filtered by --log-level: it is the app's output, not pounce's.
+    return appOutput(this.#log.emit, worker, generation);
   }
 
   /** The one door in: handle the event, then reconcile. Events raised meanwhile wait their turn. */

@@ -66,10 +66,15 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     logLevel: c.logLevel,
     accessLog: c.accessLog,
   };
+  const output = c.logFormat === "json" ? core.appOutput(spec.id, spec.generation) : undefined;
   try {
     rec.handle = core.adapter.spawn(spec, {
       message: (message) => core.dispatch({ type: "worker-message", worker: rec, message }),
-      exit: (code, signal) => core.dispatch({ type: "worker-exit", worker: rec, code, signal }),
+      exit: (code, signal) => {
+        output?.end();
+        core.dispatch({ type: "worker-exit", worker: rec, code, signal });
+      },
+      ...(output ? { output: output.chunk } : {}),
     });
   } catch (err) {
     rec.failure = `cannot spawn worker: ${describe(err)}`;

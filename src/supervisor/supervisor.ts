@@ -28,7 +28,7 @@ import { requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
 import { lateReady, requestStop } from "./shutdown.ts";
 import { allLive, type SupervisorState, type WorkerRecord } from "./state.ts";
-import { drainWorker, forget, killWorker, startGeneration } from "./workers.ts";
+import { drainWorker, forget, startGeneration } from "./workers.ts";
 
 export interface SupervisorOptions {
   config: Config;

@@ -8,7 +8,8 @@
  *
  * The policy, by file: rollout.ts (overlap with stagger, stop-then-start), replacement.ts (crash
  * replacement, fatal-error replacement), backoff.ts (respawn back-off), reload-queue.ts (coalescing
- * and cooldown), workers.ts (spawn, drain, deadlines), log-lines.ts (every log line).
+ * and cooldown), scale.ts (SIGTTIN/SIGTTOU), reload-batch.ts (--reload-batch), workers.ts (spawn,
+ * drain, deadlines), log-lines.ts (every log line).
  */
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
@@ -25,6 +26,7 @@ import { pidFileObserver } from "./pid-file.ts";
 import { reconcile } from "./reconcile.ts";
 import { requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
+import { requestScale } from "./scale.ts";
 import { allLive, type SupervisorState, type WorkerRecord } from "./state.ts";
 import { drainWorker, forget, killWorker, startGeneration } from "./workers.ts";
 
@@ -48,6 +50,7 @@ export class Supervisor implements Core {
   readonly state: SupervisorState = {
     phase: { kind: "new" },
     reloads: { lastStartAt: Number.NEGATIVE_INFINITY },
+    scale: { pending: [] },
     generations: new Set(),
     nextWorkerId: 0,
     nextGeneration: 0,
@@ -95,12 +98,14 @@ export class Supervisor implements Core {
     a.onSignal("SIGUSR1", reload("SIGUSR1"));
     a.onSignal("SIGTERM", stop("SIGTERM"));
     a.onSignal("SIGINT", stop("SIGINT"));
+    a.onSignal("SIGTTIN", () => this.dispatch({ type: "scale", delta: 1, signal: "SIGTTIN" }));
+    a.onSignal("SIGTTOU", () => this.dispatch({ type: "scale", delta: -1, signal: "SIGTTOU" }));
     if (!this.overlap) {
       const why =
         this.config.reloadStrategy === "restart"
           ? "--reload-strategy restart"
           : (a.overlapUnavailableReason ?? "no port sharing");
-      this.note({ event: "reload_strategy_restart", why });
+      this.note({ event: "reload_strategy_restart", why, batchIgnored: this.config.reloadBatch > 0 });
     }
     this.state.phase = { kind: "booting", gen: startGeneration(this, this.#bootEntry, "boot") };
     this.dispatch({ type: "timer" });
@@ -176,6 +181,9 @@ export class Supervisor implements Core {
       case "stop":
         this.#onStop(e.signal);
         return;
+      case "scale":
+        requestScale(this, e.delta, e.signal);
+        return;
       case "worker-message":
         this.#onMessage(e.worker, e.message);
         return;
@@ -210,9 +218,12 @@ export class Supervisor implements Core {
     this.note({ event: "shutdown_requested", signal });
     s.reloads.pending = undefined;
     if (phase.kind === "running" && phase.rollout && "gen" in phase.rollout) {
-      // A generation still starting never served: stop it.
-      phase.rollout.gen.status = "failed";
-      for (const w of phase.rollout.gen.workers) killWorker(w);
+      // A generation still starting never served: stop it. In a batched reload its ready batches
+      // have served: they drain below with the rest.
+      const r = phase.rollout;
+      const served = r.kind === "rollback" || (r.kind === "overlap" && r.batch !== undefined);
+      r.gen.status = "failed";
+      for (const w of r.gen.workers) if (!served || w.status.kind === "starting") killWorker(w);
     }
     const serving = allLive(s).filter((w) => w.status.kind !== "starting" && !w.killed);
     s.phase = { kind: "stopping", forced: false };
@@ -234,7 +245,11 @@ export class Supervisor implements Core {
         this.note({ event: "worker_ready", worker: w.id, generation: w.generation.n, pid: w.handle?.pid });
         if (this.state.phase.kind === "stopping") drainWorker(this, w, "shutdown");
         else if (w.generation.status === "active")
-          this.note({ event: "worker_replacement_ready", worker: w.id, generation: w.generation.n });
+          this.note(
+            w.added
+              ? { event: "worker_added", worker: w.id, generation: w.generation.n, workers: w.generation.target }
+              : { event: "worker_replacement_ready", worker: w.id, generation: w.generation.n },
+          );
         return;
       case "draining":
         if (st.kind === "draining") st.inFlight = msg.inFlight;

@@ -66,6 +66,25 @@ for (const rt of selectedRuntimes()) {
       });
     });
 
+    it("--reload-batch with --reload-strategy restart exits 2 with one line naming both", async () => {
+      await withTempDir(async (dir) => {
+        const args = [versionedApp(dir, "v1"), "--reload-batch", "1", "--reload-strategy", "restart"];
+        const p = await Pounce.start(rt, args, { ready: false });
+        try {
+          const exit = await p.exited(20_000);
+          assert.equal(exit.code, 2, p.output);
+          const lines = p.output.trim().split("\n");
+          assert.equal(lines.length, 1, p.output);
+          assert.match(
+            lines[0] as string,
+            /^pounce: error: --reload-batch needs overlapping reloads, and --reload-strategy restart/,
+          );
+        } finally {
+          p.kill();
+        }
+      });
+    });
+
     it("a bad deploy is caught by the first batch: nothing else changes, 0 failed", async () => {
       await withPounce(rt, batched, async (p, dir) => {
         const running = startLoad(p.port, { keepAlive: 8, perRequest: 2, durationMs: 30_000 });

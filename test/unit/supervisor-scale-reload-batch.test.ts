@@ -129,6 +129,20 @@ describe("supervisor: reload in batches", () => {
     assert.ok(!r.events().includes("batch_starting"));
   });
 
+  it("where reloads fall back to stop-then-start (no port sharing), the warning says the batch does not apply", () => {
+    const r = booted({ workers: "1", "reload-batch": "1" }, (a) => {
+      a.canOverlap = false;
+      a.overlapUnavailableReason = "no port sharing here";
+    });
+    assert.ok(
+      r
+        .lines()
+        .includes(
+          "Reloads will stop the old workers before starting new ones (no port sharing here): expect a short gap in service on each reload (--reload-batch does not apply)",
+        ),
+    );
+  });
+
   it("--reload-batch with --reload-strategy restart is refused with the reason", () => {
     assert.throws(
       () => resolveConfig("app.ts", { "reload-batch": "1", "reload-strategy": "restart" }, {}),

@@ -3,7 +3,17 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { liveChildren, samplePeak } from "./_children.ts";
-import { type Pounce, type RunningLoad, request, startLoad, versionedApp, waitUntil, withPounce, writeApp } from "./_harness.ts";
+import {
+  Pounce,
+  type RunningLoad,
+  request,
+  startLoad,
+  versionedApp,
+  waitUntil,
+  withPounce,
+  withTempDir,
+  writeApp,
+} from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const batched = (dir: string) => [versionedApp(dir, "v1"), "--workers", "3", "--reload-batch", "1"];

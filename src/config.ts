@@ -20,6 +20,8 @@ export interface Config {
   /** Workers replaced at a time on an overlap reload (0: the whole generation at once). */
   reloadBatch: number;
   shutdownTimeout: number;
+  /** Seconds to keep serving with health 503 after a stop signal, before draining (0: none). */
+  shutdownDelay: number;
   startupTimeout: number;
   /** Seconds, or 0 when off. */
   requestTimeout: number;
@@ -116,6 +118,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "10",
     valueHint: "s",
     description: "Seconds in-flight work may finish on SIGTERM/SIGINT",
+  },
+  {
+    key: "shutdownDelay",
+    flag: "shutdown-delay",
+    kind: "seconds-or-zero",
+    default: "0",
+    valueHint: "s",
+    description:
+      "On SIGTERM/SIGINT, keep serving this many seconds with health answering 503 before draining (a built-in preStop sleep)",
   },
   {
     key: "startupTimeout",

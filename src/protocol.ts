@@ -31,7 +31,10 @@ export type DrainReason = "reload" | "shutdown" | "replace" | "scale";
 
 /** An adapter's own messages (a flush marker, Node's listener hand-off) travel on the same channel
  *  but are its business: they are defined and filtered in runtimes/_shared/adapter-messages.ts. */
-export type SupervisorMessage = { type: "drain"; reason: DrainReason; timeoutMs: number };
+export type SupervisorMessage =
+  | { type: "drain"; reason: DrainReason; timeoutMs: number }
+  /** The server is stopping after a shutdown delay: health answers 503, serving goes on. */
+  | { type: "unready" };
 
 export type WorkerMessage =
   | { type: "ready"; port: number }

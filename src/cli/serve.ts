@@ -13,6 +13,7 @@ import { pickFreePort } from "../supervisor/free-port.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
+import { findPackageManagerParent, npmTrapWarning, watchParent } from "./package-manager-parent.ts";
 import { parseServeArgs } from "./serve-command.ts";
 import { version } from "./version.ts";
 
@@ -54,6 +55,17 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   }
   const supervisor = new Supervisor({ config, adapter, log, entry, port, cwd, pid: process.pid });
   // Observers beyond the log and the pid file (state file, systemd notify, …) register here, before start().
+  const packageManager = findPackageManagerParent(process.env, process.ppid);
+  if (packageManager) {
+    log.warn(npmTrapWarning(packageManager, process.pid), { event: "package_manager_parent" });
+    watchParent(packageManager, () =>
+      supervisor.dispatch({
+        type: "stop",
+        signal: "SIGTERM",
+        because: `${packageManager.name} (pid ${packageManager.pid}), which started pounce, has exited`,
+      }),
+    );
+  }
   supervisor.start();
   handOverEarlySignals(early);
 }

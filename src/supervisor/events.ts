@@ -15,7 +15,9 @@ export type ReloadCause =
 
 export type SupervisorEvent =
   | { type: "reload"; cause: ReloadCause }
-  | { type: "stop"; signal: LifecycleSignal }
+  /** `because`: a stop that no signal asked for (the package manager that started pounce exited);
+   *  it is handled as that signal would be. */
+  | { type: "stop"; signal: LifecycleSignal; because?: string }
   /** SIGTTIN (+1) / SIGTTOU (-1): change the serving generation's worker count (scale.ts). */
   | { type: "scale"; delta: 1 | -1; signal: ScaleSignal }
   | { type: "worker-message"; worker: WorkerRecord; message: WorkerMessage }

@@ -40,12 +40,22 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   },
   shutdown_requested: {
     level: "info",
-    text: (n) => `Received ${n.signal} — initiating shutdown`,
+    text: (n) => `${n.because ?? `Received ${n.signal}`} — initiating shutdown`,
     fields: (n) => ({ signal: n.signal }),
   },
   shutdown_forced: {
     level: "warn",
     text: (n) => `Received second ${n.signal} — stopping now`,
+    fields: (n) => ({ signal: n.signal }),
+  },
+  shutdown_delayed: {
+    level: "info",
+    text: (n) => `Health now answers 503; serving for ${seconds(n.seconds)} more before draining (--shutdown-delay)`,
+    fields: (n) => ({ delay_seconds: n.seconds }),
+  },
+  shutdown_delay_cut: {
+    level: "info",
+    text: (n) => `Received second ${n.signal} — draining now instead of at the end of the shutdown delay`,
     fields: (n) => ({ signal: n.signal }),
   },
   generation_starting: {

@@ -12,8 +12,10 @@ export type Note =
   | { event: "reload_requested"; cause: ReloadCause }
   | { event: "reload_ignored"; cause: ReloadCause }
   | { event: "reload_queued"; wait: "boot" | "rollout" | "cooldown"; waitMs: number }
-  | { event: "shutdown_requested"; signal: LifecycleSignal }
+  | { event: "shutdown_requested"; signal: LifecycleSignal; because?: string }
   | { event: "shutdown_forced"; signal: LifecycleSignal }
+  | { event: "shutdown_delayed"; seconds: number }
+  | { event: "shutdown_delay_cut"; signal: LifecycleSignal }
   | { event: "generation_starting"; generation: number; workers: number }
   | { event: "ready"; host: string; port: number; generation: number; workers: number; runtime: string }
   | { event: "pid_file_error"; file: string; message: string }

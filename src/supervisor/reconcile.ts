@@ -10,6 +10,7 @@ import { nextReloadAt, takeStartableReload } from "./reload-queue.ts";
 import { maintainWorkers, nextRespawnAt } from "./replacement.ts";
 import { advanceRetiring, advanceRollout, settleCompletion, startReload } from "./rollout.ts";
 import { applyPendingScale } from "./scale.ts";
+import { advanceShutdownDelay } from "./shutdown.ts";
 import { allLive, generationReady, type Running } from "./state.ts";
 import { enforceWorkerDeadlines, killWorker, nextWorkerDeadline } from "./workers.ts";
 
@@ -20,13 +21,14 @@ export function reconcile(core: Core): number | undefined {
   const phase = s.phase;
   switch (phase.kind) {
     case "stopping": {
+      const delayEnd = advanceShutdownDelay(core);
       const live = allLive(s).length;
       if (live === 0 || (phase.giveUpAt !== undefined && core.now() >= phase.giveUpAt)) {
         if (live === 0 && !phase.forced) core.note({ event: "stopped" });
         core.exit(phase.forced ? EXIT.failure : EXIT.ok);
         return undefined;
       }
-      return earliest(nextWorkerDeadline(allLive(s)), phase.giveUpAt);
+      return earliest(nextWorkerDeadline(allLive(s)), phase.giveUpAt, delayEnd);
     }
     case "booting": {
       const gen = phase.gen;

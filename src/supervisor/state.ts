@@ -121,6 +121,8 @@ export type Phase =
       forced: boolean;
       /** After a forced stop, exit by then even if a kill has not been reaped. */
       giveUpAt?: number;
+      /** shutdown_delay: keep serving (health 503) until then, then drain. */
+      drainAt?: number;
     }
   /** exit() was called (the process is gone; only a test's fake adapter returns from it). */
   | { kind: "exited"; code: number };

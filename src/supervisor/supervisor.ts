@@ -27,11 +27,9 @@ import { reconcile } from "./reconcile.ts";
 import { requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
 import { requestScale } from "./scale.ts";
+import { lateReady, requestStop } from "./shutdown.ts";
 import { allLive, type SupervisorState, type WorkerRecord } from "./state.ts";
-import { drainWorker, forget, killWorker, startGeneration } from "./workers.ts";
-
-/** After a second stop signal, exit this long after the kills even if one is not reaped. */
-const FORCED_EXIT_GRACE_MS = 1_000;
+import { drainWorker, forget, startGeneration } from "./workers.ts";
 
 export interface SupervisorOptions {
   config: Config;
@@ -179,7 +177,7 @@ export class Supervisor implements Core {
         this.#onReload(e.cause);
         return;
       case "stop":
-        this.#onStop(e.signal);
+        this.#onStop(e.signal, e.because);
         return;
       case "scale":
         requestScale(this, e.delta, e.signal);
@@ -205,30 +203,8 @@ export class Supervisor implements Core {
     if (queued) this.note(queued);
   }
 
-  #onStop(signal: LifecycleSignal): void {
-    const s = this.state;
-    const phase = s.phase;
-    if (phase.kind === "stopping") {
-      this.note({ event: "shutdown_forced", signal });
-      phase.forced = true;
-      phase.giveUpAt = this.now() + FORCED_EXIT_GRACE_MS;
-      for (const w of allLive(s)) killWorker(w);
-      return;
-    }
-    this.note({ event: "shutdown_requested", signal });
-    s.reloads.pending = undefined;
-    if (phase.kind === "running" && phase.rollout && "gen" in phase.rollout) {
-      // A generation still starting never served: stop it. In a batched reload its ready batches
-      // have served: they drain below with the rest.
-      const r = phase.rollout;
-      const served = r.kind === "rollback" || (r.kind === "overlap" && r.batch !== undefined);
-      r.gen.status = "failed";
-      for (const w of r.gen.workers) if (!served || w.status.kind === "starting") killWorker(w);
-    }
-    const serving = allLive(s).filter((w) => w.status.kind !== "starting" && !w.killed);
-    s.phase = { kind: "stopping", forced: false };
-    if (phase.kind === "running") this.note({ event: "shutting_down", workers: serving.length });
-    for (const w of allLive(s)) if (!w.killed) drainWorker(this, w, "shutdown");
+  #onStop(signal: LifecycleSignal, because?: string): void {
+    requestStop(this, signal, because);
   }
 
   #onMessage(w: WorkerRecord, msg: WorkerMessage): void {
@@ -243,8 +219,9 @@ export class Supervisor implements Core {
         w.status = { kind: "ready" };
         if (msg.type === "checked") return;
         this.note({ event: "worker_ready", worker: w.id, generation: w.generation.n, pid: w.handle?.pid });
-        if (this.state.phase.kind === "stopping") drainWorker(this, w, "shutdown");
-        else if (w.generation.status === "active")
+        if (this.state.phase.kind === "stopping") {
+          if (lateReady(this, (m) => w.handle?.send(m)) === "drain") drainWorker(this, w, "shutdown");
+        } else if (w.generation.status === "active")
           this.note(
             w.added
               ? { event: "worker_added", worker: w.id, generation: w.generation.n, workers: w.generation.target }

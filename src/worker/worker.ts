@@ -65,8 +65,14 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   let drain = (reason: DrainInfo["reason"], timeoutMs: number): void => {
     early = reason === "shutdown" || !early ? { reason, timeoutMs } : early;
   };
+  let unready = false;
+  let unreadyHealth: HealthState | undefined;
   host.onMessage((msg: SupervisorMessage) => {
     if (msg.type === "drain") drain(msg.reason, msg.timeoutMs);
+    else if (msg.type === "unready") {
+      unready = true;
+      if (unreadyHealth) unreadyHealth.shuttingDown = true;
+    }
   });
   host.onSupervisorGone(() => {
     supervisorGone = true;
@@ -93,11 +99,12 @@ export async function runWorker(host: WorkerHost): Promise<void> {
 
   const inFlight = new InFlight();
   const health: HealthState = {
-    shuttingDown: false,
+    shuttingDown: unready,
     generation: spec.generation,
     worker: spec.id,
     inFlight: () => inFlight.requests,
   };
+  unreadyHealth = health;
   let server: ServerHandle;
   try {
     server = await host.serve({

@@ -16,7 +16,7 @@ describe("supervisor: reload in batches", () => {
     assert.ok(r.lines().includes("Starting batch 1 of 4 (1 worker(s), generation 1)..."));
     assert.equal(r.adapter.live(1).length, 1);
     r.adapter.worker(4).ready();
-    assert.ok(r.lines().includes("Successfully reimported app from " + r.config.entry));
+    assert.ok(r.lines().includes(`Successfully reimported app from ${r.config.entry}`));
     assert.ok(
       r.lines().includes("Batch 1 of 4 ready (generation 1); draining 1 old worker(s) (generation 0) before the next batch"),
     );

@@ -4,7 +4,8 @@
 
 // First thing: catch the lifecycle signals. Until the supervisor installs its own handlers (after
 // loading pounce, its config and the adapter), a SIGHUP or SIGTERM would take its default action and
-// kill this process (and a SIGTTIN or SIGTTOU stop it). Caught ones wait here; main() hands them to the supervisor once it is up.
+// kill this process (a SIGTTIN or SIGTTOU would stop it). Caught ones wait here; main() hands them
+// to the supervisor once it is up.
 // (No static import above this: on Deno, loading a node: module first costs ~30 ms of that window,
 // and so does touching `process`, hence Deno's own signal API.)
 const early = catchEarlySignals();
@@ -16,10 +17,10 @@ const bunForBunx = !globalThis.Deno && !process.versions.bun ? await findBunxBun
 if (bunForBunx) await runOnBun(bunForBunx);
 
 /**
- * Queue SIGHUP, SIGUSR1, SIGTERM, SIGINT, SIGTTIN and SIGTTOU, one entry per kind in arrival order (copies of one
- * Ctrl-C or hang-up are one signal; the kernel coalesces pending ones the same way). `take()` returns
- * the queue and stops catching: call it only once other handlers are in place, or the default action
- * is back. Under bunx the queue may be seeded by the process this one replaced (execve); a relaying
+ * Queue SIGHUP, SIGUSR1, SIGTERM, SIGINT, SIGTTIN and SIGTTOU, one entry per kind in arrival order
+ * (copies of one Ctrl-C or hang-up are one signal; the kernel coalesces pending ones the same way).
+ * `take()` returns the queue and stops catching: call it only once other handlers are in place, or the
+ * default action is back. Under bunx the queue may be seeded by the process this one replaced (execve); a relaying
  * parent holds its signals until this process writes to POUNCE_RELAY_READY_FD that it catches them.
  */
 function catchEarlySignals() {

@@ -14,6 +14,7 @@ import { barChart, p99Chart } from "./lib/svg.mjs";
 import { missing, ROOT, RUNTIMES, TMP } from "./lib/targets.mjs";
 import * as deployS from "./sections/deploy.mjs";
 import * as growthS from "./sections/growth.mjs";
+import * as reloadRssS from "./sections/reload-rss.mjs";
 import * as rssS from "./sections/rss.mjs";
 import * as tputS from "./sections/throughput.mjs";
 
@@ -36,6 +37,7 @@ const cfg = args.quick
       naive: false,
       growthReloads: 1,
       rssReloads: 10,
+      batchRounds: 1,
     }
   : {
       mode: "full",
@@ -49,10 +51,12 @@ const cfg = args.quick
       naive: true,
       growthReloads: 3,
       rssReloads: 100,
+      batchRounds: 3,
     };
 
-// --only throughput,deploy,growth,rss runs a subset (the report then holds only those sections)
-const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", ...(args.quick ? [] : ["growth"]), "rss"]);
+// --only throughput,deploy,growth,rss,reload-rss runs a subset (the report then holds only those sections)
+const full = args.quick ? [] : ["growth", "reload-rss"];
+const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", ...full, "rss"]);
 
 function sh(cmd, argv) {
   try {
@@ -86,7 +90,8 @@ async function main() {
   const perDeep =
     (only.has("deploy") ? deployS.estimate(cfg) : 0) +
     (only.has("growth") ? growthS.estimate(cfg) : 0) +
-    (only.has("rss") ? rssS.estimate(cfg) : 0);
+    (only.has("rss") ? rssS.estimate(cfg) : 0) +
+    (only.has("reload-rss") ? reloadRssS.estimate(cfg) : 0);
   plan(deep.length * perDeep);
 
   const res = {
@@ -101,6 +106,7 @@ async function main() {
     deploy: [],
     growth: [],
     rss: [],
+    reloadRss: [],
     notAvailable: [],
   };
   // without the throughput rounds, one short wrk run of pounce (2 workers) gives the deploy rate
@@ -122,6 +128,7 @@ async function main() {
     if (only.has("deploy")) res.deploy.push(await deployS.deploy(rt, cfg, (t.rows.pounce2 ?? t.rows.pounce1).rps));
     if (only.has("growth")) res.growth.push(await growthS.growth(rt, cfg));
     if (only.has("rss")) res.rss.push(await rssS.rssAcrossReloads(rt, cfg));
+    if (only.has("reload-rss")) res.reloadRss.push(await reloadRssS.reloadRss(rt, cfg));
   }
   step("writing the report", 0);
   res.finished = new Date();

@@ -14,7 +14,9 @@ import type { ServeContext } from "./app.ts";
 import type { Config } from "./config.ts";
 import type { DrainReason, SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
 
-export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT";
+export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT" | ScaleSignal;
+/** SIGTTIN adds a worker, SIGTTOU removes one (their default action stops the process: handle them). */
+export type ScaleSignal = "SIGTTIN" | "SIGTTOU";
 
 export interface WorkerEvents {
   message(msg: WorkerMessage): void;

@@ -17,6 +17,8 @@ export interface Config {
   reloadTimeout: number;
   /** Seconds between draining one old worker and the next on a reload (0: all at once). */
   reloadStagger: number;
+  /** Workers replaced at a time on an overlap reload (0: the whole generation at once). */
+  reloadBatch: number;
   shutdownTimeout: number;
   /** Seconds to keep serving with health 503 after a stop signal, before draining (0: none). */
   shutdownDelay: number;
@@ -32,7 +34,17 @@ export interface Config {
   reloadStrategy: ReloadStrategy;
 }
 
-type Kind = "string" | "port" | "workers" | "seconds" | "optional-seconds" | "seconds-or-zero" | "path" | "enum" | "boolean";
+type Kind =
+  | "string"
+  | "port"
+  | "workers"
+  | "count"
+  | "seconds"
+  | "optional-seconds"
+  | "seconds-or-zero"
+  | "path"
+  | "enum"
+  | "boolean";
 
 export interface OptionSpec {
   key: Exclude<keyof Config, "entry">;
@@ -89,6 +101,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueHint: "s",
     description:
       "Seconds between draining one old worker and the next on reload, so new workers take traffic in steps (0 = all at once)",
+  },
+  {
+    key: "reloadBatch",
+    flag: "reload-batch",
+    kind: "count",
+    default: "0",
+    valueHint: "n",
+    description:
+      "On reload, replace workers n at a time: start n new, wait until ready, drain n old, then the next n (0 = all at once)",
   },
   {
     key: "shutdownTimeout",
@@ -196,7 +217,18 @@ export function resolveConfig(
     }
     out[spec.key] = parseValue(spec, raw, source);
   }
-  return out as unknown as Config;
+  const config = out as unknown as Config;
+  checkCombinations(config);
+  return config;
+}
+
+/** Options that are valid alone but not together. */
+function checkCombinations(c: Config): void {
+  if (c.reloadBatch > 0 && c.reloadStrategy === "restart")
+    throw errors.badCombination(
+      "--reload-batch",
+      "needs overlapping reloads, and --reload-strategy restart stops every old worker before starting the new ones: drop one of the two",
+    );
 }
 
 function parseValue(spec: OptionSpec, raw: string | boolean, source: string): unknown {
@@ -219,6 +251,12 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
       const n = Number(text);
       if (text === "" || !Number.isInteger(n) || n < 1 || n > 1024)
         throw errors.badValue(source, "must be a whole number from 1 to 1024, or auto", raw);
+      return n;
+    }
+    case "count": {
+      const n = Number(text);
+      if (text === "" || !Number.isInteger(n) || n < 0 || n > 1024)
+        throw errors.badValue(source, "must be a whole number from 0 to 1024 (0 = off)", raw);
       return n;
     }
     case "seconds":

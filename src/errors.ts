@@ -51,6 +51,7 @@ export const errors = {
   unknownFlag: (flag: string) => new PounceError("E_UNKNOWN_FLAG", `unknown option ${flag} (see pounce --help)`),
   badValue: (flag: string, rule: string, got: unknown) =>
     new PounceError("E_BAD_VALUE", `${flag} ${rule} (got ${JSON.stringify(got)})`),
+  badCombination: (flag: string, why: string) => new PounceError("E_BAD_VALUE", `${flag} ${why}`),
   missingEntry: () => new PounceError("E_MISSING_ENTRY", "missing entry: pounce <entry>[:export] (see pounce --help)"),
   entryNotFound: (spec: string, tried: string[]) =>
     new PounceError(

@@ -27,7 +27,7 @@ export interface WorkerSpec {
   accessLog: boolean;
 }
 
-export type DrainReason = "reload" | "shutdown" | "replace";
+export type DrainReason = "reload" | "shutdown" | "replace" | "scale";
 
 /** An adapter's own messages (a flush marker, Node's listener hand-off) travel on the same channel
  *  but are its business: they are defined and filtered in runtimes/_shared/adapter-messages.ts. */

@@ -3,7 +3,7 @@
  * watcher, control commands, a config reloader) only turn what happened into one of these and hand
  * it to `Supervisor.dispatch`; the supervisor's reaction is in its handlers and the reconcile step.
  */
-import type { LifecycleSignal } from "../adapter.ts";
+import type { LifecycleSignal, ScaleSignal } from "../adapter.ts";
 import type { WorkerMessage } from "../protocol.ts";
 import type { WorkerRecord } from "./state.ts";
 
@@ -18,6 +18,8 @@ export type SupervisorEvent =
   /** `because`: a stop that no signal asked for (the package manager that started pounce exited);
    *  it is handled as that signal would be. */
   | { type: "stop"; signal: LifecycleSignal; because?: string }
+  /** SIGTTIN (+1) / SIGTTOU (-1): change the serving generation's worker count (scale.ts). */
+  | { type: "scale"; delta: 1 | -1; signal: ScaleSignal }
   | { type: "worker-message"; worker: WorkerRecord; message: WorkerMessage }
   | { type: "worker-exit"; worker: WorkerRecord; code: number | null; signal: string | null }
   /**

@@ -19,7 +19,9 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   reload_strategy_restart: {
     level: "warn",
     text: (n) =>
-      `Reloads will stop the old workers before starting new ones (${n.why}): expect a short gap in service on each reload`,
+      `Reloads will stop the old workers before starting new ones (${n.why}): expect a short gap in service on each reload${
+        n.batchIgnored ? " (--reload-batch does not apply)" : ""
+      }`,
   },
   reload_requested: {
     level: "info",
@@ -85,8 +87,29 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) =>
       n.oldStopped
         ? `Reload failed after the old workers stopped: ${n.cause} — restarting the previous version`
-        : `Reload failed — continuing with previous version: ${n.cause}`,
+        : n.batch && n.batch.number > 1
+          ? `Reload failed in batch ${n.batch.number} of ${n.batch.total} — continuing with previous version (its workers start again, then generation ${n.generation}'s drain): ${n.cause}`
+          : `Reload failed — continuing with previous version: ${n.cause}`,
     fields: (n) => (n.generation === undefined ? {} : { generation: n.generation }),
+  },
+  batch_starting: {
+    level: "info",
+    text: (n) => `Starting batch ${n.number} of ${n.total} (${n.workers} worker(s), generation ${n.generation})...`,
+    fields: (n) => ({ generation: n.generation, batch: n.number }),
+  },
+  batch_ready: {
+    level: "info",
+    text: (n) =>
+      `Batch ${n.number} of ${n.total} ready (generation ${n.generation})${
+        n.draining > 0 ? `; draining ${n.draining} old worker(s) (generation ${n.oldGeneration}) before the next batch` : ""
+      }`,
+    fields: (n) => ({ generation: n.generation, batch: n.number }),
+  },
+  rollback_complete: {
+    level: "info",
+    text: (n) =>
+      `Previous version back at ${n.workers} worker(s) (generation ${n.generation}); draining the workers of generation ${n.failed}`,
+    fields: (n) => ({ generation: n.generation }),
   },
   recover_failed: { level: "error", text: () => "The previous version failed to start too — exiting" },
   import_check: { level: "info", text: (n) => `Checking that ${n.entry} imports before restarting the workers...` },
@@ -141,6 +164,40 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) =>
       `Worker ${n.worker}${n.generation === undefined ? "" : ` (generation ${n.generation})`} did not stop within ${n.setting} (${seconds(n.timeoutSeconds)}) — force terminating`,
     fields: (n) => ({ worker: n.worker, in_flight: n.inFlight }),
+  },
+  scale: {
+    level: "info",
+    text: (n) =>
+      `Worker count ${n.from} → ${n.to} (${n.signal})${
+        n.worker === undefined ? "" : n.adding ? `: starting worker ${n.worker}` : `: draining worker ${n.worker}`
+      }`,
+    fields: (n) => ({ signal: n.signal, workers: n.to }),
+  },
+  scale_refused: {
+    level: "warn",
+    text: (n) => `Worker count stays at ${n.workers} (${n.signal}): ${n.why}`,
+    fields: (n) => ({ signal: n.signal, workers: n.workers }),
+  },
+  scale_queued: {
+    level: "info",
+    text: (n) =>
+      `Received ${n.signal} — the worker count changes once ${n.wait === "boot" ? "start-up completes" : "the reload in progress settles"}`,
+    fields: (n) => ({ signal: n.signal }),
+  },
+  scale_ignored: {
+    level: "info",
+    text: (n) => `Received ${n.signal} during shutdown — ignored`,
+    fields: (n) => ({ signal: n.signal }),
+  },
+  scale_override_dropped: {
+    level: "info",
+    text: (n) => `The configuration's worker count (${n.configured}) replaces the one set by SIGTTIN/SIGTTOU (${n.override})`,
+    fields: (n) => ({ workers: n.configured }),
+  },
+  worker_added: {
+    level: "info",
+    text: (n) => `Worker ${n.worker} (generation ${n.generation}) is ready — ${n.workers} worker(s)`,
+    fields: (n) => ({ worker: n.worker, generation: n.generation }),
   },
   shutting_down: { level: "info", text: (n) => `Shutting down ${n.workers} worker(s)...` },
   worker_stopped: { level: "info", text: (n) => `Worker ${n.worker} stopped`, fields: (n) => ({ worker: n.worker }) },

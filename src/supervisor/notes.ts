@@ -4,11 +4,11 @@
  * systemd notifier, a status file, metrics) listen for the ones they care about.
  * The discriminant is the JSON log's stable `event` name.
  */
-import type { LifecycleSignal } from "../adapter.ts";
+import type { LifecycleSignal, ScaleSignal } from "../adapter.ts";
 import type { ReloadCause } from "./events.ts";
 
 export type Note =
-  | { event: "reload_strategy_restart"; why: string }
+  | { event: "reload_strategy_restart"; why: string; batchIgnored?: boolean }
   | { event: "reload_requested"; cause: ReloadCause }
   | { event: "reload_ignored"; cause: ReloadCause }
   | { event: "reload_queued"; wait: "boot" | "rollout" | "cooldown"; waitMs: number }
@@ -22,7 +22,17 @@ export type Note =
   | { event: "boot_failed"; generation: number; cause: string }
   | { event: "reimported"; generation: number; entry: string }
   | { event: "draining_old"; generation: number; staggerSeconds: number; count: number }
-  | { event: "reload_failed"; generation?: number; cause: string; oldStopped: boolean }
+  /** `batch`: the reload batch that failed (a later one: the old generation's workers start again). */
+  | {
+      event: "reload_failed";
+      generation?: number;
+      cause: string;
+      oldStopped: boolean;
+      batch?: { number: number; total: number };
+    }
+  | { event: "batch_starting"; generation: number; number: number; total: number; workers: number }
+  | { event: "batch_ready"; generation: number; number: number; total: number; draining: number; oldGeneration?: number }
+  | { event: "rollback_complete"; generation: number; workers: number; failed: number }
   | { event: "recover_failed" }
   | { event: "import_check"; entry: string }
   | { event: "restart_stopping_old" }
@@ -43,6 +53,12 @@ export type Note =
       timeoutSeconds: number;
       inFlight: number;
     }
+  | { event: "scale"; signal: ScaleSignal; from: number; to: number; worker?: number; adding: boolean }
+  | { event: "scale_refused"; signal: ScaleSignal; workers: number; why: string }
+  | { event: "scale_queued"; signal: ScaleSignal; wait: "boot" | "rollout" }
+  | { event: "scale_ignored"; signal: ScaleSignal }
+  | { event: "scale_override_dropped"; configured: number; override: number }
+  | { event: "worker_added"; worker: number; generation: number; workers: number }
   | { event: "shutting_down"; workers: number }
   | { event: "worker_stopped"; worker: number }
   | { event: "stopped" }

@@ -1,7 +1,7 @@
 /**
  * The reconcile step, run after every event: from the state alone, decide what happens next —
  * enforce the deadlines that have passed, finish boot, move the rollout on, take the next stagger
- * step, keep the worker count, start a pending reload, declare a reload or a shutdown complete —
+ * step, apply a worker count change that waited for a rollout, keep the worker count, start a pending reload, declare a reload or a shutdown complete —
  * and return when to wake up next. No progress depends on a handler remembering to re-check.
  */
 import { EXIT } from "../errors.ts";
@@ -9,6 +9,7 @@ import type { Core } from "./core.ts";
 import { nextReloadAt, takeStartableReload } from "./reload-queue.ts";
 import { maintainWorkers, nextRespawnAt } from "./replacement.ts";
 import { advanceRetiring, advanceRollout, settleCompletion, startReload } from "./rollout.ts";
+import { applyPendingScale } from "./scale.ts";
 import { advanceShutdownDelay } from "./shutdown.ts";
 import { allLive, generationReady, type Running } from "./state.ts";
 import { enforceWorkerDeadlines, killWorker, nextWorkerDeadline } from "./workers.ts";
@@ -45,7 +46,7 @@ export function reconcile(core: Core): number | undefined {
         host: gen.config.host,
         port: core.port,
         generation: gen.n,
-        workers: gen.config.workers,
+        workers: gen.target,
         runtime: core.adapter.runtime,
       });
       return reconcileRunning(core, s.phase);
@@ -62,6 +63,7 @@ function reconcileRunning(core: Core, run: Running): number | undefined {
   advanceRollout(core, run);
   if (core.state.phase !== run) return undefined; // the rollout gave up (exit)
   advanceRetiring(core, run);
+  applyPendingScale(core, run);
   maintainWorkers(core, run);
   if (takeStartableReload(core, run)) startReload(core, run);
   settleCompletion(core, run);

@@ -33,9 +33,12 @@ export function requestStop(core: Core, signal: LifecycleSignal, because?: strin
   core.note({ event: "shutdown_requested", signal, ...(because ? { because } : {}) });
   s.reloads.pending = undefined;
   if (phase.kind === "running" && phase.rollout && "gen" in phase.rollout) {
-    // A generation still starting never served: stop it.
-    phase.rollout.gen.status = "failed";
-    for (const w of phase.rollout.gen.workers) killWorker(w);
+    // A generation still starting never served: stop it. In a batched reload its ready batches
+    // have served: they drain below with the rest.
+    const r = phase.rollout;
+    const served = r.kind === "rollback" || (r.kind === "overlap" && r.batch !== undefined);
+    r.gen.status = "failed";
+    for (const w of r.gen.workers) if (!served || w.status.kind === "starting") killWorker(w);
   }
   const delaySeconds = core.config.shutdownDelay;
   s.phase = { kind: "stopping", forced: false };

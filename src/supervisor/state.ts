@@ -4,7 +4,7 @@
  * status with the deadline that belongs to it. Every deadline lives here; the reconcile step reads
  * them, so no timer has to be remembered and cleared by hand.
  */
-import type { WorkerHandle } from "../adapter.ts";
+import type { ScaleSignal, WorkerHandle } from "../adapter.ts";
 import type { Config } from "../config.ts";
 import type { ResolvedEntry } from "../entry.ts";
 import type { DrainReason } from "../protocol.ts";
@@ -16,6 +16,9 @@ export interface Generation {
   readonly entry: ResolvedEntry;
   /** The configuration this generation was started with (worker count, timeouts). */
   readonly config: Config;
+  /** How many workers it keeps: `config.workers`, or the count SIGTTIN/SIGTTOU set (scale.ts);
+   *  during a batched reload the old generation's count steps down batch by batch. */
+  target: number;
   readonly purpose: "boot" | "reload" | "restart" | "check";
   status: "starting" | "active" | "retired" | "failed";
   /** Live workers only: a record leaves its generation when the worker exits. */
@@ -48,6 +51,8 @@ export interface WorkerRecord {
   failure?: string;
   /** Reported an uncaught error outside a request: it is replaced, then drained. */
   fatal?: string;
+  /** Started by SIGTTIN (its ready line says so, not "replacement"). */
+  added?: boolean;
   /** The worker started to take over from this one (fatal replacement). */
   replacement?: WorkerRecord;
   /** Asked to die (SIGKILL); its exit event follows. */
@@ -57,10 +62,31 @@ export interface WorkerRecord {
   idleLogged: boolean;
 }
 
+/**
+ * A reload that replaces workers `size` at a time (--reload-batch): start a batch of new workers,
+ * wait until they are ready, drain as many old ones and wait until they are gone, then the next batch.
+ */
+export interface Batch {
+  size: number;
+  /** 1-based: the batch starting or draining now, of `total`. */
+  number: number;
+  total: number;
+  /** New workers started so far, this batch included. */
+  spawned: number;
+  /** Waiting for this batch's new workers to be ready, or for the old ones it drained to exit. */
+  step: "starting" | "draining";
+  draining: WorkerRecord[];
+  /** The old generation's count before the reload: restored when a later batch fails. */
+  oldTarget: number;
+}
+
 /** How a reload is carried out: beside the serving generation, or after stopping it. */
 export type Rollout =
-  /** The next generation is starting beside the active one. */
-  | { kind: "overlap"; gen: Generation }
+  /** The next generation is starting beside the active one (all at once, or in batches). */
+  | { kind: "overlap"; gen: Generation; batch?: Batch }
+  /** A batch after the first failed: the old generation starts its workers again; `gen`'s ready
+   *  workers keep serving until it is back at its count, then drain. */
+  | { kind: "rollback"; gen: Generation }
   /** Stop-then-start, step 1: a worker imports the new code without binding. */
   | { kind: "check"; gen: Generation }
   /** Step 2: the old workers drain; then `entry` starts. `previous` is the code to go back to. */
@@ -108,9 +134,19 @@ export interface ReloadQueue {
   lastStartAt: number;
 }
 
+/** Worker count changes by SIGTTIN/SIGTTOU (scale.ts). */
+export interface Scaling {
+  /** The count they set, with the config's `workers` it was set against: later generations keep it
+   *  while they start with that config count; a different one wins and drops it. */
+  override?: { workers: number; against: number };
+  /** Asked for while a generation was starting (boot, reload): applied once that settles, in order. */
+  pending: Array<{ delta: 1 | -1; signal: ScaleSignal }>;
+}
+
 export interface SupervisorState {
   phase: Phase;
   reloads: ReloadQueue;
+  scale: Scaling;
   /** Every generation that still has a live worker, plus the active one. */
   readonly generations: Set<Generation>;
   nextWorkerId: number;
@@ -131,7 +167,7 @@ export function isDraining(w: WorkerRecord): w is WorkerRecord & { status: { kin
 
 /** A generation is ready when it has its full count of workers and each has reported ready. */
 export function generationReady(gen: Generation): boolean {
-  const want = gen.purpose === "check" ? 1 : gen.config.workers;
+  const want = gen.purpose === "check" ? 1 : gen.target;
   if (gen.workers.size < want) return false;
   for (const w of gen.workers) if (w.status.kind !== "ready") return false;
   return true;

@@ -8,7 +8,8 @@
  *
  * The policy, by file: rollout.ts (overlap with stagger, stop-then-start), replacement.ts (crash
  * replacement, fatal-error replacement), backoff.ts (respawn back-off), reload-queue.ts (coalescing
- * and cooldown), workers.ts (spawn, drain, deadlines), log-lines.ts (every log line).
+ * and cooldown), scale.ts (SIGTTIN/SIGTTOU), reload-batch.ts (--reload-batch), workers.ts (spawn,
+ * drain, deadlines), log-lines.ts (every log line).
  */
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
@@ -26,6 +27,7 @@ import { pidFileObserver } from "./pid-file.ts";
 import { reconcile } from "./reconcile.ts";
 import { requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
+import { requestScale } from "./scale.ts";
 import { lateReady, requestStop } from "./shutdown.ts";
 import { allLive, type SupervisorState, type WorkerRecord } from "./state.ts";
 import { drainWorker, forget, startGeneration } from "./workers.ts";
@@ -47,6 +49,7 @@ export class Supervisor implements Core {
   readonly state: SupervisorState = {
     phase: { kind: "new" },
     reloads: { lastStartAt: Number.NEGATIVE_INFINITY },
+    scale: { pending: [] },
     generations: new Set(),
     nextWorkerId: 0,
     nextGeneration: 0,
@@ -94,12 +97,14 @@ export class Supervisor implements Core {
     a.onSignal("SIGUSR1", reload("SIGUSR1"));
     a.onSignal("SIGTERM", stop("SIGTERM"));
     a.onSignal("SIGINT", stop("SIGINT"));
+    a.onSignal("SIGTTIN", () => this.dispatch({ type: "scale", delta: 1, signal: "SIGTTIN" }));
+    a.onSignal("SIGTTOU", () => this.dispatch({ type: "scale", delta: -1, signal: "SIGTTOU" }));
     if (!this.overlap) {
       const why =
         this.config.reloadStrategy === "restart"
           ? "--reload-strategy restart"
           : (a.overlapUnavailableReason ?? "no port sharing");
-      this.note({ event: "reload_strategy_restart", why });
+      this.note({ event: "reload_strategy_restart", why, batchIgnored: this.config.reloadBatch > 0 });
     }
     this.state.phase = { kind: "booting", gen: startGeneration(this, this.#bootEntry, "boot") };
     this.dispatch({ type: "timer" });
@@ -180,6 +185,9 @@ export class Supervisor implements Core {
       case "stop":
         this.#onStop(e.signal, e.because);
         return;
+      case "scale":
+        requestScale(this, e.delta, e.signal);
+        return;
       case "worker-message":
         this.#onMessage(e.worker, e.message);
         return;
@@ -220,7 +228,11 @@ export class Supervisor implements Core {
         if (this.state.phase.kind === "stopping") {
           if (lateReady(this, (m) => w.handle?.send(m)) === "drain") drainWorker(this, w, "shutdown");
         } else if (w.generation.status === "active")
-          this.note({ event: "worker_replacement_ready", worker: w.id, generation: w.generation.n });
+          this.note(
+            w.added
+              ? { event: "worker_added", worker: w.id, generation: w.generation.n, workers: w.generation.target }
+              : { event: "worker_replacement_ready", worker: w.id, generation: w.generation.n },
+          );
         return;
       case "draining":
         if (st.kind === "draining") st.inFlight = msg.inFlight;

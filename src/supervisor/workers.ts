@@ -7,12 +7,20 @@ import type { ResolvedEntry } from "../entry.ts";
 import { describe } from "../errors.ts";
 import type { DrainReason, WorkerSpec } from "../protocol.ts";
 import type { Core } from "./core.ts";
+import { workerTarget } from "./scale.ts";
 import type { Generation, WorkerRecord } from "./state.ts";
 
-export function startGeneration(core: Core, entry: ResolvedEntry, purpose: "boot" | "reload" | "restart"): Generation {
+/** Start a generation of `gen.target` workers; `first` starts only that many now (a reload batch). */
+export function startGeneration(
+  core: Core,
+  entry: ResolvedEntry,
+  purpose: "boot" | "reload" | "restart",
+  first?: number,
+): Generation {
   const gen = newGeneration(core, entry, purpose);
-  core.note({ event: "generation_starting", generation: gen.n, workers: gen.config.workers });
-  for (let i = 0; i < gen.config.workers; i++) spawnWorker(core, gen, "serve");
+  core.note({ event: "generation_starting", generation: gen.n, workers: gen.target });
+  const now = Math.min(first ?? gen.target, gen.target);
+  for (let i = 0; i < now; i++) spawnWorker(core, gen, "serve");
   return gen;
 }
 
@@ -30,6 +38,7 @@ function newGeneration(core: Core, entry: ResolvedEntry, purpose: Generation["pu
     n: purpose === "check" ? -1 : s.nextGeneration++,
     entry,
     config: core.config,
+    target: purpose === "check" ? 1 : workerTarget(core),
     purpose,
     status: "starting",
     workers: new Set(),

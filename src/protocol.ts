@@ -41,4 +41,6 @@ export type WorkerMessage =
   /** An error escaped a request (uncaught exception, unhandled rejection): replace me via a drain. */
   | { type: "fatal"; message: string }
   | { type: "draining"; inFlight: number }
+  /** A draining worker's listener is closed: no new connection can reach it any more. */
+  | { type: "listener-closed" }
   | { type: "idle" };

@@ -35,6 +35,8 @@ export type WorkerStatus =
       setting: "reload_timeout" | "shutdown_timeout";
       timeoutSeconds: number;
       inFlight: number;
+      /** Until the worker reports its listener closed, new connections may still reach it. */
+      accepting: boolean;
     }
   | { kind: "exited" };
 
@@ -84,6 +86,8 @@ export type Phase =
       active: Generation | undefined;
       rollout?: Rollout;
       retiring?: Retiring;
+      /** The generation whose cut-over (every new connection goes to it) is still to be announced. */
+      cutoverOwed?: Generation;
       /** The generation whose "Graceful reload complete" is still owed. */
       completionOwed?: Generation;
       /** No replacement starts before this (crash back-off). */

@@ -158,9 +158,12 @@ export class Supervisor implements Core {
       generations: [...this.state.generations].map((g) => g.n),
       workers: allLive(this.state).map((w) => ({
         id: w.id,
+        pid: w.handle?.pid,
         generation: w.generation.n,
         mode: w.mode,
         status: w.status.kind,
+        /** Known for draining workers (what they reported when the drain began). */
+        inFlight: w.status.kind === "draining" ? w.status.inFlight : undefined,
         fatal: w.fatal !== undefined,
       })),
     };
@@ -239,6 +242,9 @@ export class Supervisor implements Core {
       case "draining":
         if (st.kind === "draining") st.inFlight = msg.inFlight;
         return;
+      case "listener-closed":
+        if (st.kind === "draining") st.accepting = false;
+        return;
       case "idle":
         if (st.kind === "draining" && st.reason !== "shutdown") this.#idle(w);
         return;
@@ -259,6 +265,7 @@ export class Supervisor implements Core {
     forget(this, w);
     const gen = w.generation;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    this.note({ event: "worker_exited", worker: w.id, generation: gen.n, how });
     const phase = this.state.phase;
     if (phase.kind === "stopping") {
       if (!w.forced && w.mode === "serve" && (was.kind === "draining" || was.kind === "ready"))

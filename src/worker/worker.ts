@@ -163,6 +163,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const deadline = new Promise<void>((resolve) => expired.signal.addEventListener("abort", () => resolve()));
 
     await Promise.race([server.stopAccepting(), deadline]);
+    if (!expired.signal.aborted) host.send({ type: "listener-closed" });
     server.closeIdle();
     await Promise.race([inFlight.idle(), deadline]);
     clearInterval(progress);

@@ -71,6 +71,6 @@ export function parseServeArgs(rawArgs: string[]): ServeInvocation {
   // Cross-check with citty's parser so both agree on what was given.
   parseArgs(rawArgs, serveArgs());
   if (positionals.length === 0) throw errors.missingEntry();
-  if (positionals.length > 1) throw errors.unknownCommand(positionals.slice(1).join(" "));
+  if (positionals.length > 1) throw errors.oneEntry(positionals);
   return { entry: positionals[0] as string, flags };
 }

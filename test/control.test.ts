@@ -1,0 +1,159 @@
+/**
+ * `pounce reload`, `stop` and `status` against a real server: reload waits until the new code
+ * serves every new connection (or fails with the reason), stop returns once the server exited,
+ * status reports the state file; stale and foreign pid files are refused and never signalled.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { request, versionedApp, withPounce, withTempDir, writeApp } from "./_harness.ts";
+import { runPounce } from "./_run.ts";
+import { selectedRuntimes } from "./_runtimes.ts";
+
+/** Every reply on fresh connections (each one is a new connection: agent false). */
+async function bodies(url: string, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push((await request(url)).body);
+  return out;
+}
+
+const oneLine = (text: string) => {
+  const lines = text.trim().split("\n");
+  assert.equal(lines.length, 1, `expected one line:\n${text}`);
+  assert.doesNotMatch(text, /\n\s+at .+:\d+/);
+  return lines[0] as string;
+};
+
+function startSleeper(): Promise<ChildProcess> {
+  const child = spawn("sleep", ["60"], { stdio: "ignore" });
+  return new Promise((resolve, reject) => {
+    child.once("spawn", () => resolve(child));
+    child.once("error", reject);
+  });
+}
+
+for (const rt of selectedRuntimes()) {
+  describe(`${rt.name}: control commands`, () => {
+    it("status, reload (new code serves on return), a failing reload, reload --wait-drained, stop", async () => {
+      let pidFile = "";
+      await withPounce(
+        rt,
+        (dir) => [versionedApp(dir, "v1"), "--workers", "2", "--pid-file", (pidFile = join(dir, "pounce.pid"))],
+        async (p, dir) => {
+          // status --json: the documented layout.
+          const js = await runPounce(rt, ["status", "--pid-file", pidFile, "--json"]);
+          assert.equal(js.code, 0, js.stderr);
+          const st = JSON.parse(js.stdout);
+          assert.equal(st.version, 1);
+          assert.equal(st.pid, p.pid);
+          assert.equal(st.phase, "running");
+          assert.equal(st.generation, 0);
+          assert.equal(st.url, `http://127.0.0.1:${p.port}`);
+          assert.match(st.runtime, /^(node|bun|deno) /);
+          assert.equal(st.reloads_requested, 0);
+          assert.equal(st.last_reload, null);
+          assert.equal(typeof st.uptime_seconds, "number");
+          assert.match(st.start_time, /^\d+$/);
+          assert.equal(st.workers.length, 2);
+          const group = p.groupPids();
+          for (const w of st.workers) {
+            assert.equal(w.generation, 0);
+            assert.equal(w.state, "ready");
+            assert.equal(w.in_flight, null);
+            assert.ok(group.includes(w.pid), `worker pid ${w.pid} is not one of pounce's processes ${group}`);
+          }
+          const text = await runPounce(rt, ["status", "--pid-file", pidFile]);
+          assert.equal(text.code, 0, text.stderr);
+          assert.match(text.stdout, new RegExp(`^pounce running, pid ${p.pid}, up \\d+s\\n`));
+          assert.match(text.stdout, /generation {3}0\n/);
+          assert.match(text.stdout, new RegExp(`\\n {4}${st.workers[0].id} +${st.workers[0].pid} +0 +ready +-\\n`));
+          assert.match(text.stdout, /last reload {2}none/);
+
+          // reload: returns once every new connection reaches generation 1.
+          versionedApp(dir, "v2");
+          const r1 = await runPounce(rt, ["reload", "--pid-file", pidFile]);
+          assert.equal(r1.code, 0, r1.stderr + p.output);
+          assert.match(r1.stdout, /^Reloaded: generation 1 serves every new connection \(\d+/);
+          assert.deepEqual(await bodies(p.url(), 8), Array(8).fill("v2"));
+          assert.ok(p.output.includes("Cut-over complete: every new connection goes to generation 1"), p.output);
+
+          // A broken deploy: exit 1 with the reason; v2 keeps serving.
+          writeApp(dir, "app.ts", "export default { fetch( {\n");
+          const bad = await runPounce(rt, ["reload", "--pid-file", pidFile]);
+          assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+          assert.match(oneLine(bad.stderr), /^pounce: error: reload failed — generation 1 keeps serving: failed to import/);
+          assert.equal((await request(p.url())).body, "v2");
+
+          // --wait-drained: returns after "Graceful reload complete".
+          versionedApp(dir, "v3");
+          const r3 = await runPounce(rt, ["reload", "--pid-file", pidFile, "--wait-drained"]);
+          assert.equal(r3.code, 0, r3.stderr + p.output);
+          assert.match(r3.stdout, /^Reloaded: generation 3 serving, old workers drained/);
+          assert.ok(p.output.includes("Graceful reload complete. Running 2 worker(s) on generation 3"), p.output);
+          assert.deepEqual(await bodies(p.url(), 4), Array(4).fill("v3"));
+          const after = JSON.parse((await runPounce(rt, ["status", "--pid-file", pidFile, "--json"])).stdout);
+          assert.equal(after.generation, 3);
+          assert.equal(after.reloads_requested, 3);
+          assert.equal(after.last_reload.outcome, "complete");
+          assert.equal(after.last_reload.number, 3);
+          assert.ok(after.last_reload.cutover_ms <= after.last_reload.duration_ms);
+          assert.ok(after.workers.every((w: { generation: number }) => w.generation === 3));
+
+          // stop: returns once the server has exited (the fixture then checks its exit code 0).
+          const stop = await runPounce(rt, ["stop", "--pid-file", pidFile]);
+          assert.equal(stop.code, 0, stop.stderr + p.output);
+          assert.match(stop.stdout, new RegExp(`^Stopped pounce \\(pid ${p.pid}\\)`));
+          assert.ok(p.output.includes("All workers stopped"), p.output);
+          const exit = await p.exited(5_000);
+          assert.equal(exit.code, 0);
+          const down = await runPounce(rt, ["status", "--pid-file", pidFile]);
+          assert.equal(down.code, 3, down.stdout + down.stderr);
+          assert.match(oneLine(down.stderr), /^pounce is not running: no pid file /);
+        },
+      );
+    });
+
+    it("refuses a stale pid file and one whose pid is now another program, and signals nobody", async () => {
+      await withTempDir(async (dir) => {
+        const pidFile = join(dir, "pounce.pid");
+        // Stale: the process is gone.
+        const gone = spawn("true");
+        await new Promise((r) => gone.once("exit", r));
+        writeFileSync(pidFile, `${gone.pid}\n`);
+        for (const cmd of ["reload", "stop", "status"]) {
+          const r = await runPounce(rt, [cmd, "--pid-file", pidFile]);
+          assert.equal(r.code, 1, `${cmd}: ${r.stdout}${r.stderr}`);
+          assert.match(oneLine(r.stderr), new RegExp(`^pounce: error: pid file .*: no process ${gone.pid} is running`));
+        }
+        // Foreign: the pid now belongs to another program (no state file: its command line says so;
+        // a state file from pounce: its start time says so).
+        const sleeper = await startSleeper();
+        try {
+          writeFileSync(pidFile, `${sleeper.pid}\n`);
+          for (const cmd of ["reload", "stop", "status"]) {
+            const r = await runPounce(rt, [cmd, "--pid-file", pidFile]);
+            assert.equal(r.code, 1, `${cmd}: ${r.stdout}${r.stderr}`);
+            assert.match(oneLine(r.stderr), new RegExp(`pid ${sleeper.pid} is now another program \\(sleep 60, not pounce\\)`));
+          }
+          writeFileSync(
+            `${pidFile}.state.json`,
+            JSON.stringify({ version: 1, pid: sleeper.pid, start_time: "1", phase: "running", reloads_requested: 0 }),
+          );
+          const r = await runPounce(rt, ["stop", "--pid-file", pidFile]);
+          assert.equal(r.code, 1, r.stdout + r.stderr);
+          assert.match(oneLine(r.stderr), /is now another program \(sleep 60, started after the pounce that wrote it\)/);
+          const byPid = await runPounce(rt, ["reload", "--pid", String(sleeper.pid)]);
+          assert.equal(byPid.code, 1, byPid.stdout + byPid.stderr);
+          assert.match(oneLine(byPid.stderr), /is now another program/);
+          assert.equal(sleeper.exitCode, null, "the foreign process was signalled");
+          assert.equal(sleeper.signalCode, null, "the foreign process was signalled");
+          assert.equal(readFileSync(pidFile, "utf8").trim(), String(sleeper.pid));
+        } finally {
+          sleeper.kill("SIGKILL");
+        }
+      });
+    });
+  });
+}

@@ -8,7 +8,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { request, versionedApp, withPounce, withTempDir, writeApp } from "./_harness.ts";
+import type { WorkerEntry } from "../src/control/state.ts";
+import { request, waitUntil, withPounce, withTempDir, writeApp } from "./_harness.ts";
 import { runPounce } from "./_run.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
@@ -18,6 +19,31 @@ async function bodies(url: string, n: number): Promise<string[]> {
   for (let i = 0; i < n; i++) out.push((await request(url)).body);
   return out;
 }
+
+/**
+ * An app whose body names its version, and whose /hold answers only once the file `release`
+ * exists in its folder (so a test keeps a request in flight exactly as long as it needs to).
+ */
+function holdApp(dir: string, version: string): string {
+  return writeApp(
+    dir,
+    "app.ts",
+    `import { existsSync } from "node:fs";
+const VERSION: string = ${JSON.stringify(version)};
+export default {
+  async fetch(request: Request): Promise<Response> {
+    if (new URL(request.url).pathname === "/hold") {
+      console.log("held request started");
+      while (!existsSync(${JSON.stringify(join(dir, "release"))})) await new Promise((r) => setTimeout(r, 20));
+    }
+    return new Response(VERSION);
+  },
+};
+`,
+  );
+}
+
+const readState = (pidFile: string) => JSON.parse(readFileSync(`${pidFile}.state.json`, "utf8"));
 
 const oneLine = (text: string) => {
   const lines = text.trim().split("\n");
@@ -40,7 +66,7 @@ for (const rt of selectedRuntimes()) {
       let pidFile = "";
       await withPounce(
         rt,
-        (dir) => [versionedApp(dir, "v1"), "--workers", "2", "--pid-file", (pidFile = join(dir, "pounce.pid"))],
+        (dir) => [holdApp(dir, "v1"), "--workers", "2", "--pid-file", (pidFile = join(dir, "pounce.pid"))],
         async (p, dir) => {
           // status --json: the documented layout.
           const js = await runPounce(rt, ["status", "--pid-file", pidFile, "--json"]);
@@ -61,23 +87,51 @@ for (const rt of selectedRuntimes()) {
           for (const w of st.workers) {
             assert.equal(w.generation, 0);
             assert.equal(w.state, "ready");
-            assert.equal(w.in_flight, null);
+            assert.equal(w.in_flight, 0);
             assert.ok(group.includes(w.pid), `worker pid ${w.pid} is not one of pounce's processes ${group}`);
           }
           const text = await runPounce(rt, ["status", "--pid-file", pidFile]);
           assert.equal(text.code, 0, text.stderr);
           assert.match(text.stdout, new RegExp(`^pounce running, pid ${p.pid}, up \\d+s\\n`));
           assert.match(text.stdout, /generation {3}0\n/);
-          assert.match(text.stdout, new RegExp(`\\n {4}${st.workers[0].id} +${st.workers[0].pid} +0 +ready +-\\n`));
+          assert.match(text.stdout, new RegExp(`\\n {4}${st.workers[0].id} +${st.workers[0].pid} +0 +ready +0\\n`));
           assert.match(text.stdout, /last reload {2}none/);
 
-          // reload: returns once every new connection reaches generation 1.
-          versionedApp(dir, "v2");
+          // A request in flight shows in the worker's row (reported within a second).
+          const slowDone = { at: 0 };
+          const mark = p.output.length;
+          const slow = request(p.url("/hold"))
+            .catch((e: Error) => e)
+            .then((reply) => {
+              slowDone.at = Date.now();
+              return reply;
+            });
+          await p.waitFor("held request started", { from: mark, timeoutMs: 10_000 });
+          const busy = () => readState(pidFile).workers.find((w: { in_flight: number }) => w.in_flight === 1);
+          await waitUntil("a worker reporting 1 request in flight", () => busy() !== undefined, 5_000);
+          const busyText = await runPounce(rt, ["status", "--pid-file", pidFile]);
+          assert.match(busyText.stdout, new RegExp(`\\n {4}${busy().id} +${busy().pid} +0 +ready +1\\n`));
+
+          // reload: returns once every new connection reaches generation 1, while the old worker
+          // still answers the request it has.
+          holdApp(dir, "v2");
           const r1 = await runPounce(rt, ["reload", "--pid-file", pidFile]);
           assert.equal(r1.code, 0, r1.stderr + p.output);
           assert.match(r1.stdout, /^Reloaded: generation 1 serves every new connection \(\d+/);
+          assert.equal(slowDone.at, 0, "reload returned only after the old worker had drained");
           assert.deepEqual(await bodies(p.url(), 8), Array(8).fill("v2"));
           assert.ok(p.output.includes("Cut-over complete: every new connection goes to generation 1"), p.output);
+          const mid = JSON.parse((await runPounce(rt, ["status", "--pid-file", pidFile, "--json"])).stdout);
+          assert.equal(mid.generation, 1);
+          assert.equal(mid.last_reload.outcome, "cut-over");
+          assert.ok(
+            mid.workers.some((w: WorkerEntry) => w.generation === 0 && w.state === "draining" && w.in_flight === 1),
+            JSON.stringify(mid.workers),
+          );
+          writeFileSync(join(dir, "release"), "");
+          const slowReply = await slow;
+          assert.ok(!(slowReply instanceof Error), String(slowReply));
+          assert.equal(slowReply?.body, "v1");
 
           // A broken deploy: exit 1 with the reason; v2 keeps serving.
           writeApp(dir, "app.ts", "export default { fetch( {\n");
@@ -87,7 +141,7 @@ for (const rt of selectedRuntimes()) {
           assert.equal((await request(p.url())).body, "v2");
 
           // --wait-drained: returns after "Graceful reload complete".
-          versionedApp(dir, "v3");
+          holdApp(dir, "v3");
           const r3 = await runPounce(rt, ["reload", "--pid-file", pidFile, "--wait-drained"]);
           assert.equal(r3.code, 0, r3.stderr + p.output);
           assert.match(r3.stdout, /^Reloaded: generation 3 serving, old workers drained/);

@@ -13,6 +13,9 @@ import { processStartTime } from "./proc.ts";
 import { type ReloadEntry, type ServerPhase, type ServerState, STATE_VERSION, type WorkerEntry } from "./state.ts";
 
 /** What the observer reads of the supervisor when it writes (Supervisor#snapshot). */
+/** In-flight counts alone are written at most this often. */
+const LOAD_WRITE_MS = 1_000;
+
 export interface SnapshotSource {
   snapshot(): {
     phase: string;
@@ -56,6 +59,7 @@ export function stateFileObserver(opts: StateFileOptions): Observer {
   let written = "";
   let scheduled = false;
   let failed = false;
+  let loadTimer: ReturnType<typeof setTimeout> | undefined;
 
   const write = () => {
     scheduled = false;
@@ -144,6 +148,13 @@ export function stateFileObserver(opts: StateFileOptions): Observer {
         write();
         return;
       case "state_file_error":
+        return;
+      case "worker_load":
+        // Counts change all the time under load: write them at most once a second.
+        loadTimer ??= setTimeout(() => {
+          loadTimer = undefined;
+          write();
+        }, LOAD_WRITE_MS);
         return;
     }
     if (!scheduled) {

@@ -17,7 +17,7 @@ export interface WorkerEntry {
   pid: number | null;
   generation: number;
   state: WorkerState;
-  /** Requests in flight: known for a draining worker (when its drain began), else null. */
+  /** Requests in flight as the worker last reported them (at most once a second); null until ready. */
   in_flight: number | null;
 }
 

@@ -103,6 +103,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   worker_spawned: null,
   worker_draining: null,
   worker_exited: null,
+  worker_load: null,
   worker_ready: {
     level: "debug",
     text: (n) => `Worker ${n.worker} (generation ${n.generation}) ready${n.pid ? ` (pid ${n.pid})` : ""}`,

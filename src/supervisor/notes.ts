@@ -34,6 +34,8 @@ export type Note =
   | { event: "worker_spawned"; worker: number; generation: number; mode: "serve" | "check"; pid?: number }
   | { event: "worker_draining"; worker: number; generation: number; reason: DrainReason }
   | { event: "worker_exited"; worker: number; generation: number; how: string }
+  /** A worker's in-flight count changed (reported at most once a second). */
+  | { event: "worker_load"; worker: number; inFlight: number }
   | { event: "worker_ready"; worker: number; generation: number; pid?: number }
   | { event: "worker_replacement_ready"; worker: number; generation: number }
   | { event: "worker_replaced"; worker: number; replaced: number }

@@ -57,6 +57,8 @@ export interface WorkerRecord {
   /** Killed at its drain deadline. */
   forced: boolean;
   idleLogged: boolean;
+  /** Requests in flight as the worker last reported them (once ready; at most once a second). */
+  inFlight?: number;
 }
 
 /** How a reload is carried out: beside the serving generation, or after stopping it. */

@@ -162,8 +162,8 @@ export class Supervisor implements Core {
         generation: w.generation.n,
         mode: w.mode,
         status: w.status.kind,
-        /** Known for draining workers (what they reported when the drain began). */
-        inFlight: w.status.kind === "draining" ? w.status.inFlight : undefined,
+        /** As last reported (once ready, at most once a second). */
+        inFlight: w.inFlight,
         fatal: w.fatal !== undefined,
       })),
     };
@@ -234,6 +234,7 @@ export class Supervisor implements Core {
         if (st.kind !== "starting") return;
         w.status = { kind: "ready" };
         if (msg.type === "checked") return;
+        w.inFlight = 0;
         this.note({ event: "worker_ready", worker: w.id, generation: w.generation.n, pid: w.handle?.pid });
         if (this.state.phase.kind === "stopping") drainWorker(this, w, "shutdown");
         else if (w.generation.status === "active")
@@ -241,6 +242,13 @@ export class Supervisor implements Core {
         return;
       case "draining":
         if (st.kind === "draining") st.inFlight = msg.inFlight;
+        w.inFlight = msg.inFlight;
+        this.note({ event: "worker_load", worker: w.id, inFlight: msg.inFlight });
+        return;
+      case "in-flight":
+        w.inFlight = msg.requests;
+        if (st.kind === "draining") st.inFlight = msg.requests;
+        this.note({ event: "worker_load", worker: w.id, inFlight: msg.requests });
         return;
       case "listener-closed":
         if (st.kind === "draining") st.accepting = false;

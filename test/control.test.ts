@@ -155,8 +155,16 @@ for (const rt of selectedRuntimes()) {
           assert.ok(after.last_reload.cutover_ms <= after.last_reload.duration_ms);
           assert.ok(after.workers.every((w: { generation: number }) => w.generation === 3));
 
+          // --pid N: this server got its pid file as a flag, which its title hid: no state file
+          // to be found, so status refuses; stop works without one (it waits on the process table).
+          const byPid = await runPounce(rt, ["status", "--pid", String(p.pid)]);
+          assert.equal(byPid.code, 1, byPid.stdout + byPid.stderr);
+          assert.match(
+            oneLine(byPid.stderr),
+            new RegExp(`no state file for pounce pid ${p.pid} \\(started without --pid-file\\)`),
+          );
           // stop: returns once the server has exited (the fixture then checks its exit code 0).
-          const stop = await runPounce(rt, ["stop", "--pid-file", pidFile]);
+          const stop = await runPounce(rt, ["stop", "--pid", String(p.pid)]);
           assert.equal(stop.code, 0, stop.stderr + p.output);
           assert.match(stop.stdout, new RegExp(`^Stopped pounce \\(pid ${p.pid}\\)`));
           assert.ok(p.output.includes("All workers stopped"), p.output);
@@ -166,6 +174,26 @@ for (const rt of selectedRuntimes()) {
           assert.equal(down.code, 3, down.stdout + down.stderr);
           assert.match(oneLine(down.stderr), /^pounce is not running: no pid file /);
         },
+      );
+    });
+
+    it("--pid N finds the state file through POUNCE_PID_FILE in the server's environment", async () => {
+      await withTempDir((dir) =>
+        // A relative pid file, resolved against the server's working directory.
+        withPounce(
+          rt,
+          [holdApp(dir, "v1"), "--workers", "1"],
+          { dir, cwd: dir, env: { POUNCE_PID_FILE: "pounce.pid" } },
+          async (p) => {
+            const st = await runPounce(rt, ["status", "--pid", String(p.pid), "--json"]);
+            assert.equal(st.code, 0, st.stderr);
+            assert.equal(JSON.parse(st.stdout).pid, p.pid);
+            assert.equal(JSON.parse(readFileSync(join(dir, "pounce.pid.state.json"), "utf8")).pid, p.pid);
+            const stop = await runPounce(rt, ["stop", "--pid", String(p.pid)]);
+            assert.equal(stop.code, 0, stop.stderr + p.output);
+            assert.equal((await p.exited(5_000)).code, 0);
+          },
+        ),
       );
     });
 
@@ -180,6 +208,20 @@ for (const rt of selectedRuntimes()) {
           const r = await runPounce(rt, [cmd, "--pid-file", pidFile]);
           assert.equal(r.code, 1, `${cmd}: ${r.stdout}${r.stderr}`);
           assert.match(oneLine(r.stderr), new RegExp(`^pounce: error: pid file .*: no process ${gone.pid} is running`));
+        }
+        // A zombie (exited, never reaped by its parent) is gone too.
+        const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 60"], { stdio: ["ignore", "pipe", "ignore"] });
+        try {
+          const zombie = Number(await new Promise<string>((r) => parent.stdout.once("data", (d) => r(String(d)))));
+          await waitUntil("the child to become a zombie", () =>
+            /^\S+ \(.*\) Z/.test(readFileSync(`/proc/${zombie}/stat`, "utf8")),
+          );
+          writeFileSync(pidFile, `${zombie}\n`);
+          const r = await runPounce(rt, ["stop", "--pid-file", pidFile]);
+          assert.equal(r.code, 1, r.stdout + r.stderr);
+          assert.match(oneLine(r.stderr), new RegExp(`no process ${zombie} is running`));
+        } finally {
+          parent.kill("SIGKILL");
         }
         // Foreign: the pid now belongs to another program (no state file: its command line says so;
         // a state file from pounce: its start time says so).

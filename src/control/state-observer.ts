@@ -59,7 +59,7 @@ export function stateFileObserver(opts: StateFileOptions): Observer {
   let written = "";
   let scheduled = false;
   let failed = false;
-  let loadTimer: ReturnType<typeof setTimeout> | undefined;
+  let loadPending = false;
 
   const write = () => {
     scheduled = false;
@@ -83,6 +83,25 @@ export function stateFileObserver(opts: StateFileOptions): Observer {
     }
   };
 
+  const begin = (): ReloadEntry => {
+    startedAt = now();
+    const entry: ReloadEntry = {
+      number: ++reloadsStarted,
+      covers: state.reloads_requested,
+      cause: lastCause,
+      generation: null,
+      outcome: "in-progress",
+      started_at: iso(startedAt),
+      cutover_at: null,
+      finished_at: null,
+      cutover_ms: null,
+      duration_ms: null,
+      error: null,
+    };
+    state.last_reload = entry;
+    return entry;
+  };
+
   const finish = (outcome: "complete" | "failed", error?: string) => {
     if (!open) return;
     const t = now();
@@ -104,27 +123,15 @@ export function stateFileObserver(opts: StateFileOptions): Observer {
         lastCause = n.cause.kind === "signal" ? n.cause.signal : describeCause(n.cause);
         break;
       case "reload_started":
-        startedAt = now();
-        open = {
-          number: ++reloadsStarted,
-          covers: state.reloads_requested,
-          cause: lastCause,
-          generation: null,
-          outcome: "in-progress",
-          started_at: iso(startedAt),
-          cutover_at: null,
-          finished_at: null,
-          cutover_ms: null,
-          duration_ms: null,
-          error: null,
-        };
-        state.last_reload = open;
+        open = begin();
         break;
       case "generation_starting":
         if (open && open.generation === null) open.generation = n.generation;
         break;
       case "reload_failed":
-        if (open && n.generation !== undefined) open.generation = n.generation;
+        // A reload refused before it started (no reload_started) is still the outcome waited for.
+        if (open?.outcome !== "in-progress") open = begin();
+        if (n.generation !== undefined) open.generation = n.generation;
         finish("failed", n.cause);
         break;
       case "cutover_complete":
@@ -151,10 +158,13 @@ export function stateFileObserver(opts: StateFileOptions): Observer {
         return;
       case "worker_load":
         // Counts change all the time under load: write them at most once a second.
-        loadTimer ??= setTimeout(() => {
-          loadTimer = undefined;
-          write();
-        }, LOAD_WRITE_MS);
+        if (!loadPending) {
+          loadPending = true;
+          setTimeout(() => {
+            loadPending = false;
+            write();
+          }, LOAD_WRITE_MS);
+        }
         return;
     }
     if (!scheduled) {

@@ -80,7 +80,13 @@ export const errors = {
       "E_NO_TARGET",
       `pounce ${command} needs the server: --pid-file FILE (or env POUNCE_PID_FILE) or --pid N (see pounce ${command} --help)`,
     ),
-  notRunning: (pidFile: string) => new PounceError("E_NOT_RUNNING", `pounce is not running: no pid file ${pidFile}`),
+  notRunning: (pidFile: string, last?: string) =>
+    new PounceError("E_NOT_RUNNING", `pounce is not running: no pid file ${pidFile}${last ? ` (${last})` : ""}`),
+  unexpectedArgument: (command: string, arg: string) =>
+    new PounceError(
+      "E_UNKNOWN_COMMAND",
+      `pounce ${command} takes no arguments, got ${JSON.stringify(arg)} (see pounce ${command} --help)`,
+    ),
   badPidFile: (pidFile: string, got: string) =>
     new PounceError("E_STALE_PID", `pid file ${pidFile} holds no pid (got ${JSON.stringify(got.slice(0, 40))})`),
   stalePid: (where: string, pid: number) =>

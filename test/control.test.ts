@@ -170,9 +170,12 @@ for (const rt of selectedRuntimes()) {
           assert.ok(p.output.includes("All workers stopped"), p.output);
           const exit = await p.exited(5_000);
           assert.equal(exit.code, 0);
+          const last = readState(pidFile);
+          assert.equal(last.phase, "exited");
+          assert.equal(last.exit_code, 0);
           const down = await runPounce(rt, ["status", "--pid-file", pidFile]);
           assert.equal(down.code, 3, down.stdout + down.stderr);
-          assert.match(oneLine(down.stderr), /^pounce is not running: no pid file /);
+          assert.match(oneLine(down.stderr), /^pounce is not running: no pid file .* \(it last exited with code 0, started /);
         },
       );
     });

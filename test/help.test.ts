@@ -68,6 +68,11 @@ for (const rt of selectedRuntimes()) {
       ["two entries", ["<app>", "other.ts"], /^pounce: error: one entry expected, got 2: .*app\.ts other\.ts/],
       ["a control command without a server", ["reload"], /^pounce: error: pounce reload needs the server: --pid-file FILE/],
       ["an unknown control flag", ["stop", "--pidfile", "x"], /^pounce: error: unknown option --pidfile/],
+      [
+        "an argument to a control command",
+        ["status", "app.ts"],
+        /^pounce: error: pounce status takes no arguments, got "app.ts"/,
+      ],
       ["a bad --timeout", ["reload", "--pid", "1", "--timeout", "soon"], /--timeout must be a positive number of seconds/],
     ];
     for (const [name, args, message] of usage) {

@@ -51,7 +51,7 @@ export function parseControlArgs(
   const flags: Record<string, string | boolean> = {};
   for (let i = 0; i < raw.length; i++) {
     const token = raw[i] as string;
-    if (!token.startsWith("--")) throw errors.unknownCommand(`${command} ${token}`);
+    if (!token.startsWith("--")) throw errors.unexpectedArgument(command, token);
     const eq = token.indexOf("=");
     const name = token.slice(2, eq < 0 ? undefined : eq);
     const spec = known.get(name);

@@ -45,7 +45,9 @@ function fromPidFile(pidFile: string): Target {
     if (state && state.phase !== "exited" && processExists(state.pid) && startMatches(state)) {
       return { pid: state.pid, statePath, state, where: `state file ${statePath}` };
     }
-    throw errors.notRunning(pidFile);
+    const last =
+      state?.phase === "exited" ? `it last exited with code ${state.exit_code}, started ${state.started_at}` : undefined;
+    throw errors.notRunning(pidFile, last);
   }
   const pid = Number(text.trim());
   if (!Number.isSafeInteger(pid) || pid <= 0) throw errors.badPidFile(pidFile, text.trim());

@@ -69,6 +69,25 @@ describe("state file observer", () => {
     );
   });
 
+  it("a request heard while a reload is starting is covered by the next reload, not that one", async () => {
+    const { r, read } = withState({ "reload-stagger": "0" });
+    r.adapter.signal("SIGHUP");
+    r.adapter.signal("SIGHUP"); // during the rollout: queued
+    let s = await read();
+    assert.equal(s.reloads_requested, 2);
+    assert.equal(s.last_reload?.covers, 1);
+    r.readyAll(1);
+    for (const w of r.adapter.live(0)) w.idle();
+    s = await read();
+    assert.equal(s.last_reload?.number, 1);
+    assert.equal(s.last_reload?.outcome, "complete");
+    r.clock.advance(1_000); // the cooldown
+    s = await read();
+    assert.equal(s.last_reload?.number, 2);
+    assert.equal(s.last_reload?.covers, 2);
+    assert.equal(s.last_reload?.outcome, "in-progress");
+  });
+
   it("records a failed reload with its cause, and exit with its code", async () => {
     const { r, read } = withState();
     r.adapter.signal("SIGHUP");

@@ -13,7 +13,7 @@ export interface Ran {
 export function runPounce(
   rt: Runtime,
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; onStdout?: (text: string) => void } = {},
 ): Promise<Ran> {
   const argv = rt.argv(args);
   return new Promise((resolve, reject) => {
@@ -24,7 +24,10 @@ export function runPounce(
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      opts.onStdout?.(stdout);
+    });
     child.stderr.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
     child.once("error", reject);

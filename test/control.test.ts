@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { WorkerEntry } from "../src/control/state.ts";
@@ -24,11 +24,12 @@ async function bodies(url: string, n: number): Promise<string[]> {
  * An app whose body names its version, and whose /hold answers only once the file `release`
  * exists in its folder (so a test keeps a request in flight exactly as long as it needs to).
  */
-function holdApp(dir: string, version: string): string {
+function holdApp(dir: string, version: string, extra = ""): string {
   return writeApp(
     dir,
     "app.ts",
     `import { existsSync } from "node:fs";
+${extra}
 const VERSION: string = ${JSON.stringify(version)};
 export default {
   async fetch(request: Request): Promise<Response> {
@@ -61,7 +62,8 @@ function startSleeper(): Promise<ChildProcess> {
 }
 
 for (const rt of selectedRuntimes()) {
-  describe(`${rt.name}: control commands`, () => {
+  // Independent servers and folders: two cases at a time (none depends on timing).
+  describe(`${rt.name}: control commands`, { concurrency: 2 }, () => {
     it("status, reload (new code serves on return), a failing reload, reload --wait-drained, stop", async () => {
       let pidFile = "";
       await withPounce(
@@ -180,6 +182,47 @@ for (const rt of selectedRuntimes()) {
       );
     });
 
+    it("reload --timeout gives up (exit 1); on a server shutting down, reload refuses and stop only waits", async () => {
+      let pidFile = "";
+      await withPounce(
+        rt,
+        (dir) => [holdApp(dir, "v1"), "--pid-file", (pidFile = join(dir, "pounce.pid"))],
+        async (p, dir) => {
+          // v2 takes 2 s to import (blocking, no CPU burnt): longer than --timeout 0.5.
+          holdApp(dir, "v2", "Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);");
+          const slow = await runPounce(rt, ["reload", "--pid-file", pidFile, "--timeout", "0.5"]);
+          assert.equal(slow.code, 1, slow.stdout + slow.stderr);
+          assert.match(oneLine(slow.stderr), /^pounce: error: the new generation did not take over within --timeout 0\.5s/);
+          await p.waitFor("Graceful reload complete. Running 1 worker(s) on generation 1", { timeoutMs: 20_000 });
+
+          const mark = p.output.length;
+          const held = request(p.url("/hold")).catch((e: Error) => e);
+          await p.waitFor("held request started", { from: mark, timeoutMs: 10_000 });
+          p.signal("SIGTERM");
+          await p.waitFor("initiating shutdown", { from: mark });
+          await waitUntil("the state file to say stopping", () => readState(pidFile).phase === "stopping", 5_000);
+          const refused = await runPounce(rt, ["reload", "--pid-file", pidFile]);
+          assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+          assert.match(oneLine(refused.stderr), new RegExp(`^pounce: error: pounce \\(pid ${p.pid}\\) is shutting down`));
+          // stop must not send a second SIGTERM (that would force the exit, code 1): it waits.
+          let waiting: () => void = () => {};
+          const isWaiting = new Promise<void>((r) => (waiting = r));
+          const stopping = runPounce(rt, ["stop", "--pid-file", pidFile], {
+            onStdout: (text) => text.includes("already shutting down — waiting") && waiting(),
+          });
+          await isWaiting;
+          assert.equal(p.hasExited, false);
+          writeFileSync(join(dir, "release"), "");
+          const stop = await stopping;
+          assert.equal(stop.code, 0, stop.stdout + stop.stderr + p.output);
+          assert.match(stop.stdout, /is already shutting down — waiting\nStopped pounce/);
+          assert.equal(((await held) as { body?: string }).body, "v2");
+          assert.equal((await p.exited(5_000)).code, 0);
+          assert.ok(!p.output.includes("Received second SIGTERM"), p.output);
+        },
+      );
+    });
+
     it("--pid N finds the state file through POUNCE_PID_FILE in the server's environment", async () => {
       await withTempDir((dir) =>
         // A relative pid file, resolved against the server's working directory.
@@ -213,12 +256,12 @@ for (const rt of selectedRuntimes()) {
           assert.match(oneLine(r.stderr), new RegExp(`^pounce: error: pid file .*: no process ${gone.pid} is running`));
         }
         // A zombie (exited, never reaped by its parent) is gone too.
-        const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 60"], { stdio: ["ignore", "pipe", "ignore"] });
+        // The child outlives sh, whose exec'd `sleep 60` never reaps it.
+        const parent = spawn("sh", ["-c", "sleep 0.3 & echo $!; exec sleep 60"], { stdio: ["ignore", "pipe", "ignore"] });
         try {
           const zombie = Number(await new Promise<string>((r) => parent.stdout.once("data", (d) => r(String(d)))));
-          await waitUntil("the child to become a zombie", () =>
-            /^\S+ \(.*\) Z/.test(readFileSync(`/proc/${zombie}/stat`, "utf8")),
-          );
+          const stat = () => (existsSync(`/proc/${zombie}/stat`) ? readFileSync(`/proc/${zombie}/stat`, "utf8") : "");
+          await waitUntil("the child to become a zombie", () => /^\S+ \(.*\) Z/.test(stat()), 5_000);
           writeFileSync(pidFile, `${zombie}\n`);
           const r = await runPounce(rt, ["stop", "--pid-file", pidFile]);
           assert.equal(r.code, 1, r.stdout + r.stderr);

@@ -223,6 +223,28 @@ for (const rt of selectedRuntimes()) {
       );
     });
 
+    it("stop exits 1 when the server exits with another code (a second SIGTERM cut its drain short)", async () => {
+      let pidFile = "";
+      await withPounce(
+        rt,
+        (dir) => [holdApp(dir, "v1"), "--pid-file", (pidFile = join(dir, "pounce.pid"))],
+        { exitCode: 1 },
+        async (p) => {
+          const held = request(p.url("/hold")).catch((e: Error) => e);
+          await p.waitFor("held request started", { timeoutMs: 10_000 });
+          const stopping = runPounce(rt, ["stop", "--pid-file", pidFile]);
+          await p.waitFor("initiating shutdown");
+          // The held request keeps the drain going; a second SIGTERM from elsewhere forces the exit.
+          await waitUntil("the state file to say stopping", () => readState(pidFile).phase === "stopping", 5_000);
+          p.signal("SIGTERM");
+          const stop = await stopping;
+          assert.equal(stop.code, 1, stop.stdout + stop.stderr + p.output);
+          assert.match(oneLine(stop.stderr), new RegExp(`^pounce: error: pounce \\(pid ${p.pid}\\) exited with code 1$`));
+          await held;
+        },
+      );
+    });
+
     it("--pid N finds the state file through POUNCE_PID_FILE in the server's environment", async () => {
       await withTempDir((dir) =>
         // A relative pid file, resolved against the server's working directory.

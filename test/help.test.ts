@@ -36,7 +36,7 @@ for (const rt of selectedRuntimes()) {
       const text = flat(r.stdout);
       for (const o of OPTIONS) {
         const row = new RegExp(
-          `--${o.flag}\\b[^\\[]*\\[env ${envName(o)}${(o.legacyEnv ?? []).map((e) => `, ${e}`).join("")}; default ${o.default === "" ? "off" : o.default.replace(/\./g, "\\.")}\\]`,
+          `--${o.flag}\\b[^(]*(\\([^)]*\\)[^(]*)*\\(env ${envName(o)}${(o.legacyEnv ?? []).map((e) => `, ${e}`).join("")}; default ${o.default === "" ? "off" : o.default.replace(/\./g, "\\.")}\\)`,
         );
         assert.match(text, row, `--${o.flag} without its env name and default`);
       }

@@ -85,12 +85,17 @@ function rows(items: Array<[string, string]>, style: (s: string) => string, colu
   return out;
 }
 
-function flagRows(flags: ControlFlag[]): Array<[string, string]> {
-  return flags.map((f) => {
+/** Each flag, its description, then (on a line of its own) its env name and default. */
+function flagRows(flags: ControlFlag[], style: (s: string) => string): string[] {
+  const out: string[] = [];
+  for (const f of flags) {
     const left = `--${f.flag}${f.kind === "string" && f.valueHint ? ` <${f.valueHint}>` : ""}`;
+    out.push(...rows([[left, f.description]], style));
     const extra = [f.env ? `env ${f.env}` : "", f.default !== undefined ? `default ${f.default}` : ""].filter(Boolean);
-    return [left, extra.length ? `${f.description} [${extra.join("; ")}]` : f.description];
-  });
+    if (extra.length)
+      out.push(...wrap(`(${extra.join("; ")})`, WIDTH - FLAG_COLUMN).map((l) => `${" ".repeat(FLAG_COLUMN)}${l}`));
+  }
+  return out;
 }
 
 /** `pounce --help` (= `pounce serve --help`). */
@@ -118,7 +123,7 @@ export function mainHelp(commands: CommandSpec[], style: Style = plain): string 
     ...wrap("Run `pounce <command> --help` for a command's own options.", WIDTH).map((l) => `  ${l}`),
     "",
     style.heading("Options:"),
-    ...rows(flagRows(serveFlags()), style.flag),
+    ...flagRows(serveFlags(), style.flag),
     ...rows(
       [
         ["-h, --help", "Show this help (or a command's: pounce reload --help)"],
@@ -145,7 +150,7 @@ export function commandHelp(cmd: CommandSpec, style: Style = plain): string {
     ...wrap(`${cmd.summary}.`, WIDTH),
     "",
     style.heading("Options:"),
-    ...rows(flagRows(cmd.flags), style.flag),
+    ...flagRows(cmd.flags, style.flag),
     ...rows([["-h, --help", "Show this help"]], style.flag),
   ];
   if (cmd.details?.length) out.push("", ...cmd.details);

@@ -9,19 +9,16 @@ import { renameSync, writeFileSync } from "node:fs";
 import { describe } from "../errors.ts";
 import { describeCause } from "../supervisor/events.ts";
 import type { Note, Observer } from "../supervisor/notes.ts";
+import type { Snapshot } from "../supervisor/snapshot.ts";
 import { processStartTime } from "./proc.ts";
 import { type ReloadEntry, type ServerPhase, type ServerState, STATE_VERSION, type WorkerEntry } from "./state.ts";
 
-/** What the observer reads of the supervisor when it writes (Supervisor#snapshot). */
 /** In-flight counts alone are written at most this often. */
 const LOAD_WRITE_MS = 1_000;
 
+/** What the observer reads of the supervisor when it writes (Supervisor#snapshot). */
 export interface SnapshotSource {
-  snapshot(): {
-    phase: string;
-    active?: number;
-    workers: Array<{ id: number; pid?: number; generation: number; mode: string; status: string; inFlight?: number }>;
-  };
+  snapshot(): Snapshot;
 }
 
 export interface StateFileOptions {
@@ -178,7 +175,7 @@ function phaseOf(kind: string): ServerPhase {
   return kind === "new" ? "booting" : (kind as ServerPhase);
 }
 
-function workerEntry(w: ReturnType<SnapshotSource["snapshot"]>["workers"][number]): WorkerEntry {
+function workerEntry(w: Snapshot["workers"][number]): WorkerEntry {
   return {
     id: w.id,
     pid: w.pid ?? null,

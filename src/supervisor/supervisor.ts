@@ -25,6 +25,7 @@ import { pidFileObserver } from "./pid-file.ts";
 import { reconcile } from "./reconcile.ts";
 import { requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
+import { type Snapshot, snapshotOf } from "./snapshot.ts";
 import { allLive, type SupervisorState, type WorkerRecord } from "./state.ts";
 import { drainWorker, forget, killWorker, startGeneration } from "./workers.ts";
 
@@ -147,26 +148,9 @@ export class Supervisor implements Core {
     this.adapter.exit(code);
   }
 
-  /** What is running now, for tests and status reports. */
-  snapshot() {
-    const p = this.state.phase;
-    return {
-      phase: p.kind,
-      active: p.kind === "running" ? p.active?.n : undefined,
-      rollout: p.kind === "running" ? p.rollout?.kind : undefined,
-      pendingReload: this.state.reloads.pending !== undefined,
-      generations: [...this.state.generations].map((g) => g.n),
-      workers: allLive(this.state).map((w) => ({
-        id: w.id,
-        pid: w.handle?.pid,
-        generation: w.generation.n,
-        mode: w.mode,
-        status: w.status.kind,
-        /** As last reported (once ready, at most once a second). */
-        inFlight: w.inFlight,
-        fatal: w.fatal !== undefined,
-      })),
-    };
+  /** What is running now, for tests and status reports (the state file). */
+  snapshot(): Snapshot {
+    return snapshotOf(this.state);
   }
 
   // ── event handlers: each changes the state; the reconcile step does the rest ──────────────
@@ -241,15 +225,13 @@ export class Supervisor implements Core {
           this.note({ event: "worker_replacement_ready", worker: w.id, generation: w.generation.n });
         return;
       case "draining":
-        if (st.kind === "draining") st.inFlight = msg.inFlight;
-        w.inFlight = msg.inFlight;
-        this.note({ event: "worker_load", worker: w.id, inFlight: msg.inFlight });
+      case "in-flight": {
+        const n = msg.type === "draining" ? msg.inFlight : msg.requests;
+        w.inFlight = n;
+        if (st.kind === "draining") st.inFlight = n;
+        this.note({ event: "worker_load", worker: w.id, inFlight: n });
         return;
-      case "in-flight":
-        w.inFlight = msg.requests;
-        if (st.kind === "draining") st.inFlight = msg.requests;
-        this.note({ event: "worker_load", worker: w.id, inFlight: msg.requests });
-        return;
+      }
       case "listener-closed":
         if (st.kind === "draining") st.accepting = false;
         return;

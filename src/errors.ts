@@ -25,7 +25,17 @@ export type ErrorCode =
   | "E_LISTEN"
   | "E_STARTUP_TIMEOUT"
   | "E_WORKER_EXITED"
-  | "E_PERMISSION";
+  | "E_PERMISSION"
+  // Control commands (pounce reload / stop / status).
+  | "E_NO_TARGET"
+  | "E_NOT_RUNNING"
+  | "E_STALE_PID"
+  | "E_FOREIGN_PID"
+  | "E_NO_STATE"
+  | "E_SHUTTING_DOWN"
+  | "E_RELOAD_FAILED"
+  | "E_CONTROL_TIMEOUT"
+  | "E_SERVER_GONE";
 
 const USAGE_CODES = new Set<ErrorCode>([
   "E_UNKNOWN_FLAG",
@@ -33,6 +43,7 @@ const USAGE_CODES = new Set<ErrorCode>([
   "E_MISSING_ENTRY",
   "E_ENTRY_NOT_FOUND",
   "E_UNKNOWN_COMMAND",
+  "E_NO_TARGET",
 ]);
 
 export class PounceError extends Error {
@@ -60,6 +71,40 @@ export const errors = {
     ),
   unknownCommand: (name: string) =>
     new PounceError("E_UNKNOWN_COMMAND", `unknown command ${JSON.stringify(name)} (see pounce --help)`),
+  oneEntry: (entries: string[]) =>
+    new PounceError(
+      "E_UNKNOWN_COMMAND",
+      `one entry expected, got ${entries.length}: ${entries.join(" ")} (usage: pounce [serve] <entry>[:export] [options])`,
+    ),
+  noTarget: (command: string) =>
+    new PounceError(
+      "E_NO_TARGET",
+      `pounce ${command} needs the server: --pid-file FILE (or env POUNCE_PID_FILE) or --pid N (see pounce ${command} --help)`,
+    ),
+  notRunning: (pidFile: string, last?: string) =>
+    new PounceError("E_NOT_RUNNING", `pounce is not running: no pid file ${pidFile}${last ? ` (${last})` : ""}`),
+  unexpectedArgument: (command: string, arg: string) =>
+    new PounceError(
+      "E_UNKNOWN_COMMAND",
+      `pounce ${command} takes no arguments, got ${JSON.stringify(arg)} (see pounce ${command} --help)`,
+    ),
+  badPidFile: (pidFile: string, got: string) =>
+    new PounceError("E_STALE_PID", `pid file ${pidFile} holds no pid (got ${JSON.stringify(got.slice(0, 40))})`),
+  stalePid: (where: string, pid: number) =>
+    new PounceError("E_STALE_PID", `${where}: no process ${pid} is running (stale; pounce is not running there)`),
+  foreignPid: (where: string, pid: number, what: string) =>
+    new PounceError("E_FOREIGN_PID", `${where}: pid ${pid} is now another program (${what}) — not signalling it`),
+  noState: (pid: number, why: string) =>
+    new PounceError("E_NO_STATE", `no state file for pounce pid ${pid} (${why}): start the server with --pid-file`),
+  shuttingDown: (pid: number) => new PounceError("E_SHUTTING_DOWN", `pounce (pid ${pid}) is shutting down`),
+  reloadFailed: (cause: string, serving: number | null) =>
+    new PounceError(
+      "E_RELOAD_FAILED",
+      `reload failed${serving === null ? "" : ` — generation ${serving} keeps serving`}: ${cause}`,
+    ),
+  controlTimeout: (what: string, seconds: number, hint: string) =>
+    new PounceError("E_CONTROL_TIMEOUT", `${what} within --timeout ${seconds}s (${hint})`),
+  serverGone: (pid: number, during: string) => new PounceError("E_SERVER_GONE", `pounce (pid ${pid}) exited ${during}`),
   noFetch: (entry: string, exportName: string, found: string) =>
     new PounceError(
       "E_NO_FETCH",

@@ -44,4 +44,8 @@ export type WorkerMessage =
   /** An error escaped a request (uncaught exception, unhandled rejection): replace me via a drain. */
   | { type: "fatal"; message: string }
   | { type: "draining"; inFlight: number }
+  /** Requests in flight now, sent at most once a second and only when the count changed. */
+  | { type: "in-flight"; requests: number }
+  /** A draining worker's listener is closed: no new connection can reach it any more. */
+  | { type: "listener-closed" }
   | { type: "idle" };

@@ -1,8 +1,8 @@
 /**
- * `pounce [serve] <entry>[:export] [options]`: the citty definition (used for --help) and strict
- * argument parsing. citty accepts unknown flags silently; pounce refuses them (exit 2).
+ * `pounce [serve] <entry>[:export] [options]`: strict argument parsing, cross-checked with citty's
+ * parser. citty accepts unknown flags silently; pounce refuses them (exit 2). Help is src/cli/help.ts.
  */
-import { type ArgsDef, defineCommand, parseArgs } from "citty";
+import { type ArgsDef, parseArgs } from "citty";
 import { OPTIONS } from "../config.ts";
 import { errors } from "../errors.ts";
 
@@ -27,11 +27,6 @@ export function serveArgs(): ArgsDef {
   }
   return args;
 }
-
-export const serveCommand = defineCommand({
-  meta: { name: "serve", description: "Serve an app with zero-downtime reloads (SIGHUP) and graceful shutdown (SIGTERM)" },
-  args: serveArgs(),
-});
 
 export interface ServeInvocation {
   entry: string;
@@ -71,6 +66,6 @@ export function parseServeArgs(rawArgs: string[]): ServeInvocation {
   // Cross-check with citty's parser so both agree on what was given.
   parseArgs(rawArgs, serveArgs());
   if (positionals.length === 0) throw errors.missingEntry();
-  if (positionals.length > 1) throw errors.unknownCommand(positionals.slice(1).join(" "));
+  if (positionals.length > 1) throw errors.oneEntry(positionals);
   return { entry: positionals[0] as string, flags };
 }

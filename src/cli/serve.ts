@@ -5,6 +5,8 @@
 import { runtime as detectedRuntime } from "std-env";
 import type { RuntimeAdapter } from "../adapter.ts";
 import { resolveConfig } from "../config.ts";
+import { statePathFor } from "../control/state.ts";
+import { stateFileObserver } from "../control/state-observer.ts";
 import { parseEntry, resolveEntry } from "../entry.ts";
 import { PounceError } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
@@ -55,6 +57,16 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   }
   const supervisor = new Supervisor({ config, adapter, log, entry, port, cwd, pid: process.pid });
   // Observers beyond the log and the pid file (state file, systemd notify, …) register here, before start().
+  if (config.pidFile)
+    supervisor.observe(
+      stateFileObserver({
+        path: statePathFor(config.pidFile),
+        pid: process.pid,
+        entry: config.entry,
+        supervisor,
+        note: (n) => supervisor.note(n),
+      }),
+    );
   const packageManager = findPackageManagerParent(process.env, process.ppid);
   if (packageManager) {
     log.warn(npmTrapWarning(packageManager, process.pid), { event: "package_manager_parent" });

@@ -38,6 +38,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
           ? "A reload is already in progress; another will run once it settles"
           : `Reload will run in ${seconds(n.waitMs / 1000)} (at most one reload starts per second)`,
   },
+  reload_started: null,
   shutdown_requested: {
     level: "info",
     text: (n) => `${n.because ?? `Received ${n.signal}`} — initiating shutdown`,
@@ -70,6 +71,10 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     fields: (n) => ({ port: n.port, generation: n.generation }),
   },
   pid_file_error: { level: "error", text: (n) => `Cannot write pid file ${n.file}: ${n.message}` },
+  state_file_error: {
+    level: "error",
+    text: (n) => `Cannot write state file ${n.file}: ${n.message} (pounce reload/stop/status cannot follow this server)`,
+  },
   boot_failed: { level: "error", text: (n) => `Failed to start: ${n.cause}`, fields: (n) => ({ generation: n.generation }) },
   reimported: {
     level: "info",
@@ -117,11 +122,21 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     level: "info",
     text: () => "Import check passed — stopping the old workers, then starting the new ones (stop-then-start reload)",
   },
+  cutover_complete: {
+    level: "info",
+    text: (n) => `Cut-over complete: every new connection goes to generation ${n.generation}`,
+    fields: (n) => ({ generation: n.generation }),
+  },
   reload_complete: {
     level: "info",
     text: (n) => `Graceful reload complete. Running ${n.workers} worker(s) on generation ${n.generation}`,
     fields: (n) => ({ generation: n.generation }),
   },
+  // Worker transitions the state file follows; the lines operators read say the same in their words.
+  worker_spawned: null,
+  worker_draining: null,
+  worker_exited: null,
+  worker_load: null,
   worker_ready: {
     level: "debug",
     text: (n) => `Worker ${n.worker} (generation ${n.generation}) ready${n.pid ? ` (pid ${n.pid})` : ""}`,

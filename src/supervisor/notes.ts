@@ -5,6 +5,7 @@
  * The discriminant is the JSON log's stable `event` name.
  */
 import type { LifecycleSignal, ScaleSignal } from "../adapter.ts";
+import type { DrainReason } from "../protocol.ts";
 import type { ReloadCause } from "./events.ts";
 
 export type Note =
@@ -12,6 +13,8 @@ export type Note =
   | { event: "reload_requested"; cause: ReloadCause }
   | { event: "reload_ignored"; cause: ReloadCause }
   | { event: "reload_queued"; wait: "boot" | "rollout" | "cooldown"; waitMs: number }
+  /** A reload leaves the queue and starts: every request noted before it is covered by it. */
+  | { event: "reload_started" }
   | { event: "shutdown_requested"; signal: LifecycleSignal; because?: string }
   | { event: "shutdown_forced"; signal: LifecycleSignal }
   | { event: "shutdown_delayed"; seconds: number }
@@ -19,6 +22,7 @@ export type Note =
   | { event: "generation_starting"; generation: number; workers: number }
   | { event: "ready"; host: string; port: number; generation: number; workers: number; runtime: string }
   | { event: "pid_file_error"; file: string; message: string }
+  | { event: "state_file_error"; file: string; message: string }
   | { event: "boot_failed"; generation: number; cause: string }
   | { event: "reimported"; generation: number; entry: string }
   | { event: "draining_old"; generation: number; staggerSeconds: number; count: number }
@@ -36,7 +40,14 @@ export type Note =
   | { event: "recover_failed" }
   | { event: "import_check"; entry: string }
   | { event: "restart_stopping_old" }
+  /** Every new connection now reaches `generation`: no older worker accepts any more. */
+  | { event: "cutover_complete"; generation: number }
   | { event: "reload_complete"; generation: number; workers: number }
+  | { event: "worker_spawned"; worker: number; generation: number; mode: "serve" | "check"; pid?: number }
+  | { event: "worker_draining"; worker: number; generation: number; reason: DrainReason }
+  | { event: "worker_exited"; worker: number; generation: number; how: string }
+  /** A worker's in-flight count changed (reported at most once a second). */
+  | { event: "worker_load"; worker: number; inFlight: number }
   | { event: "worker_ready"; worker: number; generation: number; pid?: number }
   | { event: "worker_replacement_ready"; worker: number; generation: number }
   | { event: "worker_replaced"; worker: number; replaced: number }

@@ -6,6 +6,7 @@
  */
 import { EXIT } from "../errors.ts";
 import type { Core } from "./core.ts";
+import { settleCutover } from "./cutover.ts";
 import { nextReloadAt, takeStartableReload } from "./reload-queue.ts";
 import { maintainWorkers, nextRespawnAt } from "./replacement.ts";
 import { advanceRetiring, advanceRollout, settleCompletion, startReload } from "./rollout.ts";
@@ -66,6 +67,7 @@ function reconcileRunning(core: Core, run: Running): number | undefined {
   applyPendingScale(core, run);
   maintainWorkers(core, run);
   if (takeStartableReload(core, run)) startReload(core, run);
+  settleCutover(core, run);
   settleCompletion(core, run);
   return earliest(nextWorkerDeadline(allLive(core.state)), run.retiring?.nextAt, nextRespawnAt(run), nextReloadAt(core, run));
 }

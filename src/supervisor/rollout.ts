@@ -17,6 +17,7 @@ import { drainWorker, killWorker, startGeneration, startImportCheck } from "./wo
 /** Start a reload (the reload queue decided it may start now). */
 export function startReload(core: Core, run: Running): void {
   core.state.reloads.lastStartAt = core.now();
+  core.note({ event: "reload_started" });
   let entry: ResolvedEntry;
   try {
     entry = resolveEntry(parseEntry(core.config.entry), core.cwd);
@@ -128,6 +129,7 @@ function activate(core: Core, run: Running, gen: Generation, announce = true): v
     run.retiring = { waiting, nextAt: core.now() };
   }
   run.completionOwed = gen;
+  run.cutoverOwed = gen;
 }
 
 /** Drain the next retiring worker when its turn has come. */

@@ -38,6 +38,8 @@ export type WorkerStatus =
       setting: "reload_timeout" | "shutdown_timeout";
       timeoutSeconds: number;
       inFlight: number;
+      /** Until the worker reports its listener closed, new connections may still reach it. */
+      accepting: boolean;
     }
   | { kind: "exited" };
 
@@ -60,6 +62,8 @@ export interface WorkerRecord {
   /** Killed at its drain deadline. */
   forced: boolean;
   idleLogged: boolean;
+  /** Requests in flight as the worker last reported them (once ready; at most once a second). */
+  inFlight?: number;
 }
 
 /**
@@ -110,6 +114,8 @@ export type Phase =
       active: Generation | undefined;
       rollout?: Rollout;
       retiring?: Retiring;
+      /** The generation whose cut-over (every new connection goes to it) is still to be announced. */
+      cutoverOwed?: Generation;
       /** The generation whose "Graceful reload complete" is still owed. */
       completionOwed?: Generation;
       /** No replacement starts before this (crash back-off). */

@@ -29,6 +29,7 @@ import { requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
 import { requestScale } from "./scale.ts";
 import { lateReady, requestStop } from "./shutdown.ts";
+import { type Snapshot, snapshotOf } from "./snapshot.ts";
 import { allLive, type SupervisorState, type WorkerRecord } from "./state.ts";
 import { drainWorker, forget, startGeneration } from "./workers.ts";
 
@@ -156,23 +157,9 @@ export class Supervisor implements Core {
     this.adapter.exit(code);
   }
 
-  /** What is running now, for tests and status reports. */
-  snapshot() {
-    const p = this.state.phase;
-    return {
-      phase: p.kind,
-      active: p.kind === "running" ? p.active?.n : undefined,
-      rollout: p.kind === "running" ? p.rollout?.kind : undefined,
-      pendingReload: this.state.reloads.pending !== undefined,
-      generations: [...this.state.generations].map((g) => g.n),
-      workers: allLive(this.state).map((w) => ({
-        id: w.id,
-        generation: w.generation.n,
-        mode: w.mode,
-        status: w.status.kind,
-        fatal: w.fatal !== undefined,
-      })),
-    };
+  /** What is running now, for tests and status reports (the state file). */
+  snapshot(): Snapshot {
+    return snapshotOf(this.state);
   }
 
   // ── event handlers: each changes the state; the reconcile step does the rest ──────────────
@@ -224,6 +211,7 @@ export class Supervisor implements Core {
         if (st.kind !== "starting") return;
         w.status = { kind: "ready" };
         if (msg.type === "checked") return;
+        w.inFlight = 0;
         this.note({ event: "worker_ready", worker: w.id, generation: w.generation.n, pid: w.handle?.pid });
         if (this.state.phase.kind === "stopping") {
           if (lateReady(this, (m) => w.handle?.send(m)) === "drain") drainWorker(this, w, "shutdown");
@@ -235,7 +223,15 @@ export class Supervisor implements Core {
           );
         return;
       case "draining":
-        if (st.kind === "draining") st.inFlight = msg.inFlight;
+      case "in-flight": {
+        const n = msg.type === "draining" ? msg.inFlight : msg.requests;
+        w.inFlight = n;
+        if (st.kind === "draining") st.inFlight = n;
+        this.note({ event: "worker_load", worker: w.id, inFlight: n });
+        return;
+      }
+      case "listener-closed":
+        if (st.kind === "draining") st.accepting = false;
         return;
       case "idle":
         if (st.kind === "draining" && st.reason !== "shutdown") this.#idle(w);
@@ -257,6 +253,7 @@ export class Supervisor implements Core {
     forget(this, w);
     const gen = w.generation;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    this.note({ event: "worker_exited", worker: w.id, generation: gen.n, how });
     const phase = this.state.phase;
     if (phase.kind === "stopping") {
       if (!w.forced && w.mode === "serve" && (was.kind === "draining" || was.kind === "ready"))

@@ -89,6 +89,7 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     rec.failure = `cannot spawn worker: ${describe(err)}`;
     queueMicrotask(() => core.dispatch({ type: "worker-exit", worker: rec, code: null, signal: null }));
   }
+  core.note({ event: "worker_spawned", worker: rec.id, generation: gen.n, mode, pid: rec.handle?.pid });
   return rec;
 }
 
@@ -114,7 +115,8 @@ export function drainWorker(core: Core, w: WorkerRecord, reason: DrainReason): v
     if (st.deadline > deadline) Object.assign(st, { deadline, setting, timeoutSeconds });
     return;
   }
-  w.status = { kind: "draining", reason, deadline, setting, timeoutSeconds, inFlight: 0 };
+  w.status = { kind: "draining", reason, deadline, setting, timeoutSeconds, inFlight: 0, accepting: true };
+  core.note({ event: "worker_draining", worker: w.id, generation: w.generation.n, reason });
 }
 
 export function killWorker(w: WorkerRecord): void {

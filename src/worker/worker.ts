@@ -12,6 +12,8 @@ import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
 import { InFlight } from "./in-flight.ts";
 
+/** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
+const IN_FLIGHT_REPORT_MS = 1_000;
 /** How often a draining worker repeats its progress line. */
 const PROGRESS_EVERY_MS = 5_000;
 /** After the last response, how long to wait for the client side of closing sockets. */
@@ -129,6 +131,13 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   if (supervisorGone) return host.exit(0);
   ready = true;
   host.send({ type: "ready", port: server.port });
+  let reported = 0;
+  const inFlightReport = setInterval(() => {
+    const now = inFlight.requests;
+    if (now === reported || supervisorGone) return;
+    reported = now;
+    host.send({ type: "in-flight", requests: now });
+  }, IN_FLIGHT_REPORT_MS);
 
   let draining: DrainInfo["reason"] | undefined;
   drain = (reason, timeoutMs) => {
@@ -170,6 +179,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const deadline = new Promise<void>((resolve) => expired.signal.addEventListener("abort", () => resolve()));
 
     await Promise.race([server.stopAccepting(), deadline]);
+    if (!expired.signal.aborted) host.send({ type: "listener-closed" });
     server.closeIdle();
     await Promise.race([inFlight.idle(), deadline]);
     clearInterval(progress);
@@ -184,6 +194,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const lingerUntil = Date.now() + SOCKET_LINGER_MS;
     while (server.connections() > 0 && Date.now() < lingerUntil) await sleep(20);
     clearTimeout(selfDeadline);
+    clearInterval(inFlightReport);
     host.send({ type: "idle" });
     host.exit(0);
   };

@@ -5,6 +5,7 @@
  */
 import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { withSyntaxLocation } from "./syntax-location.ts";
 
 const TS = new Set([".ts", ".mts", ".cts", ".tsx"]);
 
@@ -15,7 +16,7 @@ export async function importApp(file: string): Promise<Record<string, unknown>> 
     try {
       return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (err) {
-      if (!isTs || !strippingRefused(err)) throw err;
+      if (!isTs || !strippingRefused(err)) throw withSyntaxLocation(err, file);
     }
   }
   const { createJiti } = await import("jiti");

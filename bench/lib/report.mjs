@@ -1,4 +1,5 @@
 // The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
+import { reportLines as watchLines } from "../sections/watch.mjs";
 import { fmt, median, pct } from "./stats.mjs";
 import { ROOT } from "./targets.mjs";
 
@@ -218,6 +219,8 @@ export function report(res, base) {
         "",
       );
   }
+
+  if (res.watch?.length) L.push(...watchLines(res.watch));
 
   // commands
   L.push("## Commands", "");

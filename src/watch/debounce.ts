@@ -13,13 +13,14 @@ export const MAX_WAIT_MS = 1_000;
 
 export class Debounce {
   readonly #clock: Clock;
-  readonly #fire: (first: string, changes: number) => void;
+  readonly #fire: (paths: string[]) => void;
   readonly #quietMs: number;
   readonly #maxWaitMs: number;
-  #burst: { first: string; since: number; changes: number } | undefined;
+  #burst: { paths: Set<string>; since: number } | undefined;
   #timer: unknown;
 
-  constructor(clock: Clock, fire: (first: string, changes: number) => void, quietMs = QUIET_MS, maxWaitMs = MAX_WAIT_MS) {
+  /** `fire` gets the burst's distinct paths, in the order they first changed. */
+  constructor(clock: Clock, fire: (paths: string[]) => void, quietMs = QUIET_MS, maxWaitMs = MAX_WAIT_MS) {
     this.#clock = clock;
     this.#fire = fire;
     this.#quietMs = quietMs;
@@ -29,8 +30,8 @@ export class Debounce {
   /** A change that counts (already filtered) at `path`. */
   push(path: string): void {
     const now = this.#clock.now();
-    this.#burst ??= { first: path, since: now, changes: 0 };
-    this.#burst.changes++;
+    this.#burst ??= { paths: new Set(), since: now };
+    this.#burst.paths.add(path);
     const at = Math.min(now + this.#quietMs, this.#burst.since + this.#maxWaitMs);
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = this.#clock.setTimeout(() => this.#flush(), Math.max(0, at - now));
@@ -46,6 +47,6 @@ export class Debounce {
     const burst = this.#burst;
     this.#timer = undefined;
     this.#burst = undefined;
-    if (burst) this.#fire(burst.first, burst.changes);
+    if (burst) this.#fire([...burst.paths]);
   }
 }

@@ -5,7 +5,7 @@
  * generation keeps serving. Which paths count: paths.ts; one reload per burst: debounce.ts; one
  * watch per directory: tree.ts.
  */
-import { realpathSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import type { Config } from "../config.ts";
 import { describe, errors } from "../errors.ts";
@@ -55,9 +55,12 @@ export function startFileWatch(opts: FileWatchOptions): FileWatch {
   const extensions = extensionSet(opts.include);
   const base = realpathSync(opts.cwd);
   const show = (path: string) => relative(base, path) || ".";
-  const debounce = new Debounce(opts.clock ?? systemClock, (first) =>
-    opts.dispatch({ type: "reload", cause: { kind: "file", path: show(first) } }),
-  );
+  // The path named is the burst's first that still exists: Deno also reports a change in a watched
+  // sub-directory to the watcher of its parent, under the bare file name (a path that is not there).
+  const debounce = new Debounce(opts.clock ?? systemClock, (paths) => {
+    const named = paths.find((p) => existsSync(p)) ?? (paths[0] as string);
+    opts.dispatch({ type: "reload", cause: { kind: "file", path: show(named) } });
+  });
   let limitReported = false;
   const tree = new WatchedTree({
     change(path) {

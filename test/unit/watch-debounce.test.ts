@@ -6,13 +6,13 @@ import { FakeClock } from "./_fake.ts";
 
 function rig() {
   const clock = new FakeClock();
-  const fired: Array<{ first: string; changes: number; at: number }> = [];
-  const d = new Debounce(clock, (first, changes) => fired.push({ first, changes, at: clock.now() }));
+  const fired: Array<{ paths: string[]; at: number }> = [];
+  const d = new Debounce(clock, (paths) => fired.push({ paths, at: clock.now() }));
   return { clock, fired, d };
 }
 
 describe("watch: debounce", () => {
-  it("a burst (writes, then a temp-then-rename) fires once, QUIET_MS after its last change, with its first path", () => {
+  it("a burst (writes, then a temp-then-rename) fires once, QUIET_MS after its last change, with its paths in order", () => {
     const { clock, fired, d } = rig();
     const start = clock.now();
     d.push("app.ts");
@@ -23,7 +23,7 @@ describe("watch: debounce", () => {
     clock.advance(QUIET_MS - 1);
     assert.equal(fired.length, 0, "fired before the burst was quiet");
     clock.advance(1);
-    assert.deepEqual(fired, [{ first: "app.ts", changes: 3, at: start + 25 + QUIET_MS }]);
+    assert.deepEqual(fired, [{ paths: ["app.ts", "lib/x.ts"], at: start + 25 + QUIET_MS }]);
     clock.advance(10_000);
     assert.equal(fired.length, 1);
   });
@@ -35,8 +35,8 @@ describe("watch: debounce", () => {
     d.push("b.ts");
     clock.advance(QUIET_MS);
     assert.deepEqual(
-      fired.map((f) => f.first),
-      ["a.ts", "b.ts"],
+      fired.map((f) => f.paths),
+      [["a.ts"], ["b.ts"]],
     );
   });
 

@@ -30,6 +30,12 @@ const CASES: Array<{ name: string; source: string; where: RegExp; entry?: string
   { name: "a syntax error in the entry", source: SYNTAX, where: /app\.ts:3:15: \w*Error: \S/ },
   { name: "a throwing import", source: IMPORTS_BOOM, where: /lib\/boom\.ts:2:\d+: Error: no database configured/ },
   { name: "a syntax error in an imported .mjs", source: IMPORTS_BAD_MJS, where: /lib\/bad\.mjs:2:20: \w*Error: \S/ },
+  // Named with its importer (Node 24 and Bun in the message, Deno with line and column).
+  {
+    name: "a module that cannot be found",
+    source: 'import "./lib/nope.ts";\nexport default { fetch: () => new Response("ok") };\n',
+    where: /app\.ts.*(Cannot find module|Module not found).*nope|(Cannot find module|Module not found).*nope.*app\.ts/,
+  },
   // An .mjs entry: Node imports it natively on every version (no jiti), whose error has no location.
   {
     name: "a syntax error under an .mjs entry",

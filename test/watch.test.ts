@@ -1,15 +1,15 @@
 /**
  * `--reload`: real files in a scratch folder, a real watcher, the real rolling reload. A save changes
  * what is served; a burst of saves (writes and a write-temp-then-rename) is one reload; changes in
- * node_modules/ or .git/ reload nothing; a new sub-directory is watched; --reload-dir and
+ * node_modules/ or .git/ reload nothing; a new sub-directory is watched, and its removal reloads; --reload-dir and
  * --reload-include add to what is watched; a syntax error keeps the old code serving under load and
  * is printed once, then the fix serves.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { type Pounce, request, startLoad, withPounce, withTempDir } from "./_harness.ts";
+import { noneLeft, Pounce, request, startLoad, withPounce, withTempDir } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const app = (body: string) =>
@@ -59,18 +59,47 @@ for (const rt of selectedRuntimes()) {
           mkdirSync(join(dir, "src/routes"));
           writeFileSync(join(dir, "src/routes/a.ts"), "export const a = 1;\n");
           await reloaded(p, 3, mark);
+          // Removing it is a change too (a module went away); its watch goes with it.
+          mark = p.output.length;
+          rmSync(join(dir, "src/routes"), { recursive: true });
+          await reloaded(p, 4, mark);
           // --reload-dir templates with --reload-include .html (outside the entry's directory).
           mark = p.output.length;
           writeFileSync(join(dir, "templates/index.html"), "<p>v2</p>\n");
-          await reloaded(p, 4, mark);
+          await reloaded(p, 5, mark);
           const seen = changes(p);
-          assert.equal(seen.length, 4, `one reload per burst expected, saw: ${seen.join(", ")}\n${p.output}`);
+          assert.equal(seen.length, 5, `one reload per burst expected, saw: ${seen.join(", ")}\n${p.output}`);
           assert.equal(seen[0], "src/app.ts");
           assert.equal(seen[1], "src/app.ts", "a change in node_modules/ or .git/ counted");
           assert.equal(seen[2], "src/routes/a.ts");
-          assert.equal(seen[3], "templates/index.html");
+          // Gone: the path named is the first reported — the file, the directory, or (Deno) the parent's bare name.
+          assert.match(seen[3] as string, /^src\/(routes(\/a\.ts)?|a\.ts)$/);
+          assert.equal(seen[4], "templates/index.html");
           assert.equal(p.count("Reload failed"), 0);
         });
+      });
+    });
+
+    it("usage errors: --reload-dir without --reload, or naming no directory, is one line and exit 2", async () => {
+      await withTempDir(async (dir) => {
+        project(dir);
+        const cases: Array<[string[], RegExp]> = [
+          [["--reload-dir", "templates"], /^pounce: error: --reload-dir only works with --reload \(got "templates"\)$/m],
+          [["--reload-include", ".html"], /^pounce: error: --reload-include only works with --reload \(got "\.html"\)$/m],
+          [["--reload", "--reload-dir", "nope"], /^pounce: error: --reload-dir must name an existing directory \(got "nope"\)$/m],
+        ];
+        for (const [args, line] of cases) {
+          const p = await Pounce.start(rt, ["src/app.ts", ...args], { cwd: dir, ready: false });
+          try {
+            await p.waitFor(/pounce: error: .*\n/);
+            assert.equal((await p.exited()).code, 2, p.output);
+            assert.match(p.output, line);
+            assert.doesNotMatch(p.output, /\n\s+at \S+/, "a stack trace was printed");
+            await noneLeft(p);
+          } finally {
+            p.kill();
+          }
+        }
       });
     });
 

@@ -63,9 +63,9 @@ export function startFileWatch(opts: FileWatchOptions): FileWatch {
   });
   let limitReported = false;
   const tree = new WatchedTree({
-    change(path) {
+    change(path, dirGone) {
       const root = opts.roots.find((r) => path === r || path.startsWith(`${r}/`));
-      if (root !== undefined && countsAsChange(relative(root, path), extensions)) debounce.push(path);
+      if (root !== undefined && (dirGone || countsAsChange(relative(root, path), extensions))) debounce.push(path);
     },
     error(dir, err) {
       const code = (err as { code?: unknown }).code;

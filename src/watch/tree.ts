@@ -12,8 +12,10 @@ import { join, sep } from "node:path";
 import { isIgnoredDir } from "./paths.ts";
 
 export interface TreeEvents {
-  /** Something changed at this absolute path (a file written, renamed, created or removed). */
-  change(path: string): void;
+  /** Something changed at this absolute path (a file written, renamed, created or removed), or
+   *  `dirGone`: a watched directory went away — its files' own events may never come (the runtime
+   *  can drop what was queued on the watch being closed), so its going is a change in itself. */
+  change(path: string, dirGone?: boolean): void;
   /** A directory could not be watched (e.g. ENOSPC: the inotify watch limit). */
   error(dir: string, err: unknown): void;
 }
@@ -88,8 +90,8 @@ export class WatchedTree {
       for (const file of this.add(path)) this.#events.change(file);
       return;
     }
-    if (isDir === undefined) this.#unwatchBelow(path);
-    this.#events.change(path);
+    if (isDir === undefined && this.#unwatchBelow(path)) this.#events.change(path, true);
+    else this.#events.change(path);
   }
 
   /** true / false, or undefined when nothing is there any more. */
@@ -106,7 +108,14 @@ export class WatchedTree {
     this.#watchers.delete(dir);
   }
 
-  #unwatchBelow(path: string): void {
-    for (const dir of [...this.#watchers.keys()]) if (dir === path || dir.startsWith(`${path}${sep}`)) this.#unwatch(dir);
+  /** Stop watching `path` and everything below it; true when something was watched there. */
+  #unwatchBelow(path: string): boolean {
+    let any = false;
+    for (const dir of [...this.#watchers.keys()])
+      if (dir === path || dir.startsWith(`${path}${sep}`)) {
+        this.#unwatch(dir);
+        any = true;
+      }
+    return any;
   }
 }

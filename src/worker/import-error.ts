@@ -12,6 +12,8 @@
  * - jiti (TypeScript on Node 20, and what Node 24's stripping refuses): the message ends with
  *   ` /path/app.ts:4:4`. Deno: the message ends with `at file:///app.ts:4:12` (ANSI-coloured for a
  *   missing module).
+ * - A module that cannot be found: Node's CommonJS resolver (jiti) names the importer in
+ *   `requireStack`; the others in the message.
  * - An error thrown while the module runs, on every runtime: the first stack frame in a file that
  *   is neither a runtime internal nor pounce's own (nor jiti, which runs the app on Node 20).
  */
@@ -63,7 +65,7 @@ export function locateImportFailure(err: unknown): ImportFailure {
   // line 1, column 203), not a place in the user's file; the message names the importer.
   const code = (e as { code?: unknown }).code;
   const unresolved = code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND";
-  const where = decorated(stack) ?? inMessage(message) ?? (unresolved ? undefined : userFrame(stack, message));
+  const where = decorated(stack) ?? inMessage(message) ?? (unresolved ? importer(e) : userFrame(stack, message));
   return { ...where, reason, more: 0 };
 }
 
@@ -126,6 +128,12 @@ function inMessage(message: string): Omit<ImportFailure, "reason" | "more"> | un
     if (m?.[1]) return { file: m[1], line: Number(m[2]), column: Number(m[3]) };
   }
   return undefined;
+}
+
+/** Node's CommonJS resolver (jiti on Node 20) lists the importing files in `requireStack`. */
+function importer(e: Error): Omit<ImportFailure, "reason" | "more"> | undefined {
+  const from = (e as { requireStack?: unknown }).requireStack;
+  return Array.isArray(from) && typeof from[0] === "string" ? { file: from[0] } : undefined;
 }
 
 /** The first frame of the stack (after the message) in a user's file. */

@@ -6,7 +6,7 @@
  * watch per directory: tree.ts.
  */
 import { existsSync, realpathSync, statSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, relative, resolve, sep } from "node:path";
 import type { Config } from "../config.ts";
 import { describe, errors } from "../errors.ts";
 import { type Clock, systemClock } from "../supervisor/clock.ts";
@@ -32,7 +32,8 @@ export function watchRoots(config: Config, entryFile: string, cwd: string): stri
       isDir = statSync(abs).isDirectory();
     } catch {}
     if (!isDir) throw errors.badValue("--reload-dir", "must name an existing directory", dir);
-    if (!roots.includes(abs)) roots.push(abs);
+    const real = realpathSync(abs); // as the entry's: one spelling of every path
+    if (!roots.includes(real)) roots.push(real);
   }
   return roots;
 }
@@ -64,7 +65,8 @@ export function startFileWatch(opts: FileWatchOptions): FileWatch {
   let limitReported = false;
   const tree = new WatchedTree({
     change(path, dirGone) {
-      const root = opts.roots.find((r) => path === r || path.startsWith(`${r}/`));
+      // The innermost root: `--reload-dir dist` inside the entry's directory is watched, not ignored.
+      const root = opts.roots.filter((r) => path === r || path.startsWith(`${r}${sep}`)).sort((a, b) => b.length - a.length)[0];
       if (root !== undefined && (dirGone || countsAsChange(relative(root, path), extensions))) debounce.push(path);
     },
     error(dir, err) {

@@ -139,17 +139,15 @@ async function main() {
     `Throughput, hello world, keep-alive (wrk -t1 -c${tputS.CONNS}), ${os.cpus().length} cores — ${started.toISOString().slice(0, 10)}`,
     res.throughput.map((t) => ({
       name: t.runtime,
-      bars: ["pounce1", "raw", "srvx", "pounce2", "multi"]
-        .filter((k) => t.rows[k])
-        .map((k) => ({
-          label:
-            k === "raw"
-              ? "raw runtime server"
-              : k === "multi"
-                ? "runtime's own 2-process option"
-                : t.rows[k].label.replace(/ 1w$/, " 1 worker").replace(/ 2w$/, " 2 workers"),
-          value: t.rows[k].unavailable ? NaN : t.rows[k].rps,
-        })),
+      bars: ["pounce1", "raw", "srvx", "pounce2", "multi"].filter((k) => t.rows[k]).map((k) => ({
+        label:
+          k === "raw"
+            ? "raw runtime server"
+            : k === "multi"
+              ? "runtime's own 2-process option"
+              : t.rows[k].label.replace(/ 1w$/, " 1 worker").replace(/ 2w$/, " 2 workers"),
+        value: t.rows[k].unavailable ? NaN : t.rows[k].rps,
+      })),
     })),
     "req/s",
   );

@@ -83,8 +83,8 @@ export class WatchedTree {
   #changed(dir: string, name: string): void {
     if (this.#closed) return;
     const path = join(dir, name);
-    if (isIgnoredDir(name) && this.#isDir(path) !== false) return; // never look inside
     const isDir = this.#isDir(path);
+    if (isIgnoredDir(name) && isDir !== false) return; // never look inside
     if (isDir === true && !this.#watchers.has(path)) {
       // A new directory: watch it, and count the files it already holds (created before its watch).
       for (const file of this.add(path)) this.#events.change(file);

@@ -32,9 +32,18 @@ export interface Config {
   logLevel: LogLevel;
   accessLog: boolean;
   reloadStrategy: ReloadStrategy;
+  /** Dev mode: reload when a watched file changes (src/watch/). */
+  reload: boolean;
+  /** Extensions watched besides the default ones, each with its dot: [".html", ".css"]. */
+  reloadInclude: string[];
+  /** Directories watched besides the entry's (as given: relative to the working directory). */
+  reloadDir: string[];
 }
 
 type Kind =
+  /** Comma-separated; a flag may also be repeated (`--reload-dir a --reload-dir b`). */
+  | "list"
+  | "extensions"
   | "string"
   | "port"
   | "workers"
@@ -186,6 +195,29 @@ export const OPTIONS: readonly OptionSpec[] = [
     description:
       "overlap old and new workers, or restart (stop-then-start); auto picks overlap where the runtime can share the port",
   },
+  {
+    key: "reload",
+    flag: "reload",
+    kind: "boolean",
+    default: "false",
+    description: "Development: reload (rolling, as on SIGHUP) when a file under the entry's directory changes",
+  },
+  {
+    key: "reloadInclude",
+    flag: "reload-include",
+    kind: "extensions",
+    default: "",
+    valueHint: ".ext,…",
+    description: "With --reload: also watch these extensions (comma-separated, e.g. .html,.css)",
+  },
+  {
+    key: "reloadDir",
+    flag: "reload-dir",
+    kind: "list",
+    default: "",
+    valueHint: "dir",
+    description: "With --reload: also watch this directory (repeatable, or comma-separated)",
+  },
 ];
 
 export function envName(spec: OptionSpec): string {
@@ -276,8 +308,23 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
     case "path":
       if (text !== "" && !text.startsWith("/")) throw errors.badValue(source, "must start with /", raw);
       return text;
+    case "list":
+      return splitList(text);
+    case "extensions":
+      return splitList(text).map((ext) => {
+        const dotted = ext.startsWith(".") ? ext : `.${ext}`;
+        if (!/^\.[\w.+-]+$/.test(dotted)) throw errors.badValue(source, "must be file extensions like .html,.css", raw);
+        return dotted.toLowerCase();
+      });
     case "enum":
       if (!spec.choices?.includes(text)) throw errors.badValue(source, `must be one of ${spec.choices?.join(", ")}`, raw);
       return text;
   }
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

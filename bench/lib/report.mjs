@@ -1,4 +1,5 @@
 // The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
+import { reportLines as watchLines } from "../sections/watch.mjs";
 import { fmt, median, pct } from "./stats.mjs";
 import { ROOT } from "./targets.mjs";
 
@@ -242,6 +243,7 @@ export function report(res, base) {
       for (const row of r.rows) L.push(`- ${r.runtime} ${row.app}, ${row.mode}: \`${rel(row.command)}\``);
     L.push("");
   }
+  if (res.watch?.length) L.push(...watchLines(res.watch));
 
   // commands
   L.push("## Commands", "");

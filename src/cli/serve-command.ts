@@ -61,7 +61,9 @@ export function parseServeArgs(rawArgs: string[]): ServeInvocation {
     if (eq >= 0) value = token.slice(eq + 1);
     else if (i + 1 < rawArgs.length && !(rawArgs[i + 1] as string).startsWith("--")) value = rawArgs[++i];
     if (value === undefined) throw errors.badValue(`--${spec.flag}`, "needs a value", "");
-    flags[spec.flag] = value;
+    // A list option may be repeated: its values add up (comma-joined, as the env form is written).
+    const before = flags[spec.flag];
+    flags[spec.flag] = spec.kind === "list" && typeof before === "string" ? `${before},${value}` : value;
   }
   // Cross-check with citty's parser so both agree on what was given.
   parseArgs(rawArgs, serveArgs());

@@ -14,6 +14,7 @@ import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
+import { startFileWatch, watchRoots } from "../watch/file-watch.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
 import { findPackageManagerParent, npmTrapWarning, watchParent } from "./package-manager-parent.ts";
 import { parseServeArgs } from "./serve-command.ts";
@@ -37,6 +38,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   const config = resolveConfig(invocation.entry, invocation.flags, process.env);
   const cwd = process.cwd();
   const entry = resolveEntry(parseEntry(config.entry), cwd);
+  const watched = watchRoots(config, entry.file, cwd);
   const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
   const adapter = await loadAdapter();
   await adapter.prepare?.(config, {
@@ -79,5 +81,15 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     );
   }
   supervisor.start();
+  if (watched.length) {
+    const watch = startFileWatch({
+      roots: watched,
+      include: config.reloadInclude,
+      cwd,
+      dispatch: (e) => supervisor.dispatch(e),
+      note: (n) => supervisor.note(n),
+    });
+    supervisor.observe((n) => (n.event === "shutdown_requested" || n.event === "exiting" ? watch.close() : undefined));
+  }
   handOverEarlySignals(early);
 }

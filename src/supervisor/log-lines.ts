@@ -217,6 +217,18 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   shutting_down: { level: "info", text: (n) => `Shutting down ${n.workers} worker(s)...` },
   worker_stopped: { level: "info", text: (n) => `Worker ${n.worker} stopped`, fields: (n) => ({ worker: n.worker }) },
   stopped: { level: "info", text: () => "All workers stopped" },
+  watch_started: {
+    level: "info",
+    text: (n) =>
+      `Watching ${n.dirs} director${n.dirs === 1 ? "y" : "ies"} under ${n.roots.join(", ")} for changes to ${n.extensions.join(" ")} (--reload)`,
+  },
+  watch_error: {
+    level: "warn",
+    text: (n) =>
+      `Cannot watch ${n.dir} for changes: ${n.message}${
+        n.limit ? " — raise the inotify limit: sysctl -w fs.inotify.max_user_watches=524288" : ""
+      }`,
+  },
   exiting: null,
 };
 

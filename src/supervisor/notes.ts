@@ -73,6 +73,9 @@ export type Note =
   | { event: "shutting_down"; workers: number }
   | { event: "worker_stopped"; worker: number }
   | { event: "stopped" }
+  /** `--reload`: the file watcher is up (src/watch/). */
+  | { event: "watch_started"; dirs: number; roots: string[]; extensions: string[] }
+  | { event: "watch_error"; dir: string; message: string; limit: boolean }
   /** The supervisor is about to exit: the last note, never logged. */
   | { event: "exiting"; code: number };
 

@@ -3,6 +3,7 @@
  * order (or when the supervisor vanishes) stop taking work, finish what arrived, report idle, exit.
  * The adapter's WorkerHost supplies the runtime pieces.
  */
+import process from "node:process";
 import type { DrainOrder, ServerHandle, WorkerHost } from "../adapter.ts";
 import { type DrainInfo, type PounceApp, resolveApp } from "../app.ts";
 import { describe, errors, PounceError } from "../errors.ts";
@@ -10,6 +11,7 @@ import { Logger, lineSink } from "../log.ts";
 import type { SupervisorMessage } from "../protocol.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
+import { describeImportFailure } from "./import-error.ts";
 import { InFlight } from "./in-flight.ts";
 
 /** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
@@ -92,7 +94,10 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const mod = await host.importApp(spec.file);
     app = resolveApp(mod, spec.exportName, spec.entryLabel);
   } catch (err) {
-    return fail(err instanceof PounceError ? err : errors.importFailed(spec.entryLabel, describe(err)), "E_IMPORT");
+    return fail(
+      err instanceof PounceError ? err : errors.importFailed(spec.entryLabel, describeImportFailure(err, process.cwd())),
+      "E_IMPORT",
+    );
   }
   if (spec.mode === "check") {
     host.send({ type: "checked" });

@@ -14,6 +14,7 @@ import type { AdapterWorkerMessage } from "../_shared/adapter-messages.ts";
 import { childProcessAdapter } from "../_shared/child-adapter.ts";
 import { Bun } from "./bun-api.ts";
 import { setProcessTitle } from "./title.ts";
+import { bunUnixDatagram } from "./unix-datagram.ts";
 
 /** worker-main next to this file: .ts when Bun runs the sources, .js in dist/. */
 function workerMain(): string {
@@ -70,5 +71,6 @@ export function createBunAdapter(): RuntimeAdapter {
     onSignal,
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => process.exit(code),
+    ...bunUnixDatagram(),
   });
 }

@@ -12,6 +12,8 @@ import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
+import { takeSystemdEnvironment } from "../systemd/environment.ts";
+import { notifierFor } from "../systemd/notify.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
 import { parseServeArgs } from "./serve-command.ts";
 import { version } from "./version.ts";
@@ -30,6 +32,8 @@ export async function loadAdapter(): Promise<RuntimeAdapter> {
 }
 
 export async function serve(args: string[], early?: EarlySignals): Promise<void> {
+  // Before anything can spawn a worker: systemd's variables are the supervisor's alone.
+  const systemd = takeSystemdEnvironment(process.env, process.pid);
   const invocation = parseServeArgs(args);
   const config = resolveConfig(invocation.entry, invocation.flags, process.env);
   const cwd = process.cwd();
@@ -54,6 +58,15 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   }
   const supervisor = new Supervisor({ config, adapter, log, entry, port, cwd, pid: process.pid });
   // Observers beyond the log and the pid file (state file, systemd notify, …) register here, before start().
+  if (systemd.notifySocket)
+    supervisor.observe(
+      notifierFor(
+        adapter,
+        systemd.notifySocket,
+        () => supervisor.state,
+        (n) => supervisor.note(n),
+      ),
+    );
   supervisor.start();
   handOverEarlySignals(early);
 }

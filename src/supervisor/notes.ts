@@ -44,6 +44,10 @@ export type Note =
   | { event: "shutting_down"; workers: number }
   | { event: "worker_stopped"; worker: number }
   | { event: "stopped" }
+  | { event: "notify_via_helper"; helper: string; root: boolean }
+  | { event: "notify_failed"; socket: string; message: string }
+  | { event: "listen_fds_not_ours"; listenPid: string; pid: number }
+  | { event: "socket_activation"; fd: number; names: string; ignored: string[] }
   /** The supervisor is about to exit: the last note, never logged. */
   | { event: "exiting"; code: number };
 

@@ -54,7 +54,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   ready: {
     level: "info",
     text: (n) =>
-      `Ready to accept connections on http://${hostForUrl(n.host)}:${n.port} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
+      `Ready to accept connections on ${n.fd === undefined ? `http://${hostForUrl(n.host)}:${n.port}` : `fd ${n.fd} (socket activation)`} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
     fields: (n) => ({ port: n.port, generation: n.generation }),
   },
   pid_file_error: { level: "error", text: (n) => `Cannot write pid file ${n.file}: ${n.message}` },

@@ -15,7 +15,7 @@ export type Note =
   | { event: "shutdown_requested"; signal: LifecycleSignal }
   | { event: "shutdown_forced"; signal: LifecycleSignal }
   | { event: "generation_starting"; generation: number; workers: number }
-  | { event: "ready"; host: string; port: number; generation: number; workers: number; runtime: string }
+  | { event: "ready"; host: string; port: number; fd?: number; generation: number; workers: number; runtime: string }
   | { event: "pid_file_error"; file: string; message: string }
   | { event: "boot_failed"; generation: number; cause: string }
   | { event: "reimported"; generation: number; entry: string }

@@ -13,6 +13,7 @@
 import type { ServeContext } from "./app.ts";
 import type { Config } from "./config.ts";
 import type { DrainReason, SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
+import type { UnixDatagram } from "./systemd/datagram.ts";
 
 export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT" | ScaleSignal;
 /** SIGTTIN adds a worker, SIGTTOU removes one (their default action stops the process: handle them). */
@@ -49,6 +50,15 @@ export interface RuntimeAdapter {
   onSignal(signal: LifecycleSignal, handler: () => void): void;
   setTitle(title: string): void;
   exit(code: number): never;
+  /** Unix datagram sockets from the supervisor process (systemd notify); undefined where the
+   *  runtime cannot, and then `unixDatagramUnavailableReason` says why. */
+  readonly unixDatagram?: UnixDatagram;
+  readonly unixDatagramUnavailableReason?: string;
+  /** Whether workers can serve on a socket inherited from systemd (LISTEN_FDS); else why not. */
+  readonly canServeInheritedSocket?: boolean;
+  readonly inheritedSocketUnavailableReason?: string;
+  /** CLOCK_MONOTONIC in microseconds (systemd's MONOTONIC_USEC=); undefined where it cannot be read. */
+  monotonicUsec?(): bigint;
 }
 
 /** What the adapter passes with each request: merged into the app's ServeContext. */
@@ -62,6 +72,8 @@ export type RequestExtras = Partial<ServeContext> & {
 export interface ServeOptions {
   host: string;
   port: number;
+  /** Listen on this inherited socket (systemd socket activation) instead of host/port. */
+  fd?: number;
   /** The core's request pipeline; `extras` are merged into the ServeContext (runtime specifics). */
   handle(request: Request, extras: RequestExtras): Response | Promise<Response>;
   /** Called when a request arrives and when its response has been completely sent (or abandoned). */

@@ -15,6 +15,7 @@ import { childProcessAdapter } from "../_shared/child-adapter.ts";
 import { pipeWebOutput } from "../_shared/worker-output.ts";
 import { Bun } from "./bun-api.ts";
 import { setProcessTitle } from "./title.ts";
+import { bunUnixDatagram } from "./unix-datagram.ts";
 
 /** worker-main next to this file: .ts when Bun runs the sources, .js in dist/. */
 function workerMain(): string {
@@ -72,5 +73,7 @@ export function createBunAdapter(): RuntimeAdapter {
     onSignal,
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => process.exit(code),
+    ...bunUnixDatagram(),
+    inheritedSocketUnavailableReason: "Bun.serve cannot listen on an inherited socket (it takes no fd)",
   });
 }

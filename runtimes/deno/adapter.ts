@@ -16,6 +16,7 @@ import { pipeOutput } from "../_shared/worker-output.ts";
 import { Deno } from "./deno-api.ts";
 import { workerFlags } from "./flags.ts";
 import { setProcessTitle } from "./title.ts";
+import { denoUnixDatagram } from "./unix-datagram.ts";
 
 /** worker-main next to this file: .ts when Deno runs the sources, .js in dist/. */
 function workerMain(): string {
@@ -72,5 +73,7 @@ export function createDenoAdapter(): RuntimeAdapter {
     onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => Deno.exit(code),
+    ...denoUnixDatagram(),
+    inheritedSocketUnavailableReason: "Deno.serve cannot listen on an inherited socket (it takes no fd)",
   });
 }

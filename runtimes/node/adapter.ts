@@ -10,6 +10,7 @@ import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
 import { pipeOutput } from "../_shared/worker-output.ts";
+import { nodeUnixDatagram } from "./unix-datagram.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
 
@@ -18,6 +19,8 @@ export function createNodeAdapter(): RuntimeAdapter {
   return {
     runtime: `node ${process.version}`,
     canOverlap: true,
+    ...nodeUnixDatagram(),
+    canServeInheritedSocket: true,
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       if (!setUp) {
         setUp = true;
@@ -25,7 +28,17 @@ export function createNodeAdapter(): RuntimeAdapter {
       }
       // The title is passed as an argument so the worker's argv is long enough to hold it.
       const title = `pounce: worker ${spec.id} (generation ${spec.generation})`;
-      cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")], silent: events.output !== undefined });
+      const piped = events.output ? "pipe" : "inherit";
+      cluster.setupPrimary({
+        exec: WORKER_MAIN,
+        args: [title.padEnd(48, " ")],
+        silent: events.output !== undefined,
+        // Socket activation: the inherited socket goes to the worker as its own fd (the IPC channel
+        // moves to fd 4), and the worker accepts on it itself (server.ts says why not through the
+        // primary): a connection no worker took stays queued in the kernel, for the next worker or
+        // the next pounce.
+        ...(spec.listenFd === undefined ? {} : { stdio: ["inherit", piped, piped, spec.listenFd, "ipc"] }),
+      });
       const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
       const link = linkWorker(events, (msg) => {
         // The cluster's own 'close' for this worker's handle came first on the same channel, so the

@@ -20,7 +20,7 @@ export type Note =
   | { event: "shutdown_delayed"; seconds: number }
   | { event: "shutdown_delay_cut"; signal: LifecycleSignal }
   | { event: "generation_starting"; generation: number; workers: number }
-  | { event: "ready"; host: string; port: number; generation: number; workers: number; runtime: string }
+  | { event: "ready"; host: string; port: number; fd?: number; generation: number; workers: number; runtime: string }
   | { event: "pid_file_error"; file: string; message: string }
   | { event: "state_file_error"; file: string; message: string }
   | { event: "boot_failed"; generation: number; cause: string }
@@ -76,6 +76,10 @@ export type Note =
   /** `--reload`: the file watcher is up (src/watch/). */
   | { event: "watch_started"; dirs: number; roots: string[]; extensions: string[] }
   | { event: "watch_error"; dir: string; message: string; limit: boolean }
+  | { event: "notify_via_helper"; helper: string; root: boolean }
+  | { event: "notify_failed"; socket: string; message: string }
+  | { event: "listen_fds_not_ours"; listenPid: string; pid: number }
+  | { event: "socket_activation"; fd: number; names: string; ignored: string[] }
   /** The supervisor is about to exit: the last note, never logged. */
   | { event: "exiting"; code: number };
 

@@ -15,6 +15,8 @@ export interface WorkerSpec {
   exportName: string;
   /** The entry as the operator typed it, for messages. */
   entryLabel: string;
+  /** Absolute working directory to start the worker in (its generation's release directory). */
+  cwd: string;
   host: string;
   port: number;
   /** Milliseconds, 0 = off. */

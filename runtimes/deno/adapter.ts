@@ -48,6 +48,7 @@ export function createDenoAdapter(): RuntimeAdapter {
     },
     spawnChild(spec, link) {
       const child = spawn(Deno.execPath(), ["run", ...flags, main, JSON.stringify(spec)], {
+        cwd: spec.cwd,
         stdio: ["inherit", "inherit", "inherit", "ipc"],
         serialization: "json",
       });

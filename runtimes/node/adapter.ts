@@ -24,7 +24,7 @@ export function createNodeAdapter(): RuntimeAdapter {
       }
       // The title is passed as an argument so the worker's argv is long enough to hold it.
       const title = `pounce: worker ${spec.id} (generation ${spec.generation})`;
-      cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")] });
+      cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")], cwd: spec.cwd });
       const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
       const link = linkWorker(events, (msg) => {
         // The cluster's own 'close' for this worker's handle came first on the same channel, so the

@@ -34,7 +34,8 @@ export const serveCommand = defineCommand({
 });
 
 export interface ServeInvocation {
-  entry: string;
+  /** Absent when none was given: the config file may name it. */
+  entry: string | undefined;
   flags: Record<string, string | boolean>;
 }
 
@@ -70,7 +71,6 @@ export function parseServeArgs(rawArgs: string[]): ServeInvocation {
   }
   // Cross-check with citty's parser so both agree on what was given.
   parseArgs(rawArgs, serveArgs());
-  if (positionals.length === 0) throw errors.missingEntry();
   if (positionals.length > 1) throw errors.unknownCommand(positionals.slice(1).join(" "));
-  return { entry: positionals[0] as string, flags };
+  return { entry: positionals[0], flags };
 }

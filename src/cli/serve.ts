@@ -1,13 +1,16 @@
 /**
- * `pounce [serve] <entry>`: resolve the configuration, pick the adapter, refuse an address already
- * in use, start the supervisor and hand it the signals caught before pounce was loaded.
+ * `pounce [serve] <entry>`: resolve the configuration (flags, env, config file, in the working
+ * directory as the operator named it), pick the adapter, refuse an address already in use, start
+ * the supervisor (which reads the configuration again on each reload) and hand it the signals
+ * caught before pounce was loaded.
  */
 import { runtime as detectedRuntime } from "std-env";
 import type { RuntimeAdapter } from "../adapter.ts";
-import { resolveConfig } from "../config.ts";
+import { ConfigSource } from "../config-source.ts";
 import { parseEntry, resolveEntry } from "../entry.ts";
 import { PounceError } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
+import { startDirectory } from "../release-dir.ts";
 import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
@@ -31,10 +34,11 @@ export async function loadAdapter(): Promise<RuntimeAdapter> {
 
 export async function serve(args: string[], early?: EarlySignals): Promise<void> {
   const invocation = parseServeArgs(args);
-  const config = resolveConfig(invocation.entry, invocation.flags, process.env);
-  const cwd = process.cwd();
+  const source = new ConfigSource({ ...invocation, env: process.env, startDir: startDirectory(process.env) });
+  const { config, cwd, file } = await source.load();
   const entry = resolveEntry(parseEntry(config.entry), cwd);
   const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
+  if (file) logObserver(log)({ event: "config_loaded", file });
   const adapter = await loadAdapter();
   await adapter.prepare?.(config, {
     info: (msg) => log.info(msg, { event: "runtime_note" }),
@@ -52,7 +56,16 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     logObserver(log)({ event: "boot_failed", generation: 0, cause: inUse.message });
     adapter.exit(inUse.exitCode);
   }
-  const supervisor = new Supervisor({ config, adapter, log, entry, port, cwd, pid: process.pid });
+  const supervisor = new Supervisor({
+    config,
+    adapter,
+    log,
+    entry,
+    port,
+    cwd,
+    pid: process.pid,
+    reloadConfig: () => source.reload(),
+  });
   // Observers beyond the log and the pid file (state file, systemd notify, …) register here, before start().
   supervisor.start();
   handOverEarlySignals(early);

@@ -4,6 +4,7 @@
  */
 import type { RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { LoadedConfig } from "../config-source.ts";
 import type { SupervisorEvent } from "./events.ts";
 import type { Note } from "./notes.ts";
 import type { SupervisorState } from "./state.ts";
@@ -18,7 +19,13 @@ export interface Core {
   config: Config;
   /** The concrete port every worker listens on. */
   readonly port: number;
-  readonly cwd: string;
+  /** The directory the next generation runs in (and resolves a relative entry against). */
+  cwd: string;
+  /** Start reading the configuration for a reload (the result comes back as a config-read event);
+   *  absent when the configuration never changes (no source was given). */
+  readReloadConfig?(ticket: number): void;
+  /** The reload about to start uses this configuration and directory. */
+  useConfig(loaded: LoadedConfig): void;
   dispatch(event: SupervisorEvent): void;
   note(note: Note): void;
   exit(code: number): void;

@@ -84,6 +84,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     level: "info",
     text: () => "Import check passed — stopping the old workers, then starting the new ones (stop-then-start reload)",
   },
+  config_loaded: { level: "info", text: (n) => `Read configuration from ${n.file}` },
   reload_complete: {
     level: "info",
     text: (n) => `Graceful reload complete. Running ${n.workers} worker(s) on generation ${n.generation}`,

@@ -25,6 +25,7 @@ export type Note =
   | { event: "import_check"; entry: string }
   | { event: "restart_stopping_old" }
   | { event: "reload_complete"; generation: number; workers: number }
+  | { event: "config_loaded"; file: string }
   | { event: "worker_ready"; worker: number; generation: number; pid?: number }
   | { event: "worker_replacement_ready"; worker: number; generation: number }
   | { event: "worker_replaced"; worker: number; replaced: number }

@@ -6,6 +6,7 @@
  */
 import type { WorkerHandle } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { LoadedConfig } from "../config-source.ts";
 import type { ResolvedEntry } from "../entry.ts";
 import type { DrainReason } from "../protocol.ts";
 import type { ReloadCause } from "./events.ts";
@@ -16,6 +17,8 @@ export interface Generation {
   readonly entry: ResolvedEntry;
   /** The configuration this generation was started with (worker count, timeouts). */
   readonly config: Config;
+  /** The working directory its workers run in (a symlinked release, resolved when it started). */
+  readonly cwd: string;
   readonly purpose: "boot" | "reload" | "restart" | "check";
   status: "starting" | "active" | "retired" | "failed";
   /** Live workers only: a record leaves its generation when the worker exits. */
@@ -104,6 +107,12 @@ export interface ReloadQueue {
   pending?: ReloadCause;
   /** When the last reload started (the cooldown counts from there). */
   lastStartAt: number;
+  /** Reload requests so far: the ticket a configuration read is for. */
+  requests: number;
+  /** A read of the configuration for the pending reload is under way, for this ticket. */
+  reading?: number;
+  /** The configuration read for the pending reload, ready to start it. */
+  prepared?: LoadedConfig;
 }
 
 export interface SupervisorState {

@@ -251,6 +251,22 @@ describe("working directory through a symlink", () => {
     assert.equal((await source.reload()).config.workers, 2);
   });
 
+  it("pidFile, logFormat and reloadStrategy are read once at start too", async () => {
+    const d = scratch();
+    const f = join(d, "pounce.config.ts");
+    writeFileSync(f, "export default {};\n");
+    const source = new ConfigSource({ entry: "app.ts", flags: {}, env: {}, startDir: d });
+    await source.load();
+    for (const [field, value] of [
+      ["pidFile", "'/run/x.pid'"],
+      ["logFormat", "'json'"],
+      ["reloadStrategy", "'restart'"],
+    ]) {
+      writeFileSync(f, `export default { ${field}: ${value} };\n`);
+      assert.match(await rejection(source.reload()), new RegExp(`: ${field} cannot change on a reload`));
+    }
+  });
+
   it("a flag fixes a value whatever the file says later", async () => {
     const d = scratch();
     const f = join(d, "pounce.config.ts");

@@ -89,6 +89,29 @@ describe("supervisor: a reload reads the configuration first", () => {
     assert.ok(r.lines().includes("Graceful reload complete. Running 3 worker(s) on generation 1"));
   });
 
+  it("every per-generation setting of the new configuration reaches the new workers, the entry too", async () => {
+    const r = configRig();
+    writeFileSync(join(r.v2, "other.ts"), "export default { fetch: () => new Response('other') };\n");
+    r.adapter.signal("SIGHUP");
+    const next = r.config({
+      "request-timeout": "4",
+      "health-check-path": "/hz",
+      "log-level": "warn",
+      "access-log": "true",
+      "shutdown-timeout": "6",
+    });
+    await r.answer({ config: { ...next, entry: "other.ts" }, cwd: r.v2 });
+    const spec = r.adapter.live(1)[0]?.spec;
+    assert.equal(spec?.file, join(r.v2, "other.ts"));
+    assert.equal(spec?.requestTimeoutMs, 4_000);
+    assert.equal(spec?.healthCheckPath, "/hz");
+    assert.equal(spec?.logLevel, "warn");
+    assert.equal(spec?.accessLog, true);
+    assert.equal(spec?.orphanTimeoutMs, 6_000);
+    const before = r.adapter.live(0)[0]?.spec;
+    assert.equal(before?.healthCheckPath, "", "the serving generation's settings changed");
+  });
+
   it("an invalid configuration refuses the reload: no generation starts, the old one serves, the next reload works", async () => {
     const r = configRig();
     r.adapter.signal("SIGHUP");

@@ -53,7 +53,7 @@ export async function loadConfigFile(file: string): Promise<FileValues> {
   try {
     mod = await (await freshImporter())(file);
   } catch (err) {
-    throw errors.configLoad(file, describe(err));
+    throw errors.configLoad(file, loadFailure(err));
   }
   const value = (mod as { default?: unknown } | undefined)?.default;
   if (value === null || typeof value !== "object" || Array.isArray(value))
@@ -64,6 +64,19 @@ export async function loadConfigFile(file: string): Promise<FileValues> {
     throw errors.configUnknownField(file, key, unknownHint(key));
   }
   return { file, values };
+}
+
+/** The runtime's one-line reason, and where in the file when the message says (jiti's parse errors
+ *  put `file:line:column` on a line of their own). */
+function loadFailure(err: unknown): string {
+  const why = describe(err).trim();
+  const message = err instanceof Error ? String(err.message) : "";
+  const where = message
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim())
+    .find((l) => /:\d+:\d+$/.test(l));
+  return where ? `${why} (at ${where})` : why;
 }
 
 function unknownHint(key: string): string {

@@ -180,7 +180,7 @@ describe("config file lookup and loading", () => {
     assert.match(await rejection(loadConfigFile(f)), /\(got function\)/);
     writeFileSync(f, "export default { workers: 2,,, };\n");
     const msg = await rejection(loadConfigFile(f));
-    assert.match(msg, /^cannot load config file .*pounce\.config\.js: /);
+    assert.match(msg, /^cannot load config file .*pounce\.config\.js: .*Unexpected token \(at .*pounce\.config\.js:1:\d+\)$/);
     assert.ok(!msg.includes("\n"), msg);
   });
 

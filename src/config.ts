@@ -1,6 +1,7 @@
 /**
  * The server's configuration: one table of options (flag, env, default, rule), resolved as
- * flag > POUNCE_<NAME> env > legacy env (HOST, PORT) > default, and validated before anything starts.
+ * flag > POUNCE_<NAME> env > legacy env (HOST, PORT, SHUTDOWN_TIMEOUT) > config file > default, and
+ * validated before anything starts (and again, for the file, on every reload).
  */
 import { availableParallelism } from "node:os";
 import { errors } from "./errors.ts";
@@ -38,6 +39,8 @@ export interface Config {
   reloadInclude: string[];
   /** Directories watched besides the entry's (as given: relative to the working directory). */
   reloadDir: string[];
+  /** The config file given with --config / POUNCE_CONFIG (empty: look for pounce.config.* instead). */
+  config: string;
 }
 
 type Kind =
@@ -65,6 +68,9 @@ export interface OptionSpec {
   /** Env names read after POUNCE_<NAME>, for compatibility with container conventions. */
   legacyEnv?: string[];
   valueHint?: string;
+  /** Read once at start (the listening address, the log sink, …): a config file that changes it on
+   *  a reload has that reload refused. Every other option takes effect with the next generation. */
+  fixedAtStart?: true;
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
@@ -74,6 +80,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     default: "127.0.0.1",
     legacyEnv: ["HOST"],
+    fixedAtStart: true,
     valueHint: "addr",
     description: "Address to listen on",
   },
@@ -83,6 +90,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "port",
     default: "8000",
     legacyEnv: ["PORT"],
+    fixedAtStart: true,
     valueHint: "n",
     description: "Port to listen on (0 picks a free one)",
   },
@@ -125,6 +133,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "shutdown-timeout",
     kind: "seconds",
     default: "10",
+    legacyEnv: ["SHUTDOWN_TIMEOUT"],
     valueHint: "s",
     description: "Seconds in-flight work may finish on SIGTERM/SIGINT",
   },
@@ -166,6 +175,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "pid-file",
     kind: "string",
     default: "",
+    fixedAtStart: true,
     valueHint: "file",
     description: "Write the supervisor's PID here once ready",
   },
@@ -175,6 +185,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "enum",
     choices: ["text", "json"],
     default: "text",
+    fixedAtStart: true,
     description: "Log line format",
   },
   {
@@ -192,6 +203,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "enum",
     choices: ["auto", "overlap", "restart"],
     default: "auto",
+    fixedAtStart: true,
     description:
       "overlap old and new workers, or restart (stop-then-start); auto picks overlap where the runtime can share the port",
   },
@@ -200,6 +212,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "reload",
     kind: "boolean",
     default: "false",
+    fixedAtStart: true,
     description: "Development: reload (rolling, as on SIGHUP) when a file under the entry's directory changes",
   },
   {
@@ -207,6 +220,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "reload-include",
     kind: "extensions",
     default: "",
+    fixedAtStart: true,
     valueHint: ".ext,…",
     description: "With --reload: also watch these extensions (comma-separated, e.g. .html,.css)",
   },
@@ -215,25 +229,58 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "reload-dir",
     kind: "list",
     default: "",
+    fixedAtStart: true,
     valueHint: "dir",
     description: "With --reload: also watch this directory (repeatable, or comma-separated)",
   },
+  {
+    key: "config",
+    flag: "config",
+    kind: "string",
+    default: "",
+    fixedAtStart: true,
+    valueHint: "file",
+    description: "Config file (default: pounce.config.ts, .mts, .js or .mjs in the working directory, if there is one)",
+  },
 ];
+
+/** What a config file gave: its path (for messages) and its fields, already checked by name. */
+export interface FileValues {
+  file: string;
+  values: Record<string, unknown>;
+}
+
+/** Options a config file may not set (they say where the file is). */
+export const NOT_IN_FILE = new Set<string>(["config"]);
+
+const NUMERIC_KINDS = new Set<Kind>(["port", "workers", "count", "seconds", "optional-seconds", "seconds-or-zero"]);
 
 export function envName(spec: OptionSpec): string {
   return `POUNCE_${spec.flag.toUpperCase().replaceAll("-", "_")}`;
 }
 
-/** Resolve raw flag values (already known to be valid flag names) against env and defaults. */
+/**
+ * Resolve raw flag values (already known to be valid flag names) against env, the config file's
+ * values and the defaults. `entry`: the positional one, else the file's `entry`.
+ */
 export function resolveConfig(
-  entry: string,
+  entry: string | undefined,
   flags: Partial<Record<string, string | boolean>>,
   env: Record<string, string | undefined>,
+  file?: FileValues,
 ): Config {
+  const fileEntry = file?.values.entry;
+  if (entry === undefined && fileEntry !== undefined) {
+    if (typeof fileEntry !== "string" || fileEntry.trim() === "")
+      throw errors.badValue(`${file?.file}: entry`, "must be a non-empty string (the app module, file[:export])", fileEntry);
+    entry = fileEntry.trim();
+  }
+  if (entry === undefined) throw errors.missingEntry();
   const out: Record<string, unknown> = { entry };
   for (const spec of OPTIONS) {
     let raw: string | boolean | undefined = flags[spec.flag];
     let source = `--${spec.flag}`;
+    let shown: unknown;
     if (raw === undefined) {
       for (const name of [envName(spec), ...(spec.legacyEnv ?? [])]) {
         if (env[name] !== undefined && env[name] !== "") {
@@ -243,11 +290,16 @@ export function resolveConfig(
         }
       }
     }
+    if (raw === undefined && file && Object.hasOwn(file.values, spec.key) && !NOT_IN_FILE.has(spec.key)) {
+      source = `${file.file}: ${spec.key}`;
+      shown = file.values[spec.key];
+      raw = fromFile(spec, shown, source);
+    }
     if (raw === undefined) {
       raw = spec.default;
       source = `--${spec.flag}`;
     }
-    out[spec.key] = parseValue(spec, raw, source);
+    out[spec.key] = parseValue(spec, raw, source, shown ?? raw);
   }
   const config = out as unknown as Config;
   checkCombinations(config);
@@ -263,7 +315,27 @@ function checkCombinations(c: Config): void {
     );
 }
 
-function parseValue(spec: OptionSpec, raw: string | boolean, source: string): unknown {
+/** A file value as the flag parser takes it, once its JavaScript type fits the option's kind. */
+function fromFile(spec: OptionSpec, value: unknown, source: string): string | boolean {
+  if (spec.kind === "boolean") {
+    if (typeof value === "boolean") return value;
+    throw errors.badValue(source, "must be true or false", value);
+  }
+  if (NUMERIC_KINDS.has(spec.kind)) {
+    if (typeof value === "number") return String(value);
+    if (spec.kind === "workers" && value === "auto") return value;
+    throw errors.badValue(source, spec.kind === "workers" ? 'must be a number or "auto"' : "must be a number", value);
+  }
+  if (spec.kind === "list" || spec.kind === "extensions") {
+    if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(",");
+    if (typeof value === "string") return value;
+    throw errors.badValue(source, "must be a list of strings", value);
+  }
+  if (typeof value === "string") return value;
+  throw errors.badValue(source, "must be a string", value);
+}
+
+function parseValue(spec: OptionSpec, raw: string | boolean, source: string, shown: unknown = raw): unknown {
   const text = typeof raw === "boolean" ? String(raw) : raw.trim();
   switch (spec.kind) {
     case "string":
@@ -271,18 +343,18 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
     case "boolean":
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off|)$/i.test(text)) return false;
-      throw errors.badValue(source, "must be true or false", raw);
+      throw errors.badValue(source, "must be true or false", shown);
     case "port": {
       const n = Number(text);
       if (text === "" || !Number.isInteger(n) || n < 0 || n > 65535)
-        throw errors.badValue(source, "must be an integer port from 0 to 65535", raw);
+        throw errors.badValue(source, "must be an integer port from 0 to 65535", shown);
       return n;
     }
     case "workers": {
       if (text === "auto") return Math.max(1, availableParallelism());
       const n = Number(text);
       if (text === "" || !Number.isInteger(n) || n < 1 || n > 1024)
-        throw errors.badValue(source, "must be a whole number from 1 to 1024, or auto", raw);
+        throw errors.badValue(source, "must be a whole number from 1 to 1024, or auto", shown);
       return n;
     }
     case "count": {
@@ -296,17 +368,17 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
       if (spec.kind === "optional-seconds" && text === "") return 0;
       const n = Number(text);
       if (text === "" || !Number.isFinite(n) || n <= 0)
-        throw errors.badValue(source, "must be a positive number of seconds", raw);
+        throw errors.badValue(source, "must be a positive number of seconds", shown);
       return n;
     }
     case "seconds-or-zero": {
       const n = Number(text);
       if (text === "" || !Number.isFinite(n) || n < 0)
-        throw errors.badValue(source, "must be 0 or a positive number of seconds", raw);
+        throw errors.badValue(source, "must be 0 or a positive number of seconds", shown);
       return n;
     }
     case "path":
-      if (text !== "" && !text.startsWith("/")) throw errors.badValue(source, "must start with /", raw);
+      if (text !== "" && !text.startsWith("/")) throw errors.badValue(source, "must start with /", shown);
       return text;
     case "list":
       return splitList(text);
@@ -317,7 +389,7 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
         return dotted.toLowerCase();
       });
     case "enum":
-      if (!spec.choices?.includes(text)) throw errors.badValue(source, `must be one of ${spec.choices?.join(", ")}`, raw);
+      if (!spec.choices?.includes(text)) throw errors.badValue(source, `must be one of ${spec.choices?.join(", ")}`, shown);
       return text;
   }
 }

@@ -36,7 +36,9 @@ export type ErrorCode =
   | "E_RELOAD_FAILED"
   | "E_CONTROL_TIMEOUT"
   | "E_SERVER_GONE"
-  | "E_SYSTEMD";
+  | "E_SYSTEMD"
+  | "E_CONFIG"
+  | "E_WORKDIR";
 
 const USAGE_CODES = new Set<ErrorCode>([
   "E_UNKNOWN_FLAG",
@@ -45,6 +47,8 @@ const USAGE_CODES = new Set<ErrorCode>([
   "E_ENTRY_NOT_FOUND",
   "E_UNKNOWN_COMMAND",
   "E_NO_TARGET",
+  "E_CONFIG",
+  "E_WORKDIR",
 ]);
 
 export class PounceError extends Error {
@@ -64,7 +68,29 @@ export const errors = {
   badValue: (flag: string, rule: string, got: unknown) =>
     new PounceError("E_BAD_VALUE", `${flag} ${rule} (got ${JSON.stringify(got)})`),
   badCombination: (flag: string, why: string) => new PounceError("E_BAD_VALUE", `${flag} ${why}`),
-  missingEntry: () => new PounceError("E_MISSING_ENTRY", "missing entry: pounce <entry>[:export] (see pounce --help)"),
+  missingEntry: () =>
+    new PounceError(
+      "E_MISSING_ENTRY",
+      "missing entry: pounce <entry>[:export], or entry in pounce.config.ts (see pounce --help)",
+    ),
+  configNotFound: (file: string) => new PounceError("E_CONFIG", `config file not found: ${file} (from --config / POUNCE_CONFIG)`),
+  configAmbiguous: (dir: string, found: string[]) =>
+    new PounceError("E_CONFIG", `more than one config file in ${dir} (${found.join(", ")}): keep one, or pick one with --config`),
+  configLoad: (file: string, cause: string) => new PounceError("E_CONFIG", `cannot load config file ${file}: ${cause}`),
+  configShape: (file: string, got: string) =>
+    new PounceError(
+      "E_CONFIG",
+      `${file}: the default export must be an object, e.g. export default defineConfig({ workers: 2 }) (got ${got})`,
+    ),
+  configUnknownField: (file: string, field: string, hint: string) =>
+    new PounceError("E_CONFIG", `${file}: unknown field ${JSON.stringify(field)} (${hint})`),
+  configFixed: (file: string, field: string, from: unknown, to: unknown) =>
+    new PounceError(
+      "E_CONFIG",
+      `${file}: ${field} cannot change on a reload (${JSON.stringify(from)} → ${JSON.stringify(to)}); restart pounce to apply it`,
+    ),
+  workdirGone: (dir: string, cause: string) =>
+    new PounceError("E_WORKDIR", `working directory ${dir} does not resolve to a directory: ${cause}`),
   entryNotFound: (spec: string, tried: string[]) =>
     new PounceError(
       "E_ENTRY_NOT_FOUND",

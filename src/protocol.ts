@@ -15,6 +15,8 @@ export interface WorkerSpec {
   exportName: string;
   /** The entry as the operator typed it, for messages. */
   entryLabel: string;
+  /** Absolute working directory to start the worker in (its generation's release directory). */
+  cwd: string;
   host: string;
   port: number;
   /** A socket inherited from systemd (socket activation): listen on it instead of host/port. */

@@ -56,6 +56,7 @@ export function createBunAdapter(): RuntimeAdapter {
       const child = Bun.spawn([process.execPath, main, JSON.stringify(spec)], {
         // Under bunx the binary may be named bunx: argv[0] "bun" keeps it bun.
         argv0: "bun",
+        cwd: spec.cwd,
         env: { ...process.env },
         stdio: link.output ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
         serialization: "json",

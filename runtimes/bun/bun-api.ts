@@ -38,6 +38,7 @@ export interface BunSubprocess {
 
 export interface BunSpawnOptions {
   argv0?: string;
+  cwd?: string;
   env?: Record<string, string | undefined>;
   stdio?: Array<"inherit" | "ignore" | "pipe">;
   serialization?: "json" | "advanced";

@@ -51,6 +51,7 @@ export function createDenoAdapter(): RuntimeAdapter {
     spawnChild(spec, link) {
       const piped = link.output ? "pipe" : "inherit";
       const child = spawn(Deno.execPath(), ["run", ...flags, main, JSON.stringify(spec)], {
+        cwd: spec.cwd,
         stdio: ["inherit", piped, piped, "ipc"],
         serialization: "json",
       });

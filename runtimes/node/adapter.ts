@@ -33,6 +33,7 @@ export function createNodeAdapter(): RuntimeAdapter {
         exec: WORKER_MAIN,
         args: [title.padEnd(48, " ")],
         silent: events.output !== undefined,
+        cwd: spec.cwd,
         // Socket activation: the inherited socket goes to the worker as its own fd (the IPC channel
         // moves to fd 4), and the worker accepts on it itself (server.ts says why not through the
         // primary): a connection no worker took stays queued in the kernel, for the next worker or

@@ -29,7 +29,8 @@ export function serveArgs(): ArgsDef {
 }
 
 export interface ServeInvocation {
-  entry: string;
+  /** Absent when none was given: the config file may name it. */
+  entry: string | undefined;
   flags: Record<string, string | boolean>;
 }
 
@@ -67,7 +68,6 @@ export function parseServeArgs(rawArgs: string[]): ServeInvocation {
   }
   // Cross-check with citty's parser so both agree on what was given.
   parseArgs(rawArgs, serveArgs());
-  if (positionals.length === 0) throw errors.missingEntry();
   if (positionals.length > 1) throw errors.oneEntry(positionals);
-  return { entry: positionals[0] as string, flags };
+  return { entry: positionals[0], flags };
 }

@@ -1,15 +1,18 @@
 /**
- * `pounce [serve] <entry>`: resolve the configuration, pick the adapter, refuse an address already
- * in use, start the supervisor and hand it the signals caught before pounce was loaded.
+ * `pounce [serve] <entry>`: resolve the configuration (flags, env, config file, in the working
+ * directory as the operator named it), pick the adapter, refuse an address already in use, start
+ * the supervisor (which reads the configuration again on each reload) and hand it the signals
+ * caught before pounce was loaded.
  */
 import { runtime as detectedRuntime } from "std-env";
 import type { RuntimeAdapter } from "../adapter.ts";
-import { resolveConfig } from "../config.ts";
+import { ConfigSource } from "../config-source.ts";
 import { statePathFor } from "../control/state.ts";
 import { stateFileObserver } from "../control/state-observer.ts";
 import { parseEntry, resolveEntry } from "../entry.ts";
 import { PounceError } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
+import { startDirectory } from "../release-dir.ts";
 import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
@@ -40,11 +43,12 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   // Before anything can spawn a worker: systemd's variables are the supervisor's alone.
   const systemd = takeSystemdEnvironment(process.env, process.pid);
   const invocation = parseServeArgs(args);
-  const config = resolveConfig(invocation.entry, invocation.flags, process.env);
-  const cwd = process.cwd();
+  const source = new ConfigSource({ ...invocation, env: process.env, startDir: startDirectory(process.env) });
+  const { config, cwd, file } = await source.load();
   const entry = resolveEntry(parseEntry(config.entry), cwd);
   const watched = watchRoots(config, entry.file, cwd);
   const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
+  if (file) logObserver(log)({ event: "config_loaded", file });
   const adapter = await loadAdapter();
   await adapter.prepare?.(config, {
     info: (msg) => log.info(msg, { event: "runtime_note" }),
@@ -67,7 +71,17 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     say({ event: "boot_failed", generation: 0, cause: inUse.message });
     adapter.exit(inUse.exitCode);
   }
-  const supervisor = new Supervisor({ config, adapter, log, entry, port, listenFd: activated?.fd, cwd, pid: process.pid });
+  const supervisor = new Supervisor({
+    config,
+    adapter,
+    log,
+    entry,
+    port,
+    listenFd: activated?.fd,
+    cwd,
+    pid: process.pid,
+    reloadConfig: () => source.reload(),
+  });
   // Observers beyond the log and the pid file (state file, systemd notify, …) register here, before start().
   if (config.pidFile)
     supervisor.observe(

@@ -4,6 +4,7 @@
  */
 import type { RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { LoadedConfig } from "../config-source.ts";
 import type { AppOutput } from "./app-output.ts";
 import type { SupervisorEvent } from "./events.ts";
 import type { Note } from "./notes.ts";
@@ -21,7 +22,13 @@ export interface Core {
   readonly port: number;
   /** Socket activation: the inherited socket every worker serves on (host/port are then unused). */
   readonly listenFd?: number;
-  readonly cwd: string;
+  /** The directory the next generation runs in (and resolves a relative entry against). */
+  cwd: string;
+  /** Start reading the configuration for a reload (the result comes back as a config-read event);
+   *  absent when the configuration never changes (no source was given). */
+  readReloadConfig?(ticket: number): void;
+  /** The reload about to start uses this configuration and directory. */
+  useConfig(loaded: LoadedConfig): void;
   dispatch(event: SupervisorEvent): void;
   /** Where a worker's own stdout/stderr lines go as log records (JSON logs only). */
   appOutput(worker: number, generation: number): AppOutput;

@@ -127,6 +127,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) => `Cut-over complete: every new connection goes to generation ${n.generation}`,
     fields: (n) => ({ generation: n.generation }),
   },
+  config_loaded: { level: "info", text: (n) => `Read configuration from ${n.file}` },
   reload_complete: {
     level: "info",
     text: (n) => `Graceful reload complete. Running ${n.workers} worker(s) on generation ${n.generation}`,

@@ -48,6 +48,7 @@ export type Note =
   | { event: "worker_exited"; worker: number; generation: number; how: string }
   /** A worker's in-flight count changed (reported at most once a second). */
   | { event: "worker_load"; worker: number; inFlight: number }
+  | { event: "config_loaded"; file: string }
   | { event: "worker_ready"; worker: number; generation: number; pid?: number }
   | { event: "worker_replacement_ready"; worker: number; generation: number }
   | { event: "worker_replaced"; worker: number; replaced: number }

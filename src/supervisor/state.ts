@@ -6,6 +6,7 @@
  */
 import type { ScaleSignal, WorkerHandle } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { LoadedConfig } from "../config-source.ts";
 import type { ResolvedEntry } from "../entry.ts";
 import type { DrainReason } from "../protocol.ts";
 import type { ReloadCause } from "./events.ts";
@@ -19,6 +20,8 @@ export interface Generation {
   /** How many workers it keeps: `config.workers`, or the count SIGTTIN/SIGTTOU set (scale.ts);
    *  during a batched reload the old generation's count steps down batch by batch. */
   target: number;
+  /** The working directory its workers run in (a symlinked release, resolved when it started). */
+  readonly cwd: string;
   readonly purpose: "boot" | "reload" | "restart" | "check";
   status: "starting" | "active" | "retired" | "failed";
   /** Live workers only: a record leaves its generation when the worker exits. */
@@ -138,6 +141,12 @@ export interface ReloadQueue {
   pending?: ReloadCause;
   /** When the last reload started (the cooldown counts from there). */
   lastStartAt: number;
+  /** Reload requests so far: the ticket a configuration read is for. */
+  requests: number;
+  /** A read of the configuration for the pending reload is under way, for this ticket. */
+  reading?: number;
+  /** The configuration read for the pending reload, ready to start it. */
+  prepared?: LoadedConfig;
 }
 
 /** Worker count changes by SIGTTIN/SIGTTOU (scale.ts). */

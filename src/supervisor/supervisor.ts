@@ -13,7 +13,9 @@
  */
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { LoadedConfig } from "../config-source.ts";
 import type { ResolvedEntry } from "../entry.ts";
+import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { WorkerMessage } from "../protocol.ts";
 import { type AppOutput, appOutput } from "./app-output.ts";
@@ -25,7 +27,7 @@ import { logObserver } from "./log-lines.ts";
 import type { Note, Observer } from "./notes.ts";
 import { pidFileObserver } from "./pid-file.ts";
 import { reconcile } from "./reconcile.ts";
-import { requestReload } from "./reload-queue.ts";
+import { configRead, requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
 import { requestScale } from "./scale.ts";
 import { lateReady, requestStop } from "./shutdown.ts";
@@ -46,12 +48,18 @@ export interface SupervisorOptions {
   pid: number;
   /** Defaults to the system clock; unit tests pass a fake one. */
   clock?: Clock;
+  /**
+   * Read the configuration again (config file, symlinked working directory) for a reload about to
+   * start. A rejection refuses that reload: the serving generation keeps its configuration. Without
+   * it, every generation starts with `config` in `cwd`.
+   */
+  reloadConfig?: () => Promise<LoadedConfig>;
 }
 
 export class Supervisor implements Core {
   readonly state: SupervisorState = {
     phase: { kind: "new" },
-    reloads: { lastStartAt: Number.NEGATIVE_INFINITY },
+    reloads: { lastStartAt: Number.NEGATIVE_INFINITY, requests: 0 },
     scale: { pending: [] },
     generations: new Set(),
     nextWorkerId: 0,
@@ -62,8 +70,11 @@ export class Supervisor implements Core {
   config: Config;
   readonly port: number;
   readonly listenFd?: number;
-  readonly cwd: string;
+  cwd: string;
   readonly #log: Logger;
+  readonly #reloadConfig?: () => Promise<LoadedConfig>;
+  /** The configuration and directory of what serves: a reload that fails goes back to them. */
+  #serving: { config: Config; cwd: string };
   readonly #clock: Clock;
   readonly #alarm: Alarm;
   readonly #backoff = new Backoff();
@@ -80,6 +91,9 @@ export class Supervisor implements Core {
     this.port = opts.port;
     this.listenFd = opts.listenFd;
     this.#bootEntry = opts.entry;
+    this.#reloadConfig = opts.reloadConfig;
+    this.#serving = { config: opts.config, cwd: opts.cwd };
+    if (opts.reloadConfig) this.readReloadConfig = (ticket) => this.#readConfig(ticket);
     this.#clock = opts.clock ?? systemClock;
     this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));
     this.overlap = opts.config.reloadStrategy === "overlap" || (opts.config.reloadStrategy === "auto" && opts.adapter.canOverlap);
@@ -150,7 +164,33 @@ export class Supervisor implements Core {
   }
 
   note(note: Note): void {
+    // A reload that got a new configuration and then failed leaves the serving one in force (also
+    // for the previous code a stop-then-start reload starts again).
+    if (note.event === "reload_failed") this.#useConfig(this.#serving);
+    if (note.event === "reimported" && this.state.phase.kind === "running" && this.state.phase.active)
+      this.#serving = { config: this.state.phase.active.config, cwd: this.state.phase.active.cwd };
     for (const observe of this.#observers) observe(note);
+  }
+
+  readReloadConfig?: (ticket: number) => void;
+
+  useConfig(loaded: LoadedConfig): void {
+    this.#useConfig(loaded);
+    if (loaded.file) this.note({ event: "config_loaded", file: loaded.file });
+  }
+
+  #useConfig(c: { config: Config; cwd: string }): void {
+    this.config = c.config;
+    this.cwd = c.cwd;
+    this.#log.level = c.config.logLevel;
+  }
+
+  #readConfig(ticket: number): void {
+    const read = this.#reloadConfig as () => Promise<LoadedConfig>;
+    read().then(
+      (result) => this.dispatch({ type: "config-read", ticket, result }),
+      (err) => this.dispatch({ type: "config-read", ticket, result: { error: describe(err) } }),
+    );
   }
 
   exit(code: number): void {
@@ -185,6 +225,11 @@ export class Supervisor implements Core {
       case "worker-exit":
         this.#onExit(e.worker, e.code, e.signal);
         return;
+      case "config-read": {
+        const refused = configRead(this, e.ticket, e.result);
+        if (refused) this.note(refused);
+        return;
+      }
       case "timer":
         return; // the reconcile step acts on every deadline that has passed
     }

@@ -156,7 +156,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
-export function envName(spec: OptionSpec): string {
+export function envName(spec: Pick<OptionSpec, "flag">): string {
   return `POUNCE_${spec.flag.toUpperCase().replaceAll("-", "_")}`;
 }
 
@@ -188,7 +188,8 @@ export function resolveConfig(
   return out as unknown as Config;
 }
 
-function parseValue(spec: OptionSpec, raw: string | boolean, source: string): unknown {
+/** One raw value checked against its option's rule (also used by `pounce wrap`'s own table). */
+export function parseValue(spec: Pick<OptionSpec, "kind" | "choices">, raw: string | boolean, source: string): unknown {
   const text = typeof raw === "boolean" ? String(raw) : raw.trim();
   switch (spec.kind) {
     case "string":

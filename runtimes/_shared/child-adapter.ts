@@ -33,6 +33,7 @@ export interface ChildRuntime {
   onSignal(signal: LifecycleSignal, handler: () => void): void;
   setTitle(title: string): void;
   exit(code: number): never;
+  holdListenSocket?: RuntimeAdapter["holdListenSocket"];
 }
 
 export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
@@ -72,6 +73,7 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
         kill: () => child.kill(),
       };
     },
+    holdListenSocket: rt.holdListenSocket,
     onSignal: rt.onSignal,
     setTitle: rt.setTitle,
     exit: rt.exit,

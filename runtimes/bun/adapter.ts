@@ -7,12 +7,14 @@
  * workers see the IPC channel close and finish their in-flight requests before exiting.
  * What Bun and Deno share (checks, IPC, exit order) is in ../_shared/child-adapter.ts.
  */
+
 import { fileURLToPath } from "node:url";
 import type { LifecycleSignal, RuntimeAdapter } from "../../src/adapter.ts";
 import type { WorkerMessage } from "../../src/protocol.ts";
 import type { AdapterWorkerMessage } from "../_shared/adapter-messages.ts";
 import { childProcessAdapter } from "../_shared/child-adapter.ts";
 import { Bun } from "./bun-api.ts";
+import { holdListenSocket } from "./listen-socket.ts";
 import { setProcessTitle } from "./title.ts";
 
 /** worker-main next to this file: .ts when Bun runs the sources, .js in dist/. */
@@ -67,6 +69,7 @@ export function createBunAdapter(): RuntimeAdapter {
       });
       return { pid: child.pid, send: (msg) => child.send(msg), kill: () => child.kill("SIGKILL") };
     },
+    holdListenSocket,
     onSignal,
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => process.exit(code),

@@ -8,12 +8,14 @@
  * supervisor long enough to finish its in-flight requests.
  * What Bun and Deno share (checks, IPC, exit order) is in ../_shared/child-adapter.ts.
  */
+
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { RuntimeAdapter } from "../../src/adapter.ts";
 import { childProcessAdapter } from "../_shared/child-adapter.ts";
 import { Deno } from "./deno-api.ts";
 import { workerFlags } from "./flags.ts";
+import { holdListenSocket } from "./listen-socket.ts";
 import { setProcessTitle } from "./title.ts";
 
 /** worker-main next to this file: .ts when Deno runs the sources, .js in dist/. */
@@ -66,6 +68,7 @@ export function createDenoAdapter(): RuntimeAdapter {
         kill: () => void child.kill("SIGKILL"),
       };
     },
+    holdListenSocket,
     onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => Deno.exit(code),

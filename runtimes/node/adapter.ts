@@ -9,6 +9,7 @@ import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
+import { holdListenSocket } from "./listen-socket.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
 
@@ -48,6 +49,7 @@ export function createNodeAdapter(): RuntimeAdapter {
         },
       };
     },
+    holdListenSocket,
     onSignal(signal: LifecycleSignal, handler: () => void) {
       process.on(signal, handler);
     },

@@ -9,6 +9,7 @@ import type { EarlySignals } from "./early-signals.ts";
 import { serve } from "./serve.ts";
 import { serveCommand } from "./serve-command.ts";
 import { version } from "./version.ts";
+import { wrap, wrapCommand } from "./wrap-command.ts";
 
 export { version } from "./version.ts";
 
@@ -16,7 +17,11 @@ type Command = (args: string[], early?: EarlySignals) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   serve,
+  wrap,
 };
+
+/** What --help shows for a command (the bare form shows serve's). */
+const USAGE: Record<string, Parameters<typeof renderUsage>[0]> = { wrap: wrapCommand };
 
 /** `early`: the signals bin/pounce.mjs caught before pounce was loaded (see early-signals.ts). */
 export async function main(argv: string[], early?: EarlySignals): Promise<void> {
@@ -25,12 +30,14 @@ export async function main(argv: string[], early?: EarlySignals): Promise<void> 
     const named = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? argv[0] : undefined;
     const command = COMMANDS[named ?? "serve"] as Command;
     const args = named ? argv.slice(1) : argv;
-    if (args.includes("--help") || args.includes("-h")) {
-      out(`${await renderUsage(serveCommand)}\n`);
+    // After `--` the arguments are the wrapped command's own.
+    const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+    if (own.includes("--help") || own.includes("-h")) {
+      out(`${await renderUsage(USAGE[named ?? "serve"] ?? serveCommand)}\n`);
       early?.take();
       return;
     }
-    if (args.includes("--version") || args.includes("-v")) {
+    if (own.includes("--version") || own.includes("-v")) {
       out(`pounce ${version()}\n`);
       early?.take();
       return;

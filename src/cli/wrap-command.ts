@@ -1,0 +1,87 @@
+/**
+ * `pounce wrap [options] -- command args…`: a stable PID in front of any server. SIGHUP starts a
+ * second copy of the command, waits until it is ready, then stops the old one (src/wrap/wrapper.ts).
+ * This file resolves the options, opens the shared socket, wires the observers and starts it.
+ */
+import { type ArgsDef, defineCommand } from "citty";
+import { envName } from "../config.ts";
+import { describe } from "../errors.ts";
+import { Logger, lineSink } from "../log.ts";
+import { logObserver } from "../supervisor/log-lines.ts";
+import { removePidFile, writePidFile } from "../supervisor/pid-file.ts";
+import { findCommand, logicalCwd } from "../wrap/command.ts";
+import { describeTarget, openListen, removeSocketFile } from "../wrap/listen.ts";
+import { ownEnvNames, parseWrapArgs, WRAP_OPTIONS } from "../wrap/options.ts";
+import { Wrapper } from "../wrap/wrapper.ts";
+import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
+import { loadAdapter } from "./serve.ts";
+import { version } from "./version.ts";
+
+function wrapArgs(): ArgsDef {
+  const args: ArgsDef = {};
+  for (const o of WRAP_OPTIONS)
+    args[o.flag] =
+      o.kind === "boolean"
+        ? { type: "boolean", description: `${o.description} (env ${envName(o)})` }
+        : {
+            type: "string",
+            description: `${o.description}${o.default ? ` [default: ${o.default}]` : ""} (env ${envName(o)})`,
+            valueHint: o.valueHint ?? o.choices?.join("|"),
+          };
+  return args;
+}
+
+export const wrapCommand = defineCommand({
+  meta: {
+    name: "wrap",
+    description:
+      "pounce wrap [options] -- command args…: keep one PID in front of any server. SIGHUP/SIGUSR1 starts a second copy, waits until it is ready, then SIGTERMs the old one; SIGTERM/SIGINT stops it. The copies must share one address: --listen (fd 3, systemd socket activation), or a unix socket renamed over the old one, or SO_REUSEPORT",
+  },
+  args: wrapArgs(),
+});
+
+/** Variables that are the wrapper's own business and would mislead a copy. */
+const NOT_INHERITED = ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", ...ownEnvNames()];
+
+export async function wrap(args: string[], early?: EarlySignals): Promise<void> {
+  const cwd = logicalCwd(process.env, process.cwd());
+  const config = parseWrapArgs(args, process.env, cwd);
+  findCommand(config.command[0] as string, cwd, process.env);
+  const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
+  const logLines = logObserver(log);
+  const adapter = await loadAdapter();
+  logLines({
+    event: "wrap_starting",
+    version: version(),
+    runtime: adapter.runtime,
+    command: config.command.join(" "),
+    pid: process.pid,
+  });
+  let listenFd: number | undefined;
+  if (config.listen) {
+    const held = await openListen(adapter, config.listen);
+    listenFd = held.fd;
+    logLines({ event: "wrap_listening", address: describeTarget(config.listen, held.port) });
+  }
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !NOT_INHERITED.includes(k)) env[k] = v;
+  const wrapper = new Wrapper({ config, adapter, log, cwd, env, listenFd });
+  if (config.pidFile) {
+    const file = config.pidFile;
+    let written = false;
+    wrapper.observe((n) => {
+      if (n.event === "wrap_ready") {
+        try {
+          writePidFile(file, process.pid);
+          written = true;
+        } catch (err) {
+          wrapper.note({ event: "pid_file_error", file, message: describe(err) });
+        }
+      } else if (n.event === "exiting" && written) removePidFile(file);
+    });
+  }
+  wrapper.observe(logLines);
+  wrapper.observe((n) => n.event === "exiting" && removeSocketFile(config.listen));
+  wrapper.start();
+  handOverEarlySignals(early);
+}

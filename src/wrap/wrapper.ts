@@ -1,0 +1,365 @@
+/**
+ * `pounce wrap`: one process that keeps its PID and runs copies of a command, the supervisor's
+ * shape with a copy in place of a worker generation. Everything that happens is an event
+ * (state.ts) handled one at a time through `dispatch`; a handler changes the state, then
+ * `reconcile` decides from the state alone (deadlines, restarts, a pending reload, completion) and
+ * arms one alarm for the earliest deadline. Observers (log lines, pid file) hear notes.
+ * - SIGHUP/SIGUSR1: a new copy starts beside the current one; once it is ready the old one gets
+ *   SIGTERM (`reload_timeout`, then SIGKILL to its group). A new copy that exits or is not ready
+ *   within `startup_timeout` is stopped and the old one keeps serving. Reloads coalesce.
+ * - The current copy dies: restarted with the supervisor's back-off, or with --no-restart the
+ *   wrapper exits with its status.
+ * - SIGTERM/SIGINT: SIGTERM to every copy (`shutdown_timeout`, then SIGKILL); exit 0. A second one
+ *   kills them all, exit 1.
+ */
+import { constants } from "node:os";
+import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
+import { EXIT } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { Backoff } from "../supervisor/backoff.ts";
+import { Alarm, type Clock, systemClock } from "../supervisor/clock.ts";
+import { lastOutput } from "../supervisor/log-lines.ts";
+import type { Note, Observer } from "../supervisor/notes.ts";
+import { copyCwd } from "./command.ts";
+import { startCopy } from "./copy.ts";
+import type { WrapConfig } from "./options.ts";
+import { describeVia, watchReady } from "./readiness.ts";
+import { type CopyRecord, describeExit, exitStatus, type WrapEvent, type WrapState } from "./state.ts";
+
+const FORCED_EXIT_GRACE_MS = 1_000;
+
+export interface WrapperOptions {
+  config: WrapConfig;
+  adapter: RuntimeAdapter;
+  log: Logger;
+  /** The working directory as named (re-resolved for every copy). */
+  cwd: string;
+  /** The environment each copy starts with (wrap's own variables taken out). */
+  env: Record<string, string>;
+  listenFd?: number;
+  clock?: Clock;
+}
+
+export class Wrapper {
+  readonly state: WrapState = { phase: { kind: "new" }, live: new Set(), nextCopy: 0 };
+  readonly #o: WrapperOptions;
+  readonly #clock: Clock;
+  readonly #alarm: Alarm;
+  readonly #backoff = new Backoff();
+  readonly #observers: Observer[] = [];
+  readonly #queue: WrapEvent[] = [];
+  #dispatching = false;
+
+  constructor(opts: WrapperOptions) {
+    this.#o = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));
+  }
+
+  observe(observer: Observer): void {
+    this.#observers.push(observer);
+  }
+
+  note(n: Note): void {
+    for (const o of this.#observers) o(n);
+  }
+
+  start(): void {
+    const a = this.#o.adapter;
+    a.setTitle(`pounce: wrap ${this.#o.config.command.join(" ")}`.slice(0, 200));
+    const reload = (signal: LifecycleSignal) => () => this.dispatch({ type: "reload", cause: { kind: "signal", signal } });
+    const stop = (signal: LifecycleSignal) => () => this.dispatch({ type: "stop", signal });
+    a.onSignal("SIGHUP", reload("SIGHUP"));
+    a.onSignal("SIGUSR1", reload("SIGUSR1"));
+    a.onSignal("SIGTERM", stop("SIGTERM"));
+    a.onSignal("SIGINT", stop("SIGINT"));
+    this.state.phase = { kind: "booting" };
+    this.state.next = this.#startCopy("boot");
+    this.dispatch({ type: "timer" });
+  }
+
+  dispatch(event: WrapEvent): void {
+    this.#queue.push(event);
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    try {
+      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) {
+        if (this.#exited()) continue;
+        this.#handle(e);
+        const wakeAt = this.#reconcile();
+        if (!this.#exited()) this.#alarm.set(wakeAt);
+      }
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  #exited(): boolean {
+    return this.state.phase.kind === "exited";
+  }
+
+  #exit(code: number): void {
+    if (this.state.phase.kind === "exited") return;
+    this.state.phase = { kind: "exited", code };
+    this.#alarm.set(undefined);
+    this.note({ event: "exiting", code });
+    this.#o.adapter.exit(code);
+  }
+
+  // ── copies ──────────────────────────────────────────────────────────────────────────────
+
+  #startCopy(purpose: CopyRecord["purpose"]): CopyRecord {
+    const c = this.#o.config;
+    const rec: CopyRecord = {
+      n: this.state.nextCopy++,
+      purpose,
+      status: { kind: "starting", deadline: this.#clock.now() + c.startupTimeout * 1000 },
+      killed: false,
+    };
+    this.state.live.add(rec);
+    let cwd: string;
+    try {
+      cwd = copyCwd(this.#o.cwd);
+    } catch (err) {
+      queueMicrotask(() => this.dispatch({ type: "copy-exit", copy: rec, code: null, signal: null, failure: String(err) }));
+      return rec;
+    }
+    const startedAt = Date.now();
+    rec.run = startCopy(
+      { command: c.command, cwd, env: this.#o.env, listenFd: this.#o.listenFd },
+      {
+        line: (stream, text) => this.#passThrough(rec, stream, text),
+        exit: (code, signal, failure) => this.dispatch({ type: "copy-exit", copy: rec, code, signal, failure }),
+      },
+    );
+    this.note({ event: "copy_started", copy: rec.n, pid: rec.run.pid, command: c.command.join(" "), cwd });
+    rec.stopReadiness = watchReady(c.ready, startedAt, (via) => this.dispatch({ type: "copy-ready", copy: rec, via }));
+    return rec;
+  }
+
+  #passThrough(rec: CopyRecord, stream: "stdout" | "stderr", text: string): void {
+    if (this.#o.config.logFormat === "json") {
+      this.#o.log.write({ level: "info", msg: text, event: "copy_output", copy: rec.n, pid: rec.run?.pid, stream });
+      return;
+    }
+    (stream === "stdout" ? process.stdout : process.stderr).write(`${text}\n`);
+  }
+
+  /** SIGTERM, with the deadline after which its group is killed (the earlier one if already stopping). */
+  #stopCopy(rec: CopyRecord, why: "reload" | "shutdown" | "abandon"): void {
+    const st = rec.status;
+    if (st.kind === "exited" || rec.killed) return;
+    rec.stopReadiness?.();
+    const c = this.#o.config;
+    const setting = why === "shutdown" ? "shutdown_timeout" : "reload_timeout";
+    const timeoutSeconds = why === "shutdown" ? c.shutdownTimeout : c.reloadTimeout;
+    const deadline = this.#clock.now() + timeoutSeconds * 1000;
+    if (st.kind === "stopping") {
+      if (st.deadline > deadline) Object.assign(st, { deadline, setting, timeoutSeconds });
+      return;
+    }
+    rec.status = { kind: "stopping", deadline, setting, timeoutSeconds };
+    this.note({ event: "copy_stopping", copy: rec.n, pid: rec.run?.pid, why });
+    rec.run?.signal("SIGTERM");
+  }
+
+  #kill(rec: CopyRecord): void {
+    rec.killed = true;
+    rec.stopReadiness?.();
+    rec.run?.killGroup();
+  }
+
+  /** "new copy 3 (pid 42) exited during start-up (exit code 1); last output: …" */
+  #failure(rec: CopyRecord, how: string): string {
+    return `${rec.purpose === "boot" ? "" : "new "}copy ${rec.n}${rec.run?.pid ? ` (pid ${rec.run.pid})` : ""} ${how}${lastOutput(rec.run?.tail() ?? [])}`;
+  }
+
+  // ── event handlers ──────────────────────────────────────────────────────────────────────
+
+  #handle(e: WrapEvent): void {
+    const s = this.state;
+    switch (e.type) {
+      case "timer":
+        return;
+      case "reload": {
+        if (s.phase.kind === "stopping") {
+          this.note({ event: "reload_ignored", cause: e.cause });
+          return;
+        }
+        this.note({ event: "reload_requested", cause: e.cause });
+        const wasPending = s.pendingReload !== undefined;
+        s.pendingReload = e.cause;
+        if (!wasPending && s.next)
+          this.note({ event: "reload_queued", wait: s.phase.kind === "booting" ? "boot" : "rollout", waitMs: 0 });
+        return;
+      }
+      case "stop": {
+        if (s.phase.kind === "stopping") {
+          this.note({ event: "shutdown_forced", signal: e.signal });
+          s.phase.forced = true;
+          s.phase.giveUpAt = this.#clock.now() + FORCED_EXIT_GRACE_MS;
+          for (const c of s.live) this.#kill(c);
+          return;
+        }
+        this.note({ event: "shutdown_requested", signal: e.signal });
+        s.pendingReload = undefined;
+        s.phase = { kind: "stopping", forced: false };
+        for (const c of s.live) this.#stopCopy(c, "shutdown");
+        return;
+      }
+      case "copy-ready": {
+        const c = e.copy;
+        if (c.status.kind !== "starting") return;
+        c.status = { kind: "ready" };
+        c.stopReadiness?.();
+        this.note({ event: "copy_ready", copy: c.n, pid: c.run?.pid, via: describeVia(e.via) });
+        if (s.phase.kind === "stopping") {
+          this.#stopCopy(c, "shutdown");
+          return;
+        }
+        if (c !== s.next) return;
+        const old = s.current;
+        s.current = c;
+        s.next = undefined;
+        if (s.phase.kind === "booting") {
+          s.phase = { kind: "running" };
+          this.note({ event: "wrap_ready", copy: c.n, pid: c.run?.pid });
+        } else if (old) {
+          this.#stopCopy(old, "reload");
+          s.completionOwed = c;
+        }
+        return;
+      }
+      case "copy-exit":
+        this.#onExit(e.copy, e.code, e.signal, e.failure);
+        return;
+    }
+  }
+
+  #onExit(c: CopyRecord, code: number | null, signal: string | null, failure?: string): void {
+    const s = this.state;
+    const was = c.status;
+    if (was.kind === "exited") return;
+    c.status = { kind: "exited" };
+    c.stopReadiness?.();
+    s.live.delete(c);
+    const how = failure ? `could not start: ${failure}` : describeExit(code, signal);
+    const pid = c.run?.pid;
+    if (s.phase.kind === "stopping" || was.kind === "stopping") {
+      this.note({ event: "copy_exited", copy: c.n, pid, how });
+      if (s.next === c) s.next = undefined;
+      if (s.current === c) s.current = undefined;
+      return;
+    }
+    if (s.phase.kind === "booting") {
+      this.note({ event: "boot_failed", generation: c.n, cause: this.#failure(c, `exited during start-up (${how})`) });
+      this.#exit(this.#o.config.restart ? EXIT.failure : exitStatus(code, signal, constants.signals));
+      return;
+    }
+    if (c === s.next) {
+      s.next = undefined;
+      if (c.purpose === "reload") {
+        this.note({ event: "reload_failed", cause: this.#failure(c, `exited during start-up (${how})`), oldStopped: false });
+        return;
+      }
+      // A restart that did not come up counts as one more crash.
+      this.note({ event: "copy_died", copy: c.n, pid, how: `during start-up, ${how}`, output: c.run?.tail() ?? [] });
+      this.#crashed(c, code, signal);
+      return;
+    }
+    if (c === s.current) {
+      s.current = undefined;
+      this.note({ event: "copy_died", copy: c.n, pid, how, output: c.run?.tail() ?? [] });
+      if (!s.next) this.#crashed(c, code, signal);
+    }
+  }
+
+  #crashed(c: CopyRecord, code: number | null, signal: string | null): void {
+    if (!this.#o.config.restart) {
+      const status = exitStatus(code, signal, constants.signals);
+      this.note({ event: "wrap_exit_with_copy", copy: c.n, code: status });
+      for (const other of this.state.live) this.#stopCopy(other, "shutdown");
+      this.#exit(status);
+      return;
+    }
+    const now = this.#clock.now();
+    const delay = this.#backoff.next(now);
+    if (delay > 0) this.note({ event: "copy_restart_backoff", delayMs: delay });
+    this.state.restartAt = now + delay;
+  }
+
+  // ── reconcile: from the state alone ───────────────────────────────────────────────────────
+
+  #reconcile(): number | undefined {
+    const s = this.state;
+    const now = this.#clock.now();
+    for (const c of s.live) {
+      const st = c.status;
+      if (c.killed) continue;
+      if (st.kind === "starting" && now >= st.deadline) {
+        const t = this.#o.config.startupTimeout;
+        const cause = this.#failure(c, `not ready within startup_timeout (${t.toFixed(1)}s)`);
+        if (s.phase.kind === "booting") {
+          this.note({ event: "boot_failed", generation: c.n, cause });
+          this.#kill(c);
+          this.#exit(EXIT.failure);
+          return undefined;
+        }
+        if (c === s.next) {
+          s.next = undefined;
+          this.note({ event: "reload_failed", cause, oldStopped: false });
+        }
+        this.#stopCopy(c, "abandon");
+      } else if (st.kind === "stopping" && now >= st.deadline) {
+        this.note({
+          event: "copy_force_stop",
+          copy: c.n,
+          pid: c.run?.pid,
+          setting: st.setting,
+          timeoutSeconds: st.timeoutSeconds,
+        });
+        this.#kill(c);
+      }
+    }
+    const phase = s.phase;
+    if (phase.kind === "stopping") {
+      if (s.live.size === 0 || (phase.giveUpAt !== undefined && now >= phase.giveUpAt)) {
+        if (s.live.size === 0 && !phase.forced) this.note({ event: "wrap_stopped" });
+        this.#exit(phase.forced ? EXIT.failure : EXIT.ok);
+        return undefined;
+      }
+      return earliest(deadlines(s.live), phase.giveUpAt);
+    }
+    if (phase.kind !== "running") return deadlines(s.live);
+    if (!s.current && !s.next && s.restartAt !== undefined && now >= s.restartAt) {
+      s.restartAt = undefined;
+      s.next = this.#startCopy("restart");
+    }
+    if (s.pendingReload && !s.next && s.current) {
+      s.pendingReload = undefined;
+      s.next = this.#startCopy("reload");
+    }
+    const owed = s.completionOwed;
+    if (owed && ![...s.live].some((c) => c.n < owed.n)) {
+      s.completionOwed = undefined;
+      if (s.current === owed) this.note({ event: "wrap_reload_complete", copy: owed.n, pid: owed.run?.pid });
+    }
+    return earliest(deadlines(s.live), !s.current && !s.next ? s.restartAt : undefined);
+  }
+}
+
+function deadlines(live: Set<CopyRecord>): number | undefined {
+  let at: number | undefined;
+  for (const c of live) {
+    const st = c.status;
+    if (c.killed || (st.kind !== "starting" && st.kind !== "stopping")) continue;
+    at = at === undefined ? st.deadline : Math.min(at, st.deadline);
+  }
+  return at;
+}
+
+function earliest(...times: Array<number | undefined>): number | undefined {
+  let at: number | undefined;
+  for (const t of times) if (t !== undefined && (at === undefined || t < at)) at = t;
+  return at;
+}

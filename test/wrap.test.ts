@@ -1,0 +1,349 @@
+/**
+ * `pounce wrap -- <command>`: one stable PID in front of any server. Under load (keep-alive and
+ * connection-per-request) with SIGHUPs: 0 failed requests, the wrapper's PID unchanged, the new
+ * release (a `current` symlink flip) served. A new copy that crashes at start leaves the old one
+ * serving; SIGTERM answers what is in flight and leaves nothing behind. The cases that depend on
+ * the wrapper's own runtime (the held --listen socket, signals, child processes) run on every row;
+ * the others on the first row only.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import {
+  freePort,
+  type LoadResult,
+  noneLeft,
+  Pounce,
+  processesInGroup,
+  request,
+  type StartOptions,
+  startLoad,
+  waitUntil,
+  withTempDir,
+} from "./_harness.ts";
+import { ROOT, type Runtime, selectedRuntimes } from "./_runtimes.ts";
+
+const FIXTURES = resolve(ROOT, "test/fixtures/wrap");
+const SERVER = join(FIXTURES, "fd-server.mjs");
+/** The wrapped servers run on the Node that runs the tests: what they are written in is not the point. */
+const NODE = process.execPath;
+const RELOADS = 3;
+
+/** dir/releases/<v>/VERSION and dir/current -> releases/<v>; returns dir/current. */
+function release(dir: string, version: string, opts: { fail?: boolean } = {}): string {
+  const rel = join(dir, "releases", version);
+  mkdirSync(rel, { recursive: true });
+  writeFileSync(join(rel, "VERSION"), version);
+  if (opts.fail) writeFileSync(join(rel, "FAIL"), "");
+  const current = join(dir, "current");
+  rmSync(`${current}.tmp`, { force: true });
+  symlinkSync(join("releases", version), `${current}.tmp`);
+  // rename over: the flip is atomic, as a deploy tool does it
+  renameSync(`${current}.tmp`, current);
+  return current;
+}
+
+/** Start `pounce wrap <args>` in `cwd` (given as $PWD too, symlinks and all) and wait for its first copy. */
+async function startWrap(rt: Runtime, args: string[], cwd: string, opts: StartOptions = {}): Promise<Pounce> {
+  // Pounce.start appends `--port N` for serve; after `--` it only reaches the wrapped command, which ignores it.
+  const p = await Pounce.start(rt, ["wrap", ...args], { ...opts, cwd, env: { PWD: cwd, ...opts.env }, ready: false });
+  try {
+    await p.waitFor("Ready — copy 0", { timeoutMs: 30_000 });
+  } catch (err) {
+    p.kill();
+    throw err;
+  }
+  return p;
+}
+
+/** Every copy's pid, from the "Started copy N (pid X)" lines. */
+function copyPids(p: Pounce): number[] {
+  return [...p.output.matchAll(/Started copy \d+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+}
+
+/** SIGTERM the wrapper (unless it is gone), assert `code`, and that no copy or anything in a copy's group is left. */
+async function stopWrap(p: Pounce, code = 0): Promise<void> {
+  try {
+    if (!p.hasExited) p.signal("SIGTERM");
+    const exit = await p.exited(20_000);
+    assert.equal(exit.code, code, `wrapper exit ${JSON.stringify(exit)}. Output:\n${p.output}`);
+    await noneLeft(p);
+    await waitUntil(
+      "every copy and its process group are gone",
+      () => copyPids(p).every((pid) => processesInGroup(pid).length === 0 && !alive(pid)),
+      5_000,
+    );
+  } finally {
+    p.kill();
+    for (const pid of copyPids(p)) killGroup(pid);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {}
+}
+
+async function withWrap(
+  rt: Runtime,
+  args: (dir: string) => string[],
+  body: (p: Pounce, dir: string) => Promise<void>,
+  opts: { cwd?: (dir: string) => string; exitCode?: number } = {},
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const cwd = opts.cwd?.(dir) ?? release(dir, "v1");
+    const p = await startWrap(rt, args(dir), cwd);
+    try {
+      await body(p, dir);
+    } catch (err) {
+      p.kill();
+      for (const pid of copyPids(p)) killGroup(pid);
+      throw err;
+    }
+    await stopWrap(p, opts.exitCode);
+  });
+}
+
+function assertNoFailures(result: LoadResult): void {
+  assert.deepEqual(result.errors, {}, `failed requests: ${JSON.stringify(result.errors)}`);
+  assert.equal(result.failed, 0);
+}
+
+/** SIGHUP `count` times back to back, each after the previous reload completed, flipping `current` first. */
+async function deploys(p: Pounce, dir: string, from: number, count: number, pidFile: string): Promise<number> {
+  let v = from;
+  for (let i = 0; i < count; i++) {
+    v++;
+    release(dir, `v${v}`);
+    const mark = p.output.length;
+    p.signal("SIGHUP");
+    await p.waitFor("Reload complete", { from: mark, timeoutMs: 30_000 });
+    assert.equal(readFileSync(pidFile, "utf8").trim(), String(p.pid), "the pid file names the wrapper");
+    assert.ok(!p.hasExited && alive(p.pid), "the wrapper keeps running under its pid");
+  }
+  return v;
+}
+
+const rows = selectedRuntimes();
+
+for (const rt of rows) {
+  describe(`${rt.name}: pounce wrap`, () => {
+    it("--listen: a plain Node server on fd 3, load and SIGHUPs: 0 failed, stable PID, the flipped release serves", async (t) => {
+      const port = await freePort();
+      await withWrap(
+        rt,
+        (dir) => [
+          "--listen",
+          `127.0.0.1:${port}`,
+          "--ready-file",
+          join(dir, "ready"),
+          "--pid-file",
+          join(dir, "wrap.pid"),
+          "--",
+          NODE,
+          SERVER,
+          "--ready-file",
+          join(dir, "ready"),
+        ],
+        async (p, dir) => {
+          const running = startLoad(port, { keepAlive: 8, perRequest: 2, durationMs: 60_000 });
+          await running.seen(100);
+          const v = await deploys(p, dir, 1, RELOADS, join(dir, "wrap.pid"));
+          const tail = running.result.ok;
+          await running.until("200 responses after the last reload", (r) => r.ok >= tail + 200);
+          const result = await running.stop();
+          t.diagnostic(`${result.ok} ok, ${result.failed} failed, ${RELOADS} reloads`);
+          assertNoFailures(result);
+          assert.equal((await request(`http://127.0.0.1:${port}/`)).body, `v${v}`);
+          assert.equal(p.count("Reload complete"), RELOADS);
+          assert.match(p.output, /Copy \d+ \(pid \d+\) is ready: ready file .* touched/);
+          assert.match(p.output, new RegExp(`Listening on 127\\.0\\.0\\.1:${port} for every copy`));
+        },
+      );
+    });
+
+    it("a new copy that crashes at start: the reload is aborted with its status and output, the old one serves", async () => {
+      const port = await freePort();
+      await withWrap(
+        rt,
+        () => ["--listen", `127.0.0.1:${port}`, "--warmup", "0.3", "--", NODE, SERVER],
+        async (p, dir) => {
+          release(dir, "bad", { fail: true });
+          const mark = p.output.length;
+          p.signal("SIGHUP");
+          const at = await p.waitFor("Reload failed — continuing with previous version", { from: mark });
+          const line = p.output.slice(at).split("\n")[0] as string;
+          assert.match(line, /new copy 1 \(pid \d+\) exited during start-up \(exit code 3\)/);
+          assert.match(line, /last output: .*failing on purpose.*cannot load config/);
+          for (let i = 0; i < 10; i++) assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "v1");
+          assert.equal(p.count("Stopping copy 0"), 0, "the old copy was not stopped");
+        },
+      );
+    });
+
+    it("SIGTERM with requests in flight: every one answered, exit 0, no copy left", async () => {
+      const port = await freePort();
+      await withTempDir(async (dir) => {
+        const cwd = release(dir, "v1");
+        const p = await startWrap(rt, ["--listen", `127.0.0.1:${port}`, "--warmup", "0.2", "--", NODE, SERVER], cwd);
+        try {
+          const mark = p.output.length;
+          const replies = Array.from({ length: 4 }, () => request(`http://127.0.0.1:${port}/?ms=1500`).catch((e: Error) => e));
+          await p.waitForCount("slow request started", 4, { from: mark, timeoutMs: 10_000 });
+          p.signal("SIGTERM");
+          for (const r of await Promise.all(replies)) {
+            assert.ok(!(r instanceof Error), `request failed: ${r}`);
+            assert.equal(r.body, "v1");
+          }
+          await p.waitFor("All copies stopped", { from: mark });
+        } finally {
+          await stopWrap(p, 0);
+        }
+      });
+    });
+  });
+}
+
+/** Closed-loop load over a unix socket (keep-alive and connection-per-request), bounded in time and count. */
+function unixLoad(socketPath: string, opts: { keepAlive: number; perRequest: number; durationMs: number }) {
+  const result: LoadResult = { ok: 0, failed: 0, errors: {}, responses: [] };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.keepAlive });
+  const until = Date.now() + opts.durationMs;
+  let halt = false;
+  let sent = 0;
+  const one = (a: http.Agent | false) =>
+    new Promise<string>((res, rej) => {
+      const req = http.request(
+        { socketPath, path: "/", agent: a, headers: a === false ? { connection: "close" } : undefined },
+        (r) => {
+          let body = "";
+          r.setEncoding("utf8");
+          r.on("data", (d) => (body += d));
+          r.on("end", () => (r.statusCode === 200 ? res(body) : rej(new Error(`HTTP ${r.statusCode}`))));
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy(new Error("client timeout")));
+      req.on("error", rej);
+      req.end();
+    });
+  const client = async (a: http.Agent | false) => {
+    while (!halt && Date.now() < until && sent < 100_000) {
+      sent++;
+      try {
+        result.responses.push({ at: Date.now(), body: await one(a) });
+        result.ok++;
+      } catch (err) {
+        result.failed++;
+        const key = (err as { code?: string }).code ?? (err as Error).message;
+        result.errors[key] = (result.errors[key] ?? 0) + 1;
+      }
+    }
+  };
+  const done = Promise.all([
+    ...Array.from({ length: opts.keepAlive }, () => client(agent)),
+    ...Array.from({ length: opts.perRequest }, () => client(false)),
+  ]).then(() => {
+    agent.destroy();
+    return result;
+  });
+  return {
+    result,
+    stop: () => {
+      halt = true;
+      return done;
+    },
+  };
+}
+
+const first = rows[0];
+if (first) {
+  describe(`${first.name}: pounce wrap (runtime-independent cases)`, () => {
+    it("a plain Node server on a unix socket it renames over: load and SIGHUPs, 0 failed, --ready-socket", async (t) => {
+      await withWrap(
+        first,
+        (dir) => [
+          "--ready-socket",
+          join(dir, "app.sock"),
+          "--pid-file",
+          join(dir, "wrap.pid"),
+          "--",
+          NODE,
+          SERVER,
+          "--unix",
+          join(dir, "app.sock"),
+        ],
+        async (p, dir) => {
+          const running = unixLoad(join(dir, "app.sock"), { keepAlive: 8, perRequest: 2, durationMs: 60_000 });
+          await waitUntil("the load is running", () => running.result.ok >= 100, 10_000);
+          const v = await deploys(p, dir, 1, RELOADS, join(dir, "wrap.pid"));
+          const tail = running.result.ok;
+          await waitUntil("200 responses after the last reload", () => running.result.ok >= tail + 200, 10_000);
+          const result = await running.stop();
+          t.diagnostic(`${result.ok} ok, ${result.failed} failed, ${RELOADS} reloads`);
+          assertNoFailures(result);
+          assert.equal(result.responses.at(-1)?.body, `v${v}`);
+          assert.match(p.output, /is ready: new socket .*app\.sock accepts/);
+        },
+      );
+    });
+
+    it("the current copy dies: restarted (back-off after the first); --no-restart exits with its status", async () => {
+      const port = await freePort();
+      await withWrap(
+        first,
+        () => ["--listen", `127.0.0.1:${port}`, "--warmup", "0.2", "--", NODE, SERVER],
+        async (p) => {
+          for (let i = 0; i < 2; i++) {
+            const victim = copyPids(p).at(-1) as number;
+            const mark = p.output.length;
+            process.kill(victim, "SIGKILL");
+            await p.waitFor(`(pid ${victim}) died (signal SIGKILL)`, { from: mark });
+            await p.waitFor(/Copy \d+ \(pid \d+\) is ready/, { from: mark });
+            assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "v1");
+          }
+          assert.match(p.output, /The command keeps dying — next start in 0\.1s/);
+        },
+      );
+      await withTempDir(async (dir) => {
+        const p = await startWrap(
+          first,
+          ["--no-restart", "--warmup", "0.2", "--", NODE, SERVER, "--unix", join(dir, "s.sock")],
+          release(dir, "v1"),
+        );
+        const victim = copyPids(p)[0] as number;
+        process.kill(victim, "SIGKILL");
+        await p.waitFor("--no-restart: exiting with copy 0's status (137)");
+        await stopWrap(p, 137);
+      });
+    });
+
+    it("bad usage: one line naming the mistake, exit 2", async () => {
+      for (const [args, want] of [
+        [["wrap"], "missing command: pounce wrap [options] -- command args…"],
+        [["wrap", "--ready-file", "x", "--warmup", "2", "--", "true"], "--ready-file and --warmup name two ready signals"],
+        [["wrap", "--listen", "nope", "--", "true"], "--listen must be HOST:PORT, [IPv6]:PORT or unix:PATH"],
+        [["wrap", "--", "no-such-command-here"], "command not found: no-such-command-here"],
+        [["wrap", "--bogus", "--", "true"], "unknown option --bogus"],
+      ] as const) {
+        const argv = first.argv([...args]);
+        const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: "utf8", timeout: 20_000 });
+        assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+        assert.ok(r.stderr.includes(want), `${args.join(" ")}: ${r.stderr}`);
+        assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      }
+    });
+  });
+}

@@ -64,12 +64,12 @@ function copyPids(p: Pounce): number[] {
   return [...p.output.matchAll(/Started copy \d+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
 }
 
-/** SIGTERM the wrapper (unless it is gone), assert `code`, and that no copy or anything in a copy's group is left. */
-async function stopWrap(p: Pounce, code = 0): Promise<void> {
+/** SIGTERM the wrapper (unless it is gone), assert `code` (null: not checked), and that no copy or anything in a copy's group is left. */
+async function stopWrap(p: Pounce, code: number | null = 0): Promise<void> {
   try {
     if (!p.hasExited) p.signal("SIGTERM");
     const exit = await p.exited(20_000);
-    assert.equal(exit.code, code, `wrapper exit ${JSON.stringify(exit)}. Output:\n${p.output}`);
+    if (code !== null) assert.equal(exit.code, code, `wrapper exit ${JSON.stringify(exit)}. Output:\n${p.output}`);
     await noneLeft(p);
     await waitUntil(
       "every copy and its process group are gone",
@@ -211,6 +211,26 @@ for (const rt of rows) {
           await p.waitFor("All copies stopped", { from: mark });
         } finally {
           await stopWrap(p, 0);
+        }
+      });
+    });
+
+    it("the wrapper SIGKILLed: its guard SIGTERMs the copy, which exits; nothing is left", async () => {
+      const port = await freePort();
+      await withTempDir(async (dir) => {
+        const p = await startWrap(
+          rt,
+          ["--listen", `127.0.0.1:${port}`, "--warmup", "0.2", "--shutdown-timeout", "10", "--", NODE, SERVER],
+          release(dir, "v1"),
+        );
+        try {
+          const copy = copyPids(p)[0] as number;
+          assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "v1");
+          p.signal("SIGKILL");
+          // Well before shutdown_timeout (10 s): it went on the SIGTERM, not the guard's later SIGKILL.
+          await waitUntil("the orphaned copy is gone", () => !alive(copy) && processesInGroup(copy).length === 0, 5_000);
+        } finally {
+          await stopWrap(p, null);
         }
       });
     });

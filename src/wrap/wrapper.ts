@@ -23,6 +23,7 @@ import type { Note, Observer } from "../supervisor/notes.ts";
 import { copyCwd } from "./command.ts";
 import { startCopy } from "./copy.ts";
 import type { WrapConfig } from "./options.ts";
+import { type OrphanGuard, startOrphanGuard } from "./orphan-guard.ts";
 import { describeVia, watchReady } from "./readiness.ts";
 import { type CopyRecord, describeExit, exitStatus, type WrapEvent, type WrapState } from "./state.ts";
 
@@ -46,6 +47,7 @@ export class Wrapper {
   readonly #clock: Clock;
   readonly #alarm: Alarm;
   readonly #backoff = new Backoff();
+  #guard: OrphanGuard | undefined;
   readonly #observers: Observer[] = [];
   readonly #queue: WrapEvent[] = [];
   #dispatching = false;
@@ -73,6 +75,7 @@ export class Wrapper {
     a.onSignal("SIGUSR1", reload("SIGUSR1"));
     a.onSignal("SIGTERM", stop("SIGTERM"));
     a.onSignal("SIGINT", stop("SIGINT"));
+    this.#guard = startOrphanGuard(this.#o.config.shutdownTimeout);
     this.state.phase = { kind: "booting" };
     this.state.next = this.#startCopy("boot");
     this.dispatch({ type: "timer" });
@@ -132,6 +135,7 @@ export class Wrapper {
         exit: (code, signal, failure) => this.dispatch({ type: "copy-exit", copy: rec, code, signal, failure }),
       },
     );
+    if (rec.run.pid !== undefined) this.#guard?.add(rec.run.pid);
     this.note({ event: "copy_started", copy: rec.n, pid: rec.run.pid, command: c.command.join(" "), cwd });
     rec.stopReadiness = watchReady(c.ready, startedAt, (via) => this.dispatch({ type: "copy-ready", copy: rec, via }));
     return rec;
@@ -243,6 +247,7 @@ export class Wrapper {
     c.status = { kind: "exited" };
     c.stopReadiness?.();
     s.live.delete(c);
+    if (c.run?.pid !== undefined) this.#guard?.remove(c.run.pid);
     const how = failure ? `could not start: ${failure}` : describeExit(code, signal);
     const pid = c.run?.pid;
     if (s.phase.kind === "stopping" || was.kind === "stopping") {

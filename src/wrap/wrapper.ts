@@ -25,6 +25,7 @@ import { startCopy } from "./copy.ts";
 import type { WrapConfig } from "./options.ts";
 import { type OrphanGuard, startOrphanGuard } from "./orphan-guard.ts";
 import { describeVia, watchReady } from "./readiness.ts";
+import { reconcile, type WrapCore } from "./reconcile.ts";
 import { type CopyRecord, describeExit, exitStatus, type WrapEvent, type WrapState } from "./state.ts";
 
 const FORCED_EXIT_GRACE_MS = 1_000;
@@ -41,8 +42,9 @@ export interface WrapperOptions {
   clock?: Clock;
 }
 
-export class Wrapper {
+export class Wrapper implements WrapCore {
   readonly state: WrapState = { phase: { kind: "new" }, live: new Set(), nextCopy: 0 };
+  readonly config: WrapConfig;
   readonly #o: WrapperOptions;
   readonly #clock: Clock;
   readonly #alarm: Alarm;
@@ -54,12 +56,17 @@ export class Wrapper {
 
   constructor(opts: WrapperOptions) {
     this.#o = opts;
+    this.config = opts.config;
     this.#clock = opts.clock ?? systemClock;
     this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));
   }
 
   observe(observer: Observer): void {
     this.#observers.push(observer);
+  }
+
+  now(): number {
+    return this.#clock.now();
   }
 
   note(n: Note): void {
@@ -77,7 +84,7 @@ export class Wrapper {
     a.onSignal("SIGINT", stop("SIGINT"));
     this.#guard = startOrphanGuard(this.#o.config.shutdownTimeout);
     this.state.phase = { kind: "booting" };
-    this.state.next = this.#startCopy("boot");
+    this.state.next = this.startCopy("boot");
     this.dispatch({ type: "timer" });
   }
 
@@ -89,7 +96,7 @@ export class Wrapper {
       for (let e = this.#queue.shift(); e; e = this.#queue.shift()) {
         if (this.#exited()) continue;
         this.#handle(e);
-        const wakeAt = this.#reconcile();
+        const wakeAt = reconcile(this);
         if (!this.#exited()) this.#alarm.set(wakeAt);
       }
     } finally {
@@ -101,7 +108,7 @@ export class Wrapper {
     return this.state.phase.kind === "exited";
   }
 
-  #exit(code: number): void {
+  exit(code: number): void {
     if (this.state.phase.kind === "exited") return;
     this.state.phase = { kind: "exited", code };
     this.#alarm.set(undefined);
@@ -111,7 +118,7 @@ export class Wrapper {
 
   // ── copies ──────────────────────────────────────────────────────────────────────────────
 
-  #startCopy(purpose: CopyRecord["purpose"]): CopyRecord {
+  startCopy(purpose: CopyRecord["purpose"]): CopyRecord {
     const c = this.#o.config;
     const rec: CopyRecord = {
       n: this.state.nextCopy++,
@@ -150,7 +157,7 @@ export class Wrapper {
   }
 
   /** SIGTERM, with the deadline after which its group is killed (the earlier one if already stopping). */
-  #stopCopy(rec: CopyRecord, why: "reload" | "shutdown" | "abandon"): void {
+  stopCopy(rec: CopyRecord, why: "reload" | "shutdown" | "abandon"): void {
     const st = rec.status;
     if (st.kind === "exited" || rec.killed) return;
     rec.stopReadiness?.();
@@ -167,14 +174,14 @@ export class Wrapper {
     rec.run?.signal("SIGTERM");
   }
 
-  #kill(rec: CopyRecord): void {
+  kill(rec: CopyRecord): void {
     rec.killed = true;
     rec.stopReadiness?.();
     rec.run?.killGroup();
   }
 
   /** "new copy 3 (pid 42) exited during start-up (exit code 1); last output: …" */
-  #failure(rec: CopyRecord, how: string): string {
+  failure(rec: CopyRecord, how: string): string {
     return `${rec.purpose === "boot" ? "" : "new "}copy ${rec.n}${rec.run?.pid ? ` (pid ${rec.run.pid})` : ""} ${how}${lastOutput(rec.run?.tail() ?? [])}`;
   }
 
@@ -202,13 +209,13 @@ export class Wrapper {
           this.note({ event: "shutdown_forced", signal: e.signal });
           s.phase.forced = true;
           s.phase.giveUpAt = this.#clock.now() + FORCED_EXIT_GRACE_MS;
-          for (const c of s.live) this.#kill(c);
+          for (const c of s.live) this.kill(c);
           return;
         }
         this.note({ event: "shutdown_requested", signal: e.signal });
         s.pendingReload = undefined;
         s.phase = { kind: "stopping", forced: false };
-        for (const c of s.live) this.#stopCopy(c, "shutdown");
+        for (const c of s.live) this.stopCopy(c, "shutdown");
         return;
       }
       case "copy-ready": {
@@ -218,7 +225,7 @@ export class Wrapper {
         c.stopReadiness?.();
         this.note({ event: "copy_ready", copy: c.n, pid: c.run?.pid, via: describeVia(e.via) });
         if (s.phase.kind === "stopping") {
-          this.#stopCopy(c, "shutdown");
+          this.stopCopy(c, "shutdown");
           return;
         }
         if (c !== s.next) return;
@@ -229,7 +236,7 @@ export class Wrapper {
           s.phase = { kind: "running" };
           this.note({ event: "wrap_ready", copy: c.n, pid: c.run?.pid });
         } else if (old) {
-          this.#stopCopy(old, "reload");
+          this.stopCopy(old, "reload");
           s.completionOwed = c;
         }
         return;
@@ -257,14 +264,14 @@ export class Wrapper {
       return;
     }
     if (s.phase.kind === "booting") {
-      this.note({ event: "boot_failed", generation: c.n, cause: this.#failure(c, `exited during start-up (${how})`) });
-      this.#exit(this.#o.config.restart ? EXIT.failure : exitStatus(code, signal, constants.signals));
+      this.note({ event: "boot_failed", generation: c.n, cause: this.failure(c, `exited during start-up (${how})`) });
+      this.exit(this.#o.config.restart ? EXIT.failure : exitStatus(code, signal, constants.signals));
       return;
     }
     if (c === s.next) {
       s.next = undefined;
       if (c.purpose === "reload") {
-        this.note({ event: "reload_failed", cause: this.#failure(c, `exited during start-up (${how})`), oldStopped: false });
+        this.note({ event: "reload_failed", cause: this.failure(c, `exited during start-up (${how})`), oldStopped: false });
         return;
       }
       // A restart that did not come up counts as one more crash.
@@ -283,8 +290,8 @@ export class Wrapper {
     if (!this.#o.config.restart) {
       const status = exitStatus(code, signal, constants.signals);
       this.note({ event: "wrap_exit_with_copy", copy: c.n, code: status });
-      for (const other of this.state.live) this.#stopCopy(other, "shutdown");
-      this.#exit(status);
+      for (const other of this.state.live) this.stopCopy(other, "shutdown");
+      this.exit(status);
       return;
     }
     const now = this.#clock.now();
@@ -292,79 +299,4 @@ export class Wrapper {
     if (delay > 0) this.note({ event: "copy_restart_backoff", delayMs: delay });
     this.state.restartAt = now + delay;
   }
-
-  // ── reconcile: from the state alone ───────────────────────────────────────────────────────
-
-  #reconcile(): number | undefined {
-    const s = this.state;
-    const now = this.#clock.now();
-    for (const c of s.live) {
-      const st = c.status;
-      if (c.killed) continue;
-      if (st.kind === "starting" && now >= st.deadline) {
-        const t = this.#o.config.startupTimeout;
-        const cause = this.#failure(c, `not ready within startup_timeout (${t.toFixed(1)}s)`);
-        if (s.phase.kind === "booting") {
-          this.note({ event: "boot_failed", generation: c.n, cause });
-          this.#kill(c);
-          this.#exit(EXIT.failure);
-          return undefined;
-        }
-        if (c === s.next) {
-          s.next = undefined;
-          this.note({ event: "reload_failed", cause, oldStopped: false });
-        }
-        this.#stopCopy(c, "abandon");
-      } else if (st.kind === "stopping" && now >= st.deadline) {
-        this.note({
-          event: "copy_force_stop",
-          copy: c.n,
-          pid: c.run?.pid,
-          setting: st.setting,
-          timeoutSeconds: st.timeoutSeconds,
-        });
-        this.#kill(c);
-      }
-    }
-    const phase = s.phase;
-    if (phase.kind === "stopping") {
-      if (s.live.size === 0 || (phase.giveUpAt !== undefined && now >= phase.giveUpAt)) {
-        if (s.live.size === 0 && !phase.forced) this.note({ event: "wrap_stopped" });
-        this.#exit(phase.forced ? EXIT.failure : EXIT.ok);
-        return undefined;
-      }
-      return earliest(deadlines(s.live), phase.giveUpAt);
-    }
-    if (phase.kind !== "running") return deadlines(s.live);
-    if (!s.current && !s.next && s.restartAt !== undefined && now >= s.restartAt) {
-      s.restartAt = undefined;
-      s.next = this.#startCopy("restart");
-    }
-    if (s.pendingReload && !s.next && s.current) {
-      s.pendingReload = undefined;
-      s.next = this.#startCopy("reload");
-    }
-    const owed = s.completionOwed;
-    if (owed && ![...s.live].some((c) => c.n < owed.n)) {
-      s.completionOwed = undefined;
-      if (s.current === owed) this.note({ event: "wrap_reload_complete", copy: owed.n, pid: owed.run?.pid });
-    }
-    return earliest(deadlines(s.live), !s.current && !s.next ? s.restartAt : undefined);
-  }
-}
-
-function deadlines(live: Set<CopyRecord>): number | undefined {
-  let at: number | undefined;
-  for (const c of live) {
-    const st = c.status;
-    if (c.killed || (st.kind !== "starting" && st.kind !== "stopping")) continue;
-    at = at === undefined ? st.deadline : Math.min(at, st.deadline);
-  }
-  return at;
-}
-
-function earliest(...times: Array<number | undefined>): number | undefined {
-  let at: number | undefined;
-  for (const t of times) if (t !== undefined && (at === undefined || t < at)) at = t;
-  return at;
 }

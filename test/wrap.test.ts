@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
@@ -31,12 +31,14 @@ const SERVER = join(FIXTURES, "fd-server.mjs");
 /** The wrapped servers run on the Node that runs the tests: what they are written in is not the point. */
 const NODE = process.execPath;
 const RELOADS = 3;
+const GUNICORN = "/usr/bin/gunicorn";
 
 /** dir/releases/<v>/VERSION and dir/current -> releases/<v>; returns dir/current. */
 function release(dir: string, version: string, opts: { fail?: boolean } = {}): string {
   const rel = join(dir, "releases", version);
   mkdirSync(rel, { recursive: true });
   writeFileSync(join(rel, "VERSION"), version);
+  copyFileSync(join(FIXTURES, "hello_wsgi.py"), join(rel, "hello_wsgi.py"));
   if (opts.fail) writeFileSync(join(rel, "FAIL"), "");
   const current = join(dir, "current");
   rmSync(`${current}.tmp`, { force: true });
@@ -348,6 +350,38 @@ if (first) {
         await p.waitFor("--no-restart: exiting with copy 0's status (137)");
         await stopWrap(p, 137);
       });
+    });
+
+    it("gunicorn with a WSGI app under --listen: load and SIGHUPs, 0 failed, stable PID, the flipped release serves", async (t) => {
+      assert.ok(existsSync(GUNICORN), `${GUNICORN} is missing: install Debian's gunicorn package`);
+      const port = await freePort();
+      await withWrap(
+        first,
+        (dir) => [
+          "--listen",
+          `127.0.0.1:${port}`,
+          "--pid-file",
+          join(dir, "wrap.pid"),
+          "--",
+          // Through sh so that the `--port N` the harness appends does not reach gunicorn.
+          "/bin/sh",
+          "-c",
+          `exec ${GUNICORN} --workers 2 --graceful-timeout 10 hello_wsgi:application`,
+          "sh",
+        ],
+        async (p, dir) => {
+          const running = startLoad(port, { keepAlive: 8, perRequest: 2, durationMs: 60_000 });
+          await running.seen(100);
+          const v = await deploys(p, dir, 1, RELOADS, join(dir, "wrap.pid"));
+          const tail = running.result.ok;
+          await running.until("200 responses after the last reload", (r) => r.ok >= tail + 200);
+          const result = await running.stop();
+          t.diagnostic(`${result.ok} ok, ${result.failed} failed, ${RELOADS} reloads`);
+          assertNoFailures(result);
+          assert.equal((await request(`http://127.0.0.1:${port}/`)).body, `v${v}`);
+          assert.ok(p.output.includes(`Listening at: http://127.0.0.1:${port}`), "gunicorn took the socket from fd 3");
+        },
+      );
     });
 
     it("bad usage: one line naming the mistake, exit 2", async () => {

@@ -39,7 +39,11 @@ export interface WrapperOptions {
   /** The environment each copy starts with (wrap's own variables taken out). */
   env: Record<string, string>;
   listenFd?: number;
+  /** Unit tests pass fakes for these three; the defaults are the real ones. */
   clock?: Clock;
+  startCopy?: typeof startCopy;
+  watchReady?: typeof watchReady;
+  guard?: OrphanGuard;
 }
 
 export class Wrapper implements WrapCore {
@@ -82,7 +86,7 @@ export class Wrapper implements WrapCore {
     a.onSignal("SIGUSR1", reload("SIGUSR1"));
     a.onSignal("SIGTERM", stop("SIGTERM"));
     a.onSignal("SIGINT", stop("SIGINT"));
-    this.#guard = startOrphanGuard(this.#o.config.shutdownTimeout);
+    this.#guard = this.#o.guard ?? startOrphanGuard(this.#o.config.shutdownTimeout);
     this.state.phase = { kind: "booting" };
     this.state.next = this.startCopy("boot");
     this.dispatch({ type: "timer" });
@@ -135,7 +139,7 @@ export class Wrapper implements WrapCore {
       return rec;
     }
     const startedAt = Date.now();
-    rec.run = startCopy(
+    rec.run = (this.#o.startCopy ?? startCopy)(
       { command: c.command, cwd, env: this.#o.env, listenFd: this.#o.listenFd },
       {
         line: (stream, text) => this.#passThrough(rec, stream, text),
@@ -144,7 +148,9 @@ export class Wrapper implements WrapCore {
     );
     if (rec.run.pid !== undefined) this.#guard?.add(rec.run.pid);
     this.note({ event: "copy_started", copy: rec.n, pid: rec.run.pid, command: c.command.join(" "), cwd });
-    rec.stopReadiness = watchReady(c.ready, startedAt, (via) => this.dispatch({ type: "copy-ready", copy: rec, via }));
+    rec.stopReadiness = (this.#o.watchReady ?? watchReady)(c.ready, startedAt, (via) =>
+      this.dispatch({ type: "copy-ready", copy: rec, via }),
+    );
     return rec;
   }
 

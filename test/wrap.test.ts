@@ -61,7 +61,7 @@ async function startWrap(rt: Runtime, args: string[], cwd: string, opts: StartOp
   return p;
 }
 
-/** Every copy's pid, from the "Started copy N (pid X)" lines. */
+/** Every copy's pid, from the "Started copy N (pid X)" lines (text or JSON log). */
 function copyPids(p: Pounce): number[] {
   return [...p.output.matchAll(/Started copy \d+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
 }
@@ -382,6 +382,33 @@ if (first) {
           assert.ok(p.output.includes(`Listening at: http://127.0.0.1:${port}`), "gunicorn took the socket from fd 3");
         },
       );
+    });
+
+    it("--log-format json: the copies' output as records too; the pid file goes with the wrapper", async () => {
+      await withTempDir(async (dir) => {
+        const pidFile = join(dir, "wrap.pid");
+        const p = await startWrap(
+          first,
+          ["--log-format", "json", "--warmup", "0.2", "--pid-file", pidFile, "--", NODE, SERVER, "--unix", join(dir, "s.sock")],
+          release(dir, "v1"),
+        );
+        try {
+          await p.waitFor('"event":"copy_output"');
+          const records = p.output
+            .split("\n")
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
+          const out = records.find((r) => r.event === "copy_output");
+          assert.equal(out?.msg, `v1 listening (pid ${copyPids(p)[0]})`);
+          assert.equal(out?.stream, "stdout");
+          assert.equal(out?.copy, 0);
+          assert.ok(records.some((r) => r.event === "wrap_ready"));
+          assert.equal(readFileSync(pidFile, "utf8").trim(), String(p.pid));
+        } finally {
+          await stopWrap(p, 0);
+        }
+        assert.ok(!existsSync(pidFile), "the pid file is removed on exit");
+      });
     });
 
     it("bad usage: one line naming the mistake, exit 2", async () => {

@@ -196,6 +196,30 @@ for (const rt of rows) {
       );
     });
 
+    it("--listen unix:PATH: one socket file for every copy, load and a SIGHUP: 0 failed; the file goes with the wrapper", async (t) => {
+      await withTempDir(async (dir) => {
+        const sock = join(dir, "shared.sock");
+        const p = await startWrap(rt, ["--listen", `unix:${sock}`, "--warmup", "0.3", "--", NODE, SERVER], release(dir, "v1"));
+        try {
+          const running = unixLoad(sock, { keepAlive: 8, perRequest: 2, durationMs: 60_000 });
+          await waitUntil("the load is running", () => running.result.ok >= 100, 10_000);
+          release(dir, "v2");
+          const mark = p.output.length;
+          p.signal("SIGHUP");
+          await p.waitFor("Reload complete", { from: mark, timeoutMs: 30_000 });
+          const tail = running.result.ok;
+          await waitUntil("200 responses after the reload", () => running.result.ok >= tail + 200, 10_000);
+          const result = await running.stop();
+          t.diagnostic(`${result.ok} ok, ${result.failed} failed`);
+          assertNoFailures(result);
+          assert.equal(result.responses.at(-1)?.body, "v2");
+        } finally {
+          await stopWrap(p, 0);
+        }
+        assert.ok(!existsSync(sock), "the socket file is removed on exit");
+      });
+    });
+
     it("SIGTERM with requests in flight: every one answered, exit 0, no copy left", async () => {
       const port = await freePort();
       await withTempDir(async (dir) => {
@@ -362,6 +386,8 @@ if (first) {
           `127.0.0.1:${port}`,
           "--pid-file",
           join(dir, "wrap.pid"),
+          "--chdir",
+          join(dir, "current"),
           "--",
           // Through sh so that the `--port N` the harness appends does not reach gunicorn.
           "/bin/sh",
@@ -381,19 +407,27 @@ if (first) {
           assert.equal((await request(`http://127.0.0.1:${port}/`)).body, `v${v}`);
           assert.ok(p.output.includes(`Listening at: http://127.0.0.1:${port}`), "gunicorn took the socket from fd 3");
         },
+        // Started outside the release (no $PWD trick): --chdir names the symlink.
+        {
+          cwd: (dir) => {
+            release(dir, "v1");
+            return dir;
+          },
+        },
       );
     });
 
-    it("--log-format json: the copies' output as records too; the pid file goes with the wrapper", async () => {
+    it("--log-format json: the copies' output as records too; POUNCE_PID_FILE is the wrapper's, not the copy's", async () => {
       await withTempDir(async (dir) => {
         const pidFile = join(dir, "wrap.pid");
         const p = await startWrap(
           first,
-          ["--log-format", "json", "--warmup", "0.2", "--pid-file", pidFile, "--", NODE, SERVER, "--unix", join(dir, "s.sock")],
+          ["--log-format", "json", "--warmup", "0.2", "--", NODE, SERVER, "--unix", join(dir, "s.sock")],
           release(dir, "v1"),
+          { env: { POUNCE_PID_FILE: pidFile } },
         );
         try {
-          await p.waitFor('"event":"copy_output"');
+          await p.waitFor("env POUNCE_PID_FILE=");
           const records = p.output
             .split("\n")
             .filter((l) => l.trim())
@@ -404,10 +438,33 @@ if (first) {
           assert.equal(out?.copy, 0);
           assert.ok(records.some((r) => r.event === "wrap_ready"));
           assert.equal(readFileSync(pidFile, "utf8").trim(), String(p.pid));
+          assert.ok(
+            records.some((r) => r.event === "copy_output" && r.msg === "env POUNCE_PID_FILE=-"),
+            "the wrapper's own POUNCE_* options are not passed on",
+          );
         } finally {
           await stopWrap(p, 0);
         }
         assert.ok(!existsSync(pidFile), "the pid file is removed on exit");
+      });
+    });
+
+    it("the wrapper SIGKILLed, the copy ignores SIGTERM: the guard kills its group after --shutdown-timeout", async () => {
+      await withTempDir(async (dir) => {
+        const p = await startWrap(
+          first,
+          ["--warmup", "0.2", "--shutdown-timeout", "1", "--", NODE, SERVER, "--unix", join(dir, "s.sock"), "--ignore-term"],
+          release(dir, "v1"),
+        );
+        try {
+          const copy = copyPids(p)[0] as number;
+          const killedAt = Date.now();
+          p.signal("SIGKILL");
+          await waitUntil("the copy is gone", () => !alive(copy), 8_000);
+          assert.ok(Date.now() - killedAt >= 900, "not before the shutdown timeout");
+        } finally {
+          await stopWrap(p, null);
+        }
       });
     });
 
@@ -418,6 +475,7 @@ if (first) {
         [["wrap", "--listen", "nope", "--", "true"], "--listen must be HOST:PORT, [IPv6]:PORT or unix:PATH"],
         [["wrap", "--", "no-such-command-here"], "command not found: no-such-command-here"],
         [["wrap", "--bogus", "--", "true"], "unknown option --bogus"],
+        [["wrap", "--chdir", "/no/such/dir", "--", "true"], "--chdir must be an existing directory"],
       ] as const) {
         const argv = first.argv([...args]);
         const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: "utf8", timeout: 20_000 });

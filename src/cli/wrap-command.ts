@@ -3,9 +3,11 @@
  * second copy of the command, waits until it is ready, then stops the old one (src/wrap/wrapper.ts).
  * This file resolves the options, opens the shared socket, wires the observers and starts it.
  */
+
+import { existsSync } from "node:fs";
 import { type ArgsDef, defineCommand } from "citty";
 import { envName } from "../config.ts";
-import { describe } from "../errors.ts";
+import { describe, errors } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { removePidFile, writePidFile } from "../supervisor/pid-file.ts";
@@ -46,7 +48,8 @@ const NOT_INHERITED = ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNA
 export async function wrap(args: string[], early?: EarlySignals): Promise<void> {
   const cwd = logicalCwd(process.env, process.cwd());
   const config = parseWrapArgs(args, process.env, cwd);
-  findCommand(config.command[0] as string, cwd, process.env);
+  if (!existsSync(config.chdir)) throw errors.badValue("--chdir", "must be an existing directory", config.chdir);
+  findCommand(config.command[0] as string, config.chdir, process.env);
   const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
   const logLines = logObserver(log);
   const adapter = await loadAdapter();
@@ -65,7 +68,7 @@ export async function wrap(args: string[], early?: EarlySignals): Promise<void> 
   }
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !NOT_INHERITED.includes(k)) env[k] = v;
-  const wrapper = new Wrapper({ config, adapter, log, cwd, env, listenFd });
+  const wrapper = new Wrapper({ config, adapter, log, cwd: config.chdir, env, listenFd });
   if (config.pidFile) {
     const file = config.pidFile;
     let written = false;

@@ -17,6 +17,8 @@ export type ReadySignal =
 
 export interface WrapConfig {
   command: string[];
+  /** The directory every copy starts in, as named (symlinks and all): resolved again for each copy. */
+  chdir: string;
   listen?: ListenTarget;
   ready: ReadySignal;
   startupTimeout: number;
@@ -71,6 +73,14 @@ export const WRAP_OPTIONS: readonly WrapOption[] = [
     default: "1",
     valueHint: "s",
     description: "Without a ready signal: a new copy is ready after this many seconds (or at its READY=1)",
+  },
+  {
+    flag: "chdir",
+    kind: "string",
+    default: "",
+    valueHint: "dir",
+    description:
+      "Start every copy in this directory, resolved through its symlinks again for each copy (default: the current directory as $PWD names it)",
   },
   shared("startup-timeout", "Seconds a new copy has to become ready"),
   shared("reload-timeout", "Seconds an old copy has to exit after SIGTERM on reload before it is killed"),
@@ -127,6 +137,7 @@ export function parseWrapArgs(args: string[], env: Record<string, string | undef
     return parseValue(spec, raw ?? spec.default, source);
   };
   const listen = value("listen") as string;
+  const chdir = value("chdir") as string;
   const readyWord = value("ready") as string;
   const readyFile = value("ready-file") as string;
   const readySocket = value("ready-socket") as string;
@@ -148,6 +159,7 @@ export function parseWrapArgs(args: string[], env: Record<string, string | undef
         : { kind: "warmup", seconds: warmup };
   return {
     command,
+    chdir: chdir === "" ? cwd : resolve(cwd, chdir),
     listen: listen === "" ? undefined : parseListen(listen, cwd),
     ready,
     startupTimeout: value("startup-timeout") as number,

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { Logger, type LogRecord } from "../../src/log.ts";
 import { logObserver } from "../../src/supervisor/log-lines.ts";
 import type { CopyEvents, CopySpec, RunningCopy } from "../../src/wrap/copy.ts";
-import { parseWrapArgs } from "../../src/wrap/options.ts";
+import { parseListen, parseWrapArgs } from "../../src/wrap/options.ts";
 import type { ReadyVia } from "../../src/wrap/readiness.ts";
 import { Wrapper } from "../../src/wrap/wrapper.ts";
 import { FakeAdapter, FakeClock } from "./_fake.ts";
@@ -219,5 +219,14 @@ describe("pounce wrap policy", () => {
     r.clock.advance(4_000);
     assert.ok(r.copies[0]?.groupKilled);
     assert.equal(r.adapter.exitCode, 0);
+  });
+
+  it("--listen forms: HOST:PORT, [IPv6]:PORT, :PORT, unix:PATH (relative to the cwd); anything else is refused", () => {
+    assert.deepEqual(parseListen("0.0.0.0:8000", "/x"), { kind: "tcp", host: "0.0.0.0", port: 8000 });
+    assert.deepEqual(parseListen("[::1]:80", "/x"), { kind: "tcp", host: "::1", port: 80 });
+    assert.deepEqual(parseListen(":9000", "/x"), { kind: "tcp", host: "127.0.0.1", port: 9000 });
+    assert.deepEqual(parseListen("unix:run/app.sock", "/srv"), { kind: "unix", path: "/srv/run/app.sock" });
+    for (const bad of ["8000", "host", "unix:", "a:b", "1.2.3.4:70000"])
+      assert.throws(() => parseListen(bad, "/x"), /--listen must be/);
   });
 });

@@ -13,6 +13,7 @@ import { logObserver } from "../supervisor/log-lines.ts";
 import { removePidFile, writePidFile } from "../supervisor/pid-file.ts";
 import { findCommand, logicalCwd } from "../wrap/command.ts";
 import { describeTarget, openListen, removeSocketFile } from "../wrap/listen.ts";
+import { openNotifySocket } from "../wrap/notify.ts";
 import { ownEnvNames, parseWrapArgs, WRAP_OPTIONS } from "../wrap/options.ts";
 import { Wrapper } from "../wrap/wrapper.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
@@ -66,9 +67,13 @@ export async function wrap(args: string[], early?: EarlySignals): Promise<void> 
     listenFd = held.fd;
     logLines({ event: "wrap_listening", address: describeTarget(config.listen, held.port) });
   }
+  let wrapper: Wrapper | undefined;
+  const notify = await openNotifySocket(adapter, config.ready.kind === "notify", (senderPid) =>
+    wrapper?.dispatch({ type: "notify-ready", senderPid }),
+  );
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !NOT_INHERITED.includes(k)) env[k] = v;
-  const wrapper = new Wrapper({ config, adapter, log, cwd: config.chdir, env, listenFd });
+  wrapper = new Wrapper({ config, adapter, log, cwd: config.chdir, env, listenFd, notifySocket: notify?.path });
   if (config.pidFile) {
     const file = config.pidFile;
     let written = false;
@@ -84,7 +89,11 @@ export async function wrap(args: string[], early?: EarlySignals): Promise<void> 
     });
   }
   wrapper.observe(logLines);
-  wrapper.observe((n) => n.event === "exiting" && removeSocketFile(config.listen));
+  wrapper.observe((n) => {
+    if (n.event !== "exiting") return;
+    removeSocketFile(config.listen);
+    notify?.close();
+  });
   wrapper.start();
   handOverEarlySignals(early);
 }

@@ -30,6 +30,8 @@ export type WrapEvent =
   | { type: "reload"; cause: ReloadCause }
   | { type: "stop"; signal: LifecycleSignal }
   | { type: "copy-ready"; copy: CopyRecord; via: ReadyVia }
+  /** READY=1 arrived on the copies' NOTIFY_SOCKET, from this pid where the kernel said. */
+  | { type: "notify-ready"; senderPid?: number }
   | { type: "copy-exit"; copy: CopyRecord; code: number | null; signal: string | null; failure?: string }
   | { type: "timer" };
 

@@ -39,6 +39,8 @@ export interface WrapperOptions {
   /** The environment each copy starts with (wrap's own variables taken out). */
   env: Record<string, string>;
   listenFd?: number;
+  /** The NOTIFY_SOCKET every copy is given (READY=1 there: `notified()`). */
+  notifySocket?: string;
   /** Unit tests pass fakes for these three; the defaults are the real ones. */
   clock?: Clock;
   startCopy?: typeof startCopy;
@@ -140,7 +142,12 @@ export class Wrapper implements WrapCore {
     }
     const startedAt = Date.now();
     rec.run = (this.#o.startCopy ?? startCopy)(
-      { command: c.command, cwd, env: this.#o.env, listenFd: this.#o.listenFd },
+      {
+        command: c.command,
+        cwd,
+        env: this.#o.notifySocket ? { ...this.#o.env, NOTIFY_SOCKET: this.#o.notifySocket } : this.#o.env,
+        listenFd: this.#o.listenFd,
+      },
       {
         line: (stream, text) => this.#passThrough(rec, stream, text),
         exit: (code, signal, failure) => this.dispatch({ type: "copy-exit", copy: rec, code, signal, failure }),
@@ -198,6 +205,13 @@ export class Wrapper implements WrapCore {
     switch (e.type) {
       case "timer":
         return;
+      case "notify-ready": {
+        // The starting copy, unless the sender is known to be another copy.
+        const from = [...s.live].find((c) => c.run?.pid !== undefined && c.run.pid === e.senderPid);
+        const target = from ?? s.next;
+        if (target && target === s.next) this.dispatch({ type: "copy-ready", copy: target, via: { kind: "notify" } });
+        return;
+      }
       case "reload": {
         if (s.phase.kind === "stopping") {
           this.note({ event: "reload_ignored", cause: e.cause });

@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { Logger, type LogRecord } from "../../src/log.ts";
 import { logObserver } from "../../src/supervisor/log-lines.ts";
 import type { CopyEvents, CopySpec, RunningCopy } from "../../src/wrap/copy.ts";
+import { openNotifySocket } from "../../src/wrap/notify.ts";
 import { parseListen, parseWrapArgs } from "../../src/wrap/options.ts";
 import type { ReadyVia } from "../../src/wrap/readiness.ts";
 import { Wrapper } from "../../src/wrap/wrapper.ts";
@@ -219,6 +220,29 @@ describe("pounce wrap policy", () => {
     r.clock.advance(4_000);
     assert.ok(r.copies[0]?.groupKilled);
     assert.equal(r.adapter.exitCode, 0);
+  });
+
+  it("READY=1 on the NOTIFY_SOCKET readies the starting copy; one from a copy that was given up on does not", () => {
+    const r = rig(["--startup-timeout", "5"]);
+    r.w.dispatch({ type: "notify-ready", senderPid: undefined });
+    assert.equal(r.count("wrap_ready"), 1);
+    assert.match(String(r.records.find((x) => x.event === "copy_ready")?.msg), /is ready: READY=1 on its NOTIFY_SOCKET/);
+    r.adapter.signal("SIGHUP");
+    r.clock.advance(5_000); // copy 1 given up on: it is stopping
+    r.adapter.signal("SIGHUP");
+    assert.equal(r.copies.length, 3);
+    r.w.dispatch({ type: "notify-ready", senderPid: r.copies[1]?.pid });
+    assert.deepEqual(r.copies[0]?.signals, [], "a late READY=1 from the abandoned copy changes nothing");
+    r.w.dispatch({ type: "notify-ready", senderPid: 99999 }); // e.g. a helper process of copy 2
+    assert.deepEqual(r.copies[0]?.signals, ["SIGTERM"], "copy 2 took over");
+  });
+
+  it("--ready notify on a runtime that cannot receive datagrams: refused with one line", async () => {
+    await assert.rejects(
+      openNotifySocket(new FakeAdapter(), true, () => {}),
+      /--ready notify needs to receive unix datagrams, which pounce on fake cannot/,
+    );
+    assert.equal(await openNotifySocket(new FakeAdapter(), false, () => {}), undefined);
   });
 
   it("--listen forms: HOST:PORT, [IPv6]:PORT, :PORT, unix:PATH (relative to the cwd); anything else is refused", () => {

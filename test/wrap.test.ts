@@ -235,6 +235,12 @@ for (const rt of rows) {
             assert.equal(r.body, "v1");
           }
           await p.waitFor("All copies stopped", { from: mark });
+          const pid = copyPids(p)[0];
+          assert.match(
+            p.output,
+            new RegExp(`^v1 listening \\(pid ${pid}\\)$`, "m"),
+            "the copy's output passes through unprefixed",
+          );
         } finally {
           await stopWrap(p, 0);
         }

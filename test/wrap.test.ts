@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -218,6 +219,29 @@ for (const rt of rows) {
         }
         assert.ok(!existsSync(sock), "the socket file is removed on exit");
       });
+    });
+
+    it("--listen on an address in use: one line, exit 1, no copy started", async () => {
+      const blocker = net.createServer();
+      await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+      const port = (blocker.address() as net.AddressInfo).port;
+      try {
+        const argv = rt.argv(["wrap", "--listen", `127.0.0.1:${port}`, "--", NODE, SERVER]);
+        const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: "utf8", timeout: 20_000 });
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(r.stderr, new RegExp(`pounce: error: cannot listen on 127\\.0\\.0\\.1:${port}: .*(EADDRINUSE|in use)`));
+        assert.doesNotMatch(r.stderr, /Started copy/);
+        assert.equal(
+          r.stderr
+            .trim()
+            .split("\n")
+            .filter((l) => !l.includes("Starting pounce")).length,
+          1,
+          r.stderr,
+        );
+      } finally {
+        blocker.close();
+      }
     });
 
     it("SIGTERM with requests in flight: every one answered, exit 0, no copy left", async () => {

@@ -47,11 +47,16 @@ export async function holdListenSocket(target: ListenTarget): Promise<HeldSocket
   const tmp = target.kind === "unix" ? `${target.path}.${process.pid}.tmp` : "";
   let fd: number;
   let port: number | undefined;
+  // Bun reports a listen error (address in use, no such directory) as an 'error' event, later.
+  const failed = new Promise<Error>((resolve) => {
+    server.once("error", resolve);
+    setTimeout(() => resolve(new Error("Bun gave no fd for the listener")), 2_000).unref();
+  });
   try {
     if (target.kind === "unix") server.listen(tmp);
     else server.listen({ host: target.host, port: target.port });
     const own = (server as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    if (typeof own !== "number" || own < 0) throw new Error("Bun gave no fd for the listener");
+    if (typeof own !== "number" || own < 0) throw await failed;
     fd = dup(own);
     if (fd < 0) throw new Error("dup(2) failed");
     if (target.kind === "unix") renameSync(tmp, target.path);

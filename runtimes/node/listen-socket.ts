@@ -47,14 +47,17 @@ export async function holdListenSocket(target: ListenTarget): Promise<HeldSocket
     err = target.host.includes(":") ? (handle.bind6?.(target.host, target.port, 0) ?? -1) : handle.bind(target.host, target.port);
   }
   if (err !== 0) throw errors.listenOn(label, describeUv(err));
-  held.push(handle);
-  await listenInHelper(handle.fd, label);
   let port: number | undefined;
   if (target.kind === "tcp") {
+    // libuv defers a bind's EADDRINUSE to listen: an unbound socket reports port 0 here (and
+    // listen(2) would bind it to a random port).
     const out: { port?: number } = {};
     handle.getsockname?.(out);
     port = out.port;
+    if (!port || (target.port !== 0 && port !== target.port)) throw errors.listenOn(label, "EADDRINUSE (address already in use)");
   }
+  held.push(handle);
+  await listenInHelper(handle.fd, label);
   return { fd: handle.fd, port };
 }
 

@@ -7,10 +7,10 @@
 import { existsSync } from "node:fs";
 import { type ArgsDef, defineCommand } from "citty";
 import { envName } from "../config.ts";
-import { describe, errors } from "../errors.ts";
+import { errors } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
-import { removePidFile, writePidFile } from "../supervisor/pid-file.ts";
+import { pidFileObserver } from "../supervisor/pid-file.ts";
 import { findCommand, logicalCwd } from "../wrap/command.ts";
 import { describeTarget, openListen, removeSocketFile } from "../wrap/listen.ts";
 import { openNotifySocket } from "../wrap/notify.ts";
@@ -61,33 +61,21 @@ export async function wrap(args: string[], early?: EarlySignals): Promise<void> 
     command: config.command.join(" "),
     pid: process.pid,
   });
+  let wrapper: Wrapper | undefined;
+  const notify = await openNotifySocket(adapter, config.ready.kind === "notify", (senderPid) =>
+    wrapper?.dispatch({ type: "notify-ready", senderPid }),
+  );
   let listenFd: number | undefined;
   if (config.listen) {
     const held = await openListen(adapter, config.listen);
     listenFd = held.fd;
     logLines({ event: "wrap_listening", address: describeTarget(config.listen, held.port) });
   }
-  let wrapper: Wrapper | undefined;
-  const notify = await openNotifySocket(adapter, config.ready.kind === "notify", (senderPid) =>
-    wrapper?.dispatch({ type: "notify-ready", senderPid }),
-  );
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !NOT_INHERITED.includes(k)) env[k] = v;
   wrapper = new Wrapper({ config, adapter, log, cwd: config.chdir, env, listenFd, notifySocket: notify?.path });
-  if (config.pidFile) {
-    const file = config.pidFile;
-    let written = false;
-    wrapper.observe((n) => {
-      if (n.event === "wrap_ready") {
-        try {
-          writePidFile(file, process.pid);
-          written = true;
-        } catch (err) {
-          wrapper.note({ event: "pid_file_error", file, message: describe(err) });
-        }
-      } else if (n.event === "exiting" && written) removePidFile(file);
-    });
-  }
+  // The pid file first: it exists by the time "Ready" is read.
+  if (config.pidFile) wrapper.observe(pidFileObserver(config.pidFile, process.pid, (n) => wrapper?.note(n), "wrap_ready"));
   wrapper.observe(logLines);
   wrapper.observe((n) => {
     if (n.event !== "exiting") return;

@@ -13,6 +13,7 @@
 import type { ServeContext } from "./app.ts";
 import type { Config } from "./config.ts";
 import type { DrainReason, SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
+import type { UnixDatagram } from "./systemd/datagram.ts";
 
 export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT";
 
@@ -57,6 +58,12 @@ export interface RuntimeAdapter {
   onSignal(signal: LifecycleSignal, handler: () => void): void;
   setTitle(title: string): void;
   exit(code: number): never;
+  /** Unix datagram sockets from the supervisor process (systemd notify); undefined where the
+   *  runtime cannot, and then `unixDatagramUnavailableReason` says why. */
+  readonly unixDatagram?: UnixDatagram;
+  readonly unixDatagramUnavailableReason?: string;
+  /** CLOCK_MONOTONIC in microseconds (systemd's MONOTONIC_USEC=); undefined where it cannot be read. */
+  monotonicUsec?(): bigint;
 }
 
 /** What the adapter passes with each request: merged into the app's ServeContext. */

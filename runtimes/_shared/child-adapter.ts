@@ -7,6 +7,7 @@ import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from
 import type { Config } from "../../src/config.ts";
 import { PounceError } from "../../src/errors.ts";
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
+import type { UnixDatagram } from "../../src/systemd/datagram.ts";
 import { portSharing } from "./reuse-port.ts";
 import { ensureTcpMigrateReq } from "./tcp-migrate-req.ts";
 import { linkWorker, type WorkerLink } from "./worker-link.ts";
@@ -34,6 +35,9 @@ export interface ChildRuntime {
   setTitle(title: string): void;
   exit(code: number): never;
   holdListenSocket?: RuntimeAdapter["holdListenSocket"];
+  unixDatagram?: UnixDatagram;
+  unixDatagramUnavailableReason?: string;
+  monotonicUsec?(): bigint;
 }
 
 export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
@@ -77,5 +81,8 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
     onSignal: rt.onSignal,
     setTitle: rt.setTitle,
     exit: rt.exit,
+    unixDatagram: rt.unixDatagram,
+    unixDatagramUnavailableReason: rt.unixDatagramUnavailableReason,
+    monotonicUsec: rt.monotonicUsec,
   };
 }

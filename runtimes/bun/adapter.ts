@@ -16,6 +16,7 @@ import { childProcessAdapter } from "../_shared/child-adapter.ts";
 import { Bun } from "./bun-api.ts";
 import { holdListenSocket } from "./listen-socket.ts";
 import { setProcessTitle } from "./title.ts";
+import { bunUnixDatagram } from "./unix-datagram.ts";
 
 /** worker-main next to this file: .ts when Bun runs the sources, .js in dist/. */
 function workerMain(): string {
@@ -73,5 +74,6 @@ export function createBunAdapter(): RuntimeAdapter {
     onSignal,
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => process.exit(code),
+    ...bunUnixDatagram(),
   });
 }

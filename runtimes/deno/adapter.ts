@@ -17,6 +17,7 @@ import { Deno } from "./deno-api.ts";
 import { workerFlags } from "./flags.ts";
 import { holdListenSocket } from "./listen-socket.ts";
 import { setProcessTitle } from "./title.ts";
+import { denoUnixDatagram } from "./unix-datagram.ts";
 
 /** worker-main next to this file: .ts when Deno runs the sources, .js in dist/. */
 function workerMain(): string {
@@ -72,5 +73,6 @@ export function createDenoAdapter(): RuntimeAdapter {
     onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => Deno.exit(code),
+    ...denoUnixDatagram(),
   });
 }

@@ -10,6 +10,7 @@ import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
 import { holdListenSocket } from "./listen-socket.ts";
+import { nodeUnixDatagram } from "./unix-datagram.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
 
@@ -18,6 +19,7 @@ export function createNodeAdapter(): RuntimeAdapter {
   return {
     runtime: `node ${process.version}`,
     canOverlap: true,
+    ...nodeUnixDatagram(),
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       if (!setUp) {
         setUp = true;

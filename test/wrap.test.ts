@@ -7,7 +7,7 @@
  * the others on the first row only.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -33,6 +33,8 @@ const SERVER = join(FIXTURES, "fd-server.mjs");
 const NODE = process.execPath;
 const RELOADS = 3;
 const GUNICORN = "/usr/bin/gunicorn";
+/** Bun and Deno receive unix datagrams through FFI; Node has no such socket (README, pounce wrap). */
+const RECEIVES_DATAGRAMS = (rt: Runtime) => rt.name === "bun" || rt.name === "deno";
 
 /** dir/releases/<v>/VERSION and dir/current -> releases/<v>; returns dir/current. */
 function release(dir: string, version: string, opts: { fail?: boolean } = {}): string {
@@ -221,6 +223,120 @@ for (const rt of rows) {
       });
     });
 
+    if (!RECEIVES_DATAGRAMS(rt))
+      it("--ready notify: refused with one line (this runtime cannot receive unix datagrams)", () => {
+        const argv = rt.argv(["wrap", "--ready", "notify", "--", NODE, SERVER]);
+        const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: "utf8", timeout: 20_000 });
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, /pounce: error: --ready notify needs to receive unix datagrams: Node cannot listen/);
+        assert.doesNotMatch(r.stderr, /Started copy/);
+      });
+    else
+      it("gunicorn with a WSGI app under --listen and --ready notify: load and SIGHUPs, 0 failed, stable PID, the flipped release serves", async (t) => {
+        assert.ok(existsSync(GUNICORN), `${GUNICORN} is missing: install Debian's gunicorn package`);
+        const port = await freePort();
+        await withWrap(
+          rt,
+          (dir) => [
+            "--listen",
+            `127.0.0.1:${port}`,
+            "--ready",
+            "notify",
+            "--pid-file",
+            join(dir, "wrap.pid"),
+            "--chdir",
+            join(dir, "current"),
+            "--",
+            // Through sh so that the `--port N` the harness appends does not reach gunicorn.
+            "/bin/sh",
+            "-c",
+            `exec ${GUNICORN} --workers 2 --graceful-timeout 10 hello_wsgi:application`,
+            "sh",
+          ],
+          async (p, dir) => {
+            const running = startLoad(port, { keepAlive: 8, perRequest: 2, durationMs: 60_000 });
+            await running.seen(100);
+            const v = await deploys(p, dir, 1, RELOADS, join(dir, "wrap.pid"));
+            const tail = running.result.ok;
+            await running.until("200 responses after the last reload", (r) => r.ok >= tail + 200);
+            const result = await running.stop();
+            t.diagnostic(`${result.ok} ok, ${result.failed} failed, ${RELOADS} reloads`);
+            assertNoFailures(result);
+            assert.equal((await request(`http://127.0.0.1:${port}/`)).body, `v${v}`);
+            assert.ok(p.output.includes(`Listening at: http://127.0.0.1:${port}`), "gunicorn took the socket from fd 3");
+            assert.equal(p.count("is ready: READY=1 on its NOTIFY_SOCKET"), RELOADS + 1);
+          },
+          // Started outside the release (no $PWD trick): --chdir names the symlink.
+          {
+            cwd: (dir) => {
+              release(dir, "v1");
+              return dir;
+            },
+          },
+        );
+      });
+
+    it("speaks systemd notify itself: READY=1 (its own pid), RELOADING=1 with MONOTONIC_USEC, READY=1, STOPPING=1", async () => {
+      await withTempDir(async (dir) => {
+        const sock = join(dir, "systemd.sock");
+        const listener = spawn("/usr/bin/python3", [join(FIXTURES, "notify-listener.py"), sock], {
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        let heard = "";
+        listener.stdout.on("data", (d) => (heard += d));
+        // systemd-notify(1), Node's sender, adds MAINPID and a BARRIER=1 of its own: not the wrapper's words.
+        const messages = () =>
+          heard
+            .split("\n")
+            .filter((l) => l.startsWith("{"))
+            .map((l) => JSON.parse(l) as { pid: number | null; msg: string })
+            .filter((m) => m.msg !== "BARRIER=1");
+        const state = (msg: string) => msg.split("\n").find((l) => /^(READY|RELOADING|STOPPING)=1$/.test(l));
+        try {
+          await waitUntil("the notify listener is up", () => heard.includes("listening"), 10_000);
+          const p = await startWrap(
+            rt,
+            ["--warmup", "0.2", "--", NODE, SERVER, "--unix", join(dir, "s.sock")],
+            release(dir, "v1"),
+            {
+              env: { NOTIFY_SOCKET: sock },
+            },
+          );
+          try {
+            await waitUntil("READY=1", () => messages().some((m) => m.msg.includes("READY=1")), 10_000);
+            await p.waitFor("env NOTIFY_SOCKET=");
+            assert.ok(!p.output.includes(`env NOTIFY_SOCKET=${sock}`), "the copy does not get systemd's NOTIFY_SOCKET");
+            const before = process.hrtime.bigint() / 1000n;
+            p.signal("SIGHUP");
+            await p.waitFor("Reload complete");
+            await waitUntil(
+              "READY=1 after the reload",
+              () => messages().filter((m) => m.msg.includes("READY=1")).length >= 2,
+              10_000,
+            );
+            p.signal("SIGTERM");
+            await waitUntil("STOPPING=1", () => messages().some((m) => m.msg.includes("STOPPING=1")), 10_000);
+            const m = messages();
+            assert.deepEqual(
+              m.map((x) => state(x.msg)),
+              ["READY=1", "RELOADING=1", "READY=1", "STOPPING=1"],
+              JSON.stringify(m),
+            );
+            assert.ok(
+              m.every((x) => x.pid === p.pid),
+              `sender pids ${m.map((x) => x.pid)} (wrapper ${p.pid})`,
+            );
+            const usec = BigInt(/MONOTONIC_USEC=(\d+)/.exec(m[1]?.msg ?? "")?.[1] ?? "0");
+            assert.ok(usec >= before && usec <= process.hrtime.bigint() / 1000n, `MONOTONIC_USEC ${usec} (asked at ${before})`);
+          } finally {
+            await stopWrap(p, 0);
+          }
+        } finally {
+          listener.kill();
+        }
+      });
+    });
+
     it("--listen on an address in use: one line, exit 1, no copy started", async () => {
       const blocker = net.createServer();
       await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
@@ -404,47 +520,6 @@ if (first) {
         await p.waitFor("--no-restart: exiting with copy 0's status (137)");
         await stopWrap(p, 137);
       });
-    });
-
-    it("gunicorn with a WSGI app under --listen: load and SIGHUPs, 0 failed, stable PID, the flipped release serves", async (t) => {
-      assert.ok(existsSync(GUNICORN), `${GUNICORN} is missing: install Debian's gunicorn package`);
-      const port = await freePort();
-      await withWrap(
-        first,
-        (dir) => [
-          "--listen",
-          `127.0.0.1:${port}`,
-          "--pid-file",
-          join(dir, "wrap.pid"),
-          "--chdir",
-          join(dir, "current"),
-          "--",
-          // Through sh so that the `--port N` the harness appends does not reach gunicorn.
-          "/bin/sh",
-          "-c",
-          `exec ${GUNICORN} --workers 2 --graceful-timeout 10 hello_wsgi:application`,
-          "sh",
-        ],
-        async (p, dir) => {
-          const running = startLoad(port, { keepAlive: 8, perRequest: 2, durationMs: 60_000 });
-          await running.seen(100);
-          const v = await deploys(p, dir, 1, RELOADS, join(dir, "wrap.pid"));
-          const tail = running.result.ok;
-          await running.until("200 responses after the last reload", (r) => r.ok >= tail + 200);
-          const result = await running.stop();
-          t.diagnostic(`${result.ok} ok, ${result.failed} failed, ${RELOADS} reloads`);
-          assertNoFailures(result);
-          assert.equal((await request(`http://127.0.0.1:${port}/`)).body, `v${v}`);
-          assert.ok(p.output.includes(`Listening at: http://127.0.0.1:${port}`), "gunicorn took the socket from fd 3");
-        },
-        // Started outside the release (no $PWD trick): --chdir names the symlink.
-        {
-          cwd: (dir) => {
-            release(dir, "v1");
-            return dir;
-          },
-        },
-      );
     });
 
     it("--log-format json: the copies' output as records too; POUNCE_PID_FILE is the wrapper's, not the copy's", async () => {

@@ -15,6 +15,7 @@ import { findCommand, logicalCwd } from "../wrap/command.ts";
 import { describeTarget, openListen, removeSocketFile } from "../wrap/listen.ts";
 import { openNotifySocket } from "../wrap/notify.ts";
 import { ownEnvNames, parseWrapArgs, WRAP_OPTIONS } from "../wrap/options.ts";
+import { wrapNotifier } from "../wrap/systemd-notify.ts";
 import { Wrapper } from "../wrap/wrapper.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
 import { loadAdapter } from "./serve.ts";
@@ -77,6 +78,8 @@ export async function wrap(args: string[], early?: EarlySignals): Promise<void> 
   // The pid file first: it exists by the time "Ready" is read.
   if (config.pidFile) wrapper.observe(pidFileObserver(config.pidFile, process.pid, (n) => wrapper?.note(n), "wrap_ready"));
   wrapper.observe(logLines);
+  const systemd = wrapNotifier(adapter, process.env.NOTIFY_SOCKET, process.pid, (n) => wrapper?.note(n));
+  if (systemd) wrapper.observe(systemd);
   wrapper.observe((n) => {
     if (n.event !== "exiting") return;
     removeSocketFile(config.listen);

@@ -180,6 +180,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) => `--no-restart: exiting with copy ${n.copy}'s status (${n.code})`,
   },
   wrap_stopped: { level: "info", text: () => "All copies stopped" },
+  wrap_notify_error: { level: "warn", text: (n) => `Cannot tell systemd through NOTIFY_SOCKET: ${n.message}` },
   exiting: null,
 };
 

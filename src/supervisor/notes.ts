@@ -58,6 +58,7 @@ export type Note =
   | { event: "wrap_reload_complete"; copy: number; pid?: number }
   | { event: "wrap_exit_with_copy"; copy: number; code: number }
   | { event: "wrap_stopped" }
+  | { event: "wrap_notify_error"; message: string }
   /** The supervisor is about to exit: the last note, never logged. */
   | { event: "exiting"; code: number };
 

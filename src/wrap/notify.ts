@@ -11,21 +11,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RuntimeAdapter } from "../adapter.ts";
-import { describe, errors } from "../errors.ts";
-
-/** The slice of the adapter's datagram seam (src/systemd/datagram.ts) the wrapper uses. */
-interface DatagramReceiver {
-  listen(path: string, onMessage: (text: string, sender: { pid?: number }) => void): Promise<{ close(): Promise<void> }>;
-}
+import { describe, PounceError } from "../errors.ts";
 
 export interface NotifySocket {
   readonly path: string;
   /** Unbind and remove the socket's directory (on exit). */
   close(): void;
-}
-
-function receiverOf(adapter: RuntimeAdapter): DatagramReceiver | undefined {
-  return (adapter as RuntimeAdapter & { unixDatagram?: DatagramReceiver }).unixDatagram;
 }
 
 /** Bind the copies' NOTIFY_SOCKET; undefined where the runtime cannot receive datagrams and none is required. */
@@ -34,14 +25,10 @@ export async function openNotifySocket(
   required: boolean,
   onReady: (senderPid: number | undefined) => void,
 ): Promise<NotifySocket | undefined> {
-  const receiver = receiverOf(adapter);
+  const receiver = adapter.unixDatagram;
+  const refuse = (why: string) => new PounceError("E_BAD_VALUE", `--ready notify needs to receive unix datagrams: ${why}`);
   if (!receiver) {
-    if (required)
-      throw errors.badValue(
-        "--ready",
-        `notify needs to receive unix datagrams, which pounce on ${adapter.runtime} cannot`,
-        "notify",
-      );
+    if (required) throw refuse(adapter.unixDatagramUnavailableReason ?? `pounce on ${adapter.runtime} cannot`);
     return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), "pounce-wrap-"));
@@ -53,7 +40,7 @@ export async function openNotifySocket(
     });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    if (required) throw errors.badValue("--ready", `notify: cannot bind ${path}: ${describe(err)}`, "notify");
+    if (required) throw refuse(err instanceof Error ? err.message : describe(err));
     return undefined;
   }
   return {

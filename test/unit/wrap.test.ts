@@ -240,7 +240,7 @@ describe("pounce wrap policy", () => {
   it("--ready notify on a runtime that cannot receive datagrams: refused with one line", async () => {
     await assert.rejects(
       openNotifySocket(new FakeAdapter(), true, () => {}),
-      /--ready notify needs to receive unix datagrams, which pounce on fake cannot/,
+      /--ready notify needs to receive unix datagrams: pounce on fake cannot/,
     );
     assert.equal(await openNotifySocket(new FakeAdapter(), false, () => {}), undefined);
   });

@@ -122,6 +122,21 @@ export class Wrapper implements WrapCore {
     this.#o.adapter.exit(code);
   }
 
+  /** What is running now, in the supervisor's snapshot shape (a copy per generation). */
+  snapshot() {
+    return {
+      phase: this.state.phase.kind,
+      active: this.state.current?.n,
+      workers: [...this.state.live].map((c) => ({
+        id: c.n,
+        pid: c.run?.pid,
+        generation: c.n,
+        mode: "serve",
+        status: c.status.kind,
+      })),
+    };
+  }
+
   // ── copies ──────────────────────────────────────────────────────────────────────────────
 
   startCopy(purpose: CopyRecord["purpose"]): CopyRecord {

@@ -96,8 +96,17 @@ describe("pounce wrap policy", () => {
     r.copies[1]?.ready();
     assert.deepEqual(r.copies[0]?.signals, ["SIGTERM"]);
     assert.equal(r.count("wrap_reload_complete"), 0, "complete only once the old copy is gone");
+    assert.deepEqual(
+      r.w.snapshot().workers.map((x) => [x.id, x.pid, x.status]),
+      [
+        [0, 500, "stopping"],
+        [1, 501, "ready"],
+      ],
+    );
     r.copies[0]?.exit(0);
     assert.equal(r.count("wrap_reload_complete"), 1);
+    assert.equal(r.w.snapshot().phase, "running");
+    assert.equal(r.w.snapshot().active, 1);
   });
 
   it("reload signals during a reload coalesce into one more", () => {

@@ -12,9 +12,7 @@
  * - SIGTERM/SIGINT: SIGTERM to every copy (`shutdown_timeout`, then SIGKILL); exit 0. A second one
  *   kills them all, exit 1.
  */
-import { constants } from "node:os";
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
-import { EXIT } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { Backoff } from "../supervisor/backoff.ts";
 import { Alarm, type Clock, systemClock } from "../supervisor/clock.ts";
@@ -22,13 +20,12 @@ import { lastOutput } from "../supervisor/log-lines.ts";
 import type { Note, Observer } from "../supervisor/notes.ts";
 import { copyCwd } from "./command.ts";
 import { startCopy } from "./copy.ts";
+import { handle, type WrapHands } from "./handlers.ts";
 import type { WrapConfig } from "./options.ts";
 import { type OrphanGuard, startOrphanGuard } from "./orphan-guard.ts";
-import { describeVia, watchReady } from "./readiness.ts";
-import { reconcile, type WrapCore } from "./reconcile.ts";
-import { type CopyRecord, describeExit, exitStatus, type WrapEvent, type WrapState } from "./state.ts";
-
-const FORCED_EXIT_GRACE_MS = 1_000;
+import { watchReady } from "./readiness.ts";
+import { reconcile } from "./reconcile.ts";
+import type { CopyRecord, WrapEvent, WrapState } from "./state.ts";
 
 export interface WrapperOptions {
   config: WrapConfig;
@@ -39,7 +36,7 @@ export interface WrapperOptions {
   /** The environment each copy starts with (wrap's own variables taken out). */
   env: Record<string, string>;
   listenFd?: number;
-  /** The NOTIFY_SOCKET every copy is given (READY=1 there: `notified()`). */
+  /** The NOTIFY_SOCKET every copy is given (READY=1 there: the `notify-ready` event). */
   notifySocket?: string;
   /** Unit tests pass fakes for these three; the defaults are the real ones. */
   clock?: Clock;
@@ -48,14 +45,14 @@ export interface WrapperOptions {
   guard?: OrphanGuard;
 }
 
-export class Wrapper implements WrapCore {
+export class Wrapper implements WrapHands {
   readonly state: WrapState = { phase: { kind: "new" }, live: new Set(), nextCopy: 0 };
   readonly config: WrapConfig;
   readonly #o: WrapperOptions;
   readonly #clock: Clock;
   readonly #alarm: Alarm;
-  readonly #backoff = new Backoff();
-  #guard: OrphanGuard | undefined;
+  readonly backoff = new Backoff();
+  guard: OrphanGuard | undefined;
   readonly #observers: Observer[] = [];
   readonly #queue: WrapEvent[] = [];
   #dispatching = false;
@@ -88,7 +85,7 @@ export class Wrapper implements WrapCore {
     a.onSignal("SIGUSR1", reload("SIGUSR1"));
     a.onSignal("SIGTERM", stop("SIGTERM"));
     a.onSignal("SIGINT", stop("SIGINT"));
-    this.#guard = this.#o.guard ?? startOrphanGuard(this.#o.config.shutdownTimeout);
+    this.guard = this.#o.guard ?? startOrphanGuard(this.#o.config.shutdownTimeout);
     this.state.phase = { kind: "booting" };
     this.state.next = this.startCopy("boot");
     this.dispatch({ type: "timer" });
@@ -101,7 +98,7 @@ export class Wrapper implements WrapCore {
     try {
       for (let e = this.#queue.shift(); e; e = this.#queue.shift()) {
         if (this.#exited()) continue;
-        this.#handle(e);
+        handle(this, e);
         const wakeAt = reconcile(this);
         if (!this.#exited()) this.#alarm.set(wakeAt);
       }
@@ -168,7 +165,7 @@ export class Wrapper implements WrapCore {
         exit: (code, signal, failure) => this.dispatch({ type: "copy-exit", copy: rec, code, signal, failure }),
       },
     );
-    if (rec.run.pid !== undefined) this.#guard?.add(rec.run.pid);
+    if (rec.run.pid !== undefined) this.guard?.add(rec.run.pid);
     this.note({ event: "copy_started", copy: rec.n, pid: rec.run.pid, command: c.command.join(" "), cwd });
     rec.stopReadiness = (this.#o.watchReady ?? watchReady)(c.ready, startedAt, (via) =>
       this.dispatch({ type: "copy-ready", copy: rec, via }),
@@ -211,127 +208,5 @@ export class Wrapper implements WrapCore {
   /** "new copy 3 (pid 42) exited during start-up (exit code 1); last output: …" */
   failure(rec: CopyRecord, how: string): string {
     return `${rec.purpose === "boot" ? "" : "new "}copy ${rec.n}${rec.run?.pid ? ` (pid ${rec.run.pid})` : ""} ${how}${lastOutput(rec.run?.tail() ?? [])}`;
-  }
-
-  // ── event handlers ──────────────────────────────────────────────────────────────────────
-
-  #handle(e: WrapEvent): void {
-    const s = this.state;
-    switch (e.type) {
-      case "timer":
-        return;
-      case "notify-ready": {
-        // The starting copy, unless the sender is known to be another copy.
-        const from = [...s.live].find((c) => c.run?.pid !== undefined && c.run.pid === e.senderPid);
-        const target = from ?? s.next;
-        if (target && target === s.next) this.dispatch({ type: "copy-ready", copy: target, via: { kind: "notify" } });
-        return;
-      }
-      case "reload": {
-        if (s.phase.kind === "stopping") {
-          this.note({ event: "reload_ignored", cause: e.cause });
-          return;
-        }
-        this.note({ event: "reload_requested", cause: e.cause });
-        const wasPending = s.pendingReload !== undefined;
-        s.pendingReload = e.cause;
-        if (!wasPending && s.next)
-          this.note({ event: "reload_queued", wait: s.phase.kind === "booting" ? "boot" : "rollout", waitMs: 0 });
-        return;
-      }
-      case "stop": {
-        if (s.phase.kind === "stopping") {
-          this.note({ event: "shutdown_forced", signal: e.signal });
-          s.phase.forced = true;
-          s.phase.giveUpAt = this.#clock.now() + FORCED_EXIT_GRACE_MS;
-          for (const c of s.live) this.kill(c);
-          return;
-        }
-        this.note({ event: "shutdown_requested", signal: e.signal });
-        s.pendingReload = undefined;
-        s.phase = { kind: "stopping", forced: false };
-        for (const c of s.live) this.stopCopy(c, "shutdown");
-        return;
-      }
-      case "copy-ready": {
-        const c = e.copy;
-        if (c.status.kind !== "starting") return;
-        c.status = { kind: "ready" };
-        c.stopReadiness?.();
-        this.note({ event: "copy_ready", copy: c.n, pid: c.run?.pid, via: describeVia(e.via) });
-        if (s.phase.kind === "stopping") {
-          this.stopCopy(c, "shutdown");
-          return;
-        }
-        if (c !== s.next) return;
-        const old = s.current;
-        s.current = c;
-        s.next = undefined;
-        if (s.phase.kind === "booting") {
-          s.phase = { kind: "running" };
-          this.note({ event: "wrap_ready", copy: c.n, pid: c.run?.pid });
-        } else if (old) {
-          this.stopCopy(old, "reload");
-          s.completionOwed = c;
-        }
-        return;
-      }
-      case "copy-exit":
-        this.#onExit(e.copy, e.code, e.signal, e.failure);
-        return;
-    }
-  }
-
-  #onExit(c: CopyRecord, code: number | null, signal: string | null, failure?: string): void {
-    const s = this.state;
-    const was = c.status;
-    if (was.kind === "exited") return;
-    c.status = { kind: "exited" };
-    c.stopReadiness?.();
-    s.live.delete(c);
-    if (c.run?.pid !== undefined) this.#guard?.remove(c.run.pid);
-    const how = failure ? `could not start: ${failure}` : describeExit(code, signal);
-    const pid = c.run?.pid;
-    if (s.phase.kind === "stopping" || was.kind === "stopping") {
-      this.note({ event: "copy_exited", copy: c.n, pid, how });
-      if (s.next === c) s.next = undefined;
-      if (s.current === c) s.current = undefined;
-      return;
-    }
-    if (s.phase.kind === "booting") {
-      this.note({ event: "boot_failed", generation: c.n, cause: this.failure(c, `exited during start-up (${how})`) });
-      this.exit(this.#o.config.restart ? EXIT.failure : exitStatus(code, signal, constants.signals));
-      return;
-    }
-    if (c === s.next) {
-      s.next = undefined;
-      if (c.purpose === "reload") {
-        this.note({ event: "reload_failed", cause: this.failure(c, `exited during start-up (${how})`), oldStopped: false });
-        return;
-      }
-      // A restart that did not come up counts as one more crash.
-      this.note({ event: "copy_died", copy: c.n, pid, how: `during start-up, ${how}`, output: c.run?.tail() ?? [] });
-      this.#crashed(c, code, signal);
-      return;
-    }
-    if (c === s.current) {
-      s.current = undefined;
-      this.note({ event: "copy_died", copy: c.n, pid, how, output: c.run?.tail() ?? [] });
-      if (!s.next) this.#crashed(c, code, signal);
-    }
-  }
-
-  #crashed(c: CopyRecord, code: number | null, signal: string | null): void {
-    if (!this.#o.config.restart) {
-      const status = exitStatus(code, signal, constants.signals);
-      this.note({ event: "wrap_exit_with_copy", copy: c.n, code: status });
-      for (const other of this.state.live) this.stopCopy(other, "shutdown");
-      this.exit(status);
-      return;
-    }
-    const now = this.#clock.now();
-    const delay = this.#backoff.next(now);
-    if (delay > 0) this.note({ event: "copy_restart_backoff", delayMs: delay });
-    this.state.restartAt = now + delay;
   }
 }

@@ -62,6 +62,12 @@ export interface RuntimeAdapter {
    *  runtime cannot, and then `unixDatagramUnavailableReason` says why. */
   readonly unixDatagram?: UnixDatagram;
   readonly unixDatagramUnavailableReason?: string;
+  /** Whether workers can serve on a socket inherited from systemd (LISTEN_FDS); else why not. */
+  readonly canServeInheritedSocket?: boolean;
+  readonly inheritedSocketUnavailableReason?: string;
+  /** Set where the inherited socket survives only while a worker listens on it: why a
+   *  stop-then-start reload (nobody listening for a moment) cannot be used with it. */
+  readonly inheritedSocketNeedsOverlap?: string;
   /** CLOCK_MONOTONIC in microseconds (systemd's MONOTONIC_USEC=); undefined where it cannot be read. */
   monotonicUsec?(): bigint;
 }
@@ -77,6 +83,8 @@ export type RequestExtras = Partial<ServeContext> & {
 export interface ServeOptions {
   host: string;
   port: number;
+  /** Listen on this inherited socket (systemd socket activation) instead of host/port. */
+  fd?: number;
   /** The core's request pipeline; `extras` are merged into the ServeContext (runtime specifics). */
   handle(request: Request, extras: RequestExtras): Response | Promise<Response>;
   /** Called when a request arrives and when its response has been completely sent (or abandoned). */

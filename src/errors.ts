@@ -27,7 +27,8 @@ export type ErrorCode =
   | "E_LISTEN"
   | "E_STARTUP_TIMEOUT"
   | "E_WORKER_EXITED"
-  | "E_PERMISSION";
+  | "E_PERMISSION"
+  | "E_SYSTEMD";
 
 const USAGE_CODES = new Set<ErrorCode>([
   "E_UNKNOWN_FLAG",
@@ -80,6 +81,7 @@ export const errors = {
   startupTimeout: (seconds: number) =>
     new PounceError("E_STARTUP_TIMEOUT", `worker not ready within startup_timeout (${seconds.toFixed(1)}s)`),
   workerExited: (detail: string) => new PounceError("E_WORKER_EXITED", `worker exited during start-up (${detail})`),
+  systemd: (message: string) => new PounceError("E_SYSTEMD", message),
 };
 
 /** One line describing any thrown value: the message for errors, never the stack. */

@@ -17,6 +17,8 @@ export interface WorkerSpec {
   entryLabel: string;
   host: string;
   port: number;
+  /** A socket inherited from systemd (socket activation): listen on it instead of host/port. */
+  listenFd?: number;
   /** Milliseconds, 0 = off. */
   requestTimeoutMs: number;
   healthCheckPath: string;

@@ -87,6 +87,17 @@ async function stopWrap(p: Pounce, code: number | null = 0): Promise<void> {
   }
 }
 
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -333,6 +344,36 @@ for (const rt of rows) {
           }
         } finally {
           listener.kill();
+        }
+      });
+    });
+
+    it("socket-activated itself (systemd-socket-activate): the socket systemd passed is every copy's fd 3", async () => {
+      const port = await freePort();
+      await withTempDir(async (dir) => {
+        const activated: Runtime = {
+          ...rt,
+          argv: (a) => ["/usr/bin/systemd-socket-activate", "-l", `127.0.0.1:${port}`, ...rt.argv(a)],
+        };
+        // systemd-socket-activate passes on only a few variables ($PWD is not one): --chdir names the symlink.
+        const cwd = release(dir, "v1");
+        const p = await Pounce.start(activated, ["wrap", "--warmup", "0.2", "--chdir", cwd, "--", NODE, SERVER], {
+          cwd,
+          ready: false,
+        });
+        try {
+          // systemd-socket-activate starts the wrapper on the first connection, which then waits in the queue.
+          await waitUntil("systemd-socket-activate listens", async () => await portOpen(port), 10_000);
+          assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "v1");
+          await p.waitFor("Serving on the socket systemd passed (fd 3)");
+          await p.waitFor("Ready — copy 0");
+          release(dir, "v2");
+          const mark = p.output.length;
+          p.signal("SIGHUP");
+          await p.waitFor("Reload complete", { from: mark, timeoutMs: 30_000 });
+          assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "v2");
+        } finally {
+          await stopWrap(p, 0);
         }
       });
     });

@@ -38,6 +38,7 @@ export interface ChildRuntime {
   unixDatagram?: UnixDatagram;
   unixDatagramUnavailableReason?: string;
   monotonicUsec?(): bigint;
+  inheritedSocketUnavailableReason?: string;
 }
 
 export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
@@ -84,5 +85,6 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
     unixDatagram: rt.unixDatagram,
     unixDatagramUnavailableReason: rt.unixDatagramUnavailableReason,
     monotonicUsec: rt.monotonicUsec,
+    inheritedSocketUnavailableReason: rt.inheritedSocketUnavailableReason,
   };
 }

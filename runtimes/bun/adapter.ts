@@ -75,5 +75,6 @@ export function createBunAdapter(): RuntimeAdapter {
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => process.exit(code),
     ...bunUnixDatagram(),
+    inheritedSocketUnavailableReason: "Bun.serve cannot listen on an inherited socket (it takes no fd)",
   });
 }

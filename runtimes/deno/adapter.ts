@@ -74,5 +74,6 @@ export function createDenoAdapter(): RuntimeAdapter {
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => Deno.exit(code),
     ...denoUnixDatagram(),
+    inheritedSocketUnavailableReason: "Deno.serve cannot listen on an inherited socket (it takes no fd)",
   });
 }

@@ -20,6 +20,10 @@ export function createNodeAdapter(): RuntimeAdapter {
     runtime: `node ${process.version}`,
     canOverlap: true,
     ...nodeUnixDatagram(),
+    // cluster workers listen({ fd: 3 }): the primary opens its own fd 3 and shares it round-robin.
+    canServeInheritedSocket: true,
+    inheritedSocketNeedsOverlap:
+      "the cluster primary closes the inherited socket as soon as no worker listens on it, and cannot reopen it",
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       if (!setUp) {
         setUp = true;

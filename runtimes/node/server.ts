@@ -77,7 +77,9 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
       );
     });
     // exclusive: false lets the cluster primary own one listening socket for every worker (pitfall 5).
-    server.listen({ host: opts.host, port: opts.port, exclusive: false }, () => {
+    // An inherited socket (systemd) is opened by the primary too, shared the same way.
+    const where = opts.fd === undefined ? { host: opts.host, port: opts.port } : { fd: opts.fd };
+    server.listen({ ...where, exclusive: false }, () => {
       // An app that calls process.exit(): tell the primary first (the write usually leaves at once),
       // so it stops handing this dying process connections that nobody would ever answer.
       process.once("exit", () => {

@@ -12,6 +12,9 @@ import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
+import { takeSystemdEnvironment } from "../systemd/environment.ts";
+import { notifierFor } from "../systemd/notify.ts";
+import { checkInheritedSocket } from "../systemd/socket-activation.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
 import { parseServeArgs } from "./serve-command.ts";
 import { version } from "./version.ts";
@@ -30,6 +33,8 @@ export async function loadAdapter(): Promise<RuntimeAdapter> {
 }
 
 export async function serve(args: string[], early?: EarlySignals): Promise<void> {
+  // Before anything can spawn a worker: systemd's variables are the supervisor's alone.
+  const systemd = takeSystemdEnvironment(process.env, process.pid);
   const invocation = parseServeArgs(args);
   const config = resolveConfig(invocation.entry, invocation.flags, process.env);
   const cwd = process.cwd();
@@ -40,20 +45,34 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     info: (msg) => log.info(msg, { event: "runtime_note" }),
     warn: (msg) => log.warn(msg, { event: "runtime_warning" }),
   });
-  const port = config.port === 0 ? await pickFreePort(config.host) : config.port;
+  const activated = systemd.listen;
+  if (activated) checkInheritedSocket(adapter, config.reloadStrategy);
+  const port = activated ? config.port : config.port === 0 ? await pickFreePort(config.host) : config.port;
   log.info(
     `Starting pounce ${version()} (${adapter.runtime}): ${config.entry}, ${config.workers} worker(s), pid ${process.pid}`,
     { event: "starting" },
   );
   // Once, before any worker: with SO_REUSEPORT (Bun, Deno) a second pounce would otherwise join a
   // listener already there and silently take part of its traffic. Later generations never probe.
-  const inUse = config.port === 0 ? undefined : await addressInUse(config.host, port);
+  const say = logObserver(log);
+  if (systemd.listenPidMismatch) say({ event: "listen_fds_not_ours", listenPid: systemd.listenPidMismatch, pid: process.pid });
+  if (activated) say({ event: "socket_activation", fd: activated.fd, names: activated.name, ignored: ["--host", "--port"] });
+  const inUse = config.port === 0 || activated ? undefined : await addressInUse(config.host, port);
   if (inUse) {
-    logObserver(log)({ event: "boot_failed", generation: 0, cause: inUse.message });
+    say({ event: "boot_failed", generation: 0, cause: inUse.message });
     adapter.exit(inUse.exitCode);
   }
-  const supervisor = new Supervisor({ config, adapter, log, entry, port, cwd, pid: process.pid });
+  const supervisor = new Supervisor({ config, adapter, log, entry, port, listenFd: activated?.fd, cwd, pid: process.pid });
   // Observers beyond the log and the pid file (state file, systemd notify, …) register here, before start().
+  if (systemd.notifySocket)
+    supervisor.observe(
+      notifierFor(
+        adapter,
+        systemd.notifySocket,
+        () => supervisor.state,
+        (n) => supervisor.note(n),
+      ),
+    );
   supervisor.start();
   handOverEarlySignals(early);
 }

@@ -11,6 +11,7 @@ import { errors } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { pidFileObserver } from "../supervisor/pid-file.ts";
+import { takeSystemdEnvironment } from "../systemd/environment.ts";
 import { findCommand, logicalCwd } from "../wrap/command.ts";
 import { describeTarget, openListen, removeSocketFile } from "../wrap/listen.ts";
 import { openNotifySocket } from "../wrap/notify.ts";
@@ -48,6 +49,8 @@ export const wrapCommand = defineCommand({
 const NOT_INHERITED = ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", ...ownEnvNames()];
 
 export async function wrap(args: string[], early?: EarlySignals): Promise<void> {
+  // Before any copy can start: systemd's variables are the wrapper's alone.
+  const systemd = takeSystemdEnvironment(process.env, process.pid);
   const cwd = logicalCwd(process.env, process.cwd());
   const config = parseWrapArgs(args, process.env, cwd);
   if (!existsSync(config.chdir)) throw errors.badValue("--chdir", "must be an existing directory", config.chdir);
@@ -67,7 +70,16 @@ export async function wrap(args: string[], early?: EarlySignals): Promise<void> 
     wrapper?.dispatch({ type: "notify-ready", senderPid }),
   );
   let listenFd: number | undefined;
-  if (config.listen) {
+  if (systemd.listen) {
+    // Socket-activated itself: the socket systemd passed is the one every copy gets.
+    listenFd = systemd.listen.fd;
+    logLines({
+      event: "socket_activation",
+      fd: listenFd,
+      names: systemd.listen.name,
+      ignored: config.listen ? ["--listen"] : [],
+    });
+  } else if (config.listen) {
     const held = await openListen(adapter, config.listen);
     listenFd = held.fd;
     logLines({ event: "wrap_listening", address: describeTarget(config.listen, held.port) });
@@ -78,8 +90,13 @@ export async function wrap(args: string[], early?: EarlySignals): Promise<void> 
   // The pid file first: it exists by the time "Ready" is read.
   if (config.pidFile) wrapper.observe(pidFileObserver(config.pidFile, process.pid, (n) => wrapper?.note(n), "wrap_ready"));
   wrapper.observe(logLines);
-  const systemd = wrapNotifier(adapter, process.env.NOTIFY_SOCKET, process.pid, (n) => wrapper?.note(n));
-  if (systemd) wrapper.observe(systemd);
+  if (systemd.listenPidMismatch)
+    logLines({ event: "listen_fds_not_ours", listenPid: systemd.listenPidMismatch, pid: process.pid });
+  if (systemd.notifySocket) {
+    const w = wrapper;
+    const owed = () => w.state.pendingReload !== undefined || (w.state.phase.kind === "running" && w.state.next !== undefined);
+    w.observe(wrapNotifier(adapter, systemd.notifySocket, process.pid, owed, (n) => w.note(n)));
+  }
   wrapper.observe((n) => {
     if (n.event !== "exiting") return;
     removeSocketFile(config.listen);

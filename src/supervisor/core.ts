@@ -18,6 +18,8 @@ export interface Core {
   config: Config;
   /** The concrete port every worker listens on. */
   readonly port: number;
+  /** Socket activation: the inherited socket every worker serves on (host/port are then unused). */
+  readonly listenFd?: number;
   readonly cwd: string;
   dispatch(event: SupervisorEvent): void;
   note(note: Note): void;

@@ -54,7 +54,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   ready: {
     level: "info",
     text: (n) =>
-      `Ready to accept connections on http://${hostForUrl(n.host)}:${n.port} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
+      `Ready to accept connections on ${n.fd === undefined ? `http://${hostForUrl(n.host)}:${n.port}` : `fd ${n.fd} (socket activation)`} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
     fields: (n) => ({ port: n.port, generation: n.generation }),
   },
   pid_file_error: { level: "error", text: (n) => `Cannot write pid file ${n.file}: ${n.message}` },
@@ -135,6 +135,26 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   shutting_down: { level: "info", text: (n) => `Shutting down ${n.workers} worker(s)...` },
   worker_stopped: { level: "info", text: (n) => `Worker ${n.worker} stopped`, fields: (n) => ({ worker: n.worker }) },
   stopped: { level: "info", text: () => "All workers stopped" },
+  notify_via_helper: {
+    level: "info",
+    text: (n) =>
+      `systemd notify messages go through ${n.helper} (this runtime has no unix datagram socket of its own)${
+        n.root ? "" : ": as a non-root user systemd sees that helper as the sender, so the unit needs NotifyAccess=all"
+      }`,
+  },
+  notify_failed: { level: "warn", text: (n) => `Cannot notify systemd at ${n.socket}: ${n.message}` },
+  listen_fds_not_ours: {
+    level: "warn",
+    text: (n) =>
+      `LISTEN_FDS is meant for pid ${n.listenPid}, not this process (pid ${n.pid}): ignored, listening on --host/--port`,
+  },
+  socket_activation: {
+    level: "info",
+    text: (n) =>
+      `Serving on the socket systemd passed (fd ${n.fd}${n.names ? `, ${n.names}` : ""})${
+        n.ignored.length ? `; ${n.ignored.join(" and ")} ignored` : ""
+      }`,
+  },
   // ── pounce wrap ──
   wrap_starting: {
     level: "info",
@@ -180,7 +200,6 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) => `--no-restart: exiting with copy ${n.copy}'s status (${n.code})`,
   },
   wrap_stopped: { level: "info", text: () => "All copies stopped" },
-  wrap_notify_error: { level: "warn", text: (n) => `Cannot tell systemd through NOTIFY_SOCKET: ${n.message}` },
   exiting: null,
 };
 

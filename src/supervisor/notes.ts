@@ -15,7 +15,7 @@ export type Note =
   | { event: "shutdown_requested"; signal: LifecycleSignal }
   | { event: "shutdown_forced"; signal: LifecycleSignal }
   | { event: "generation_starting"; generation: number; workers: number }
-  | { event: "ready"; host: string; port: number; generation: number; workers: number; runtime: string }
+  | { event: "ready"; host: string; port: number; fd?: number; generation: number; workers: number; runtime: string }
   | { event: "pid_file_error"; file: string; message: string }
   | { event: "boot_failed"; generation: number; cause: string }
   | { event: "reimported"; generation: number; entry: string }
@@ -44,6 +44,10 @@ export type Note =
   | { event: "shutting_down"; workers: number }
   | { event: "worker_stopped"; worker: number }
   | { event: "stopped" }
+  | { event: "notify_via_helper"; helper: string; root: boolean }
+  | { event: "notify_failed"; socket: string; message: string }
+  | { event: "listen_fds_not_ours"; listenPid: string; pid: number }
+  | { event: "socket_activation"; fd: number; names: string; ignored: string[] }
   // ── pounce wrap (src/wrap/): copies of one command instead of workers ──
   | { event: "wrap_starting"; version: string; runtime: string; command: string; pid: number }
   | { event: "wrap_listening"; address: string }
@@ -58,7 +62,6 @@ export type Note =
   | { event: "wrap_reload_complete"; copy: number; pid?: number }
   | { event: "wrap_exit_with_copy"; copy: number; code: number }
   | { event: "wrap_stopped" }
-  | { event: "wrap_notify_error"; message: string }
   /** The supervisor is about to exit: the last note, never logged. */
   | { event: "exiting"; code: number };
 

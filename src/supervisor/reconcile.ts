@@ -42,6 +42,7 @@ export function reconcile(core: Core): number | undefined {
         event: "ready",
         host: gen.config.host,
         port: core.port,
+        ...(core.listenFd === undefined ? {} : { fd: core.listenFd }),
         generation: gen.n,
         workers: gen.config.workers,
         runtime: core.adapter.runtime,

@@ -38,6 +38,8 @@ export interface SupervisorOptions {
   entry: ResolvedEntry;
   /** The concrete port (already resolved when the config said 0). */
   port: number;
+  /** Socket activation: the inherited socket every worker serves on. */
+  listenFd?: number;
   cwd: string;
   pid: number;
   /** Defaults to the system clock; unit tests pass a fake one. */
@@ -56,6 +58,7 @@ export class Supervisor implements Core {
   readonly overlap: boolean;
   config: Config;
   readonly port: number;
+  readonly listenFd?: number;
   readonly cwd: string;
   readonly #log: Logger;
   readonly #clock: Clock;
@@ -72,6 +75,7 @@ export class Supervisor implements Core {
     this.#log = opts.log;
     this.cwd = opts.cwd;
     this.port = opts.port;
+    this.listenFd = opts.listenFd;
     this.#bootEntry = opts.entry;
     this.#clock = opts.clock ?? systemClock;
     this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));

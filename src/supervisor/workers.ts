@@ -59,6 +59,7 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     entryLabel: c.entry,
     host: c.host,
     port: core.port,
+    ...(core.listenFd === undefined ? {} : { listenFd: core.listenFd }),
     requestTimeoutMs: Math.round(c.requestTimeout * 1000),
     healthCheckPath: c.healthCheckPath,
     orphanTimeoutMs: Math.round(c.shutdownTimeout * 1000),

@@ -103,6 +103,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     server = await host.serve({
       host: spec.host,
       port: spec.port,
+      fd: spec.listenFd,
       handle: createPipeline({
         app,
         log,

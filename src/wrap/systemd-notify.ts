@@ -1,55 +1,70 @@
 /**
- * The wrapper speaks systemd's notify protocol for itself, as `serve` does: an observer that turns
- * its notes into messages on the $NOTIFY_SOCKET it was started with (the copies never see that
- * variable; they get the wrapper's own socket, notify.ts). READY=1 once the first copy is ready and
- * again after each reload settles; RELOADING=1 with MONOTONIC_USEC when a reload is asked for;
- * STOPPING=1 on shutdown. Sent one at a time, in order, through the adapter's datagram sender.
+ * The wrapper speaks systemd's notify protocol for itself, as `serve` does (src/systemd/notify.ts
+ * has serve's, bound to the supervisor's state): READY=1 once the first copy is ready; on a reload
+ * RELOADING=1 with MONOTONIC_USEC (CLOCK_MONOTONIC when it was asked for), then READY=1 once it has
+ * completed or failed and no other reload is owed; STOPPING=1 on shutdown; STATUS= with the copy
+ * serving. The copies never see systemd's $NOTIFY_SOCKET (they get the wrapper's own, notify.ts).
  */
 import type { RuntimeAdapter } from "../adapter.ts";
-import { describe } from "../errors.ts";
+import { errors } from "../errors.ts";
 import type { Note, Observer } from "../supervisor/notes.ts";
 
 export function wrapNotifier(
   adapter: RuntimeAdapter,
-  socket: string | undefined,
+  socket: string,
   pid: number,
+  /** A reload is under way or waiting to start (READY=1 then waits for it). */
+  reloadOwed: () => boolean,
   note: (n: Note) => void,
-): Observer | undefined {
-  if (!socket) return undefined;
-  const dgram = adapter.unixDatagram;
-  if (!dgram) {
-    note({ event: "wrap_notify_error", message: adapter.unixDatagramUnavailableReason ?? `${adapter.runtime} cannot send` });
-    return undefined;
-  }
+): Observer {
+  const datagram = adapter.unixDatagram;
+  const clock = adapter.monotonicUsec;
+  if (!datagram || !clock)
+    throw errors.systemd(
+      `NOTIFY_SOCKET is set (Type=notify) but pounce on ${adapter.runtime} cannot notify systemd: ${
+        adapter.unixDatagramUnavailableReason ?? "no CLOCK_MONOTONIC clock"
+      }`,
+    );
+  if (datagram.sender === "helper")
+    note({ event: "notify_via_helper", helper: "systemd-notify(1)", root: process.getuid?.() === 0 });
   let chain = Promise.resolve();
-  let failed = false;
+  const told = new Set<string>();
   let ready = false;
-  const send = (message: string) => {
+  let reloading = false;
+  let serving = "";
+  const send = (...lines: string[]) => {
+    const message = lines.join("\n");
     chain = chain
-      .then(() => dgram.send(socket, message))
-      .catch((err) => {
-        if (failed) return;
-        failed = true;
-        note({ event: "wrap_notify_error", message: describe(err) });
+      .then(() => datagram.send(socket, message))
+      .catch((err: Error) => {
+        if (told.has(err.message)) return;
+        told.add(err.message);
+        note({ event: "notify_failed", socket, message: err.message });
       });
+  };
+  const settle = (status: string) => {
+    if (!reloading || reloadOwed()) return;
+    reloading = false;
+    send("READY=1", `STATUS=${status}`);
   };
   return (n) => {
     switch (n.event) {
       case "wrap_ready":
         ready = true;
-        send(`READY=1\nMAINPID=${pid}\nSTATUS=copy ${n.copy} serving`);
+        serving = `Serving: copy ${n.copy} (pid ${n.pid})`;
+        send("READY=1", `MAINPID=${pid}`, `STATUS=${serving}`);
         return;
-      case "reload_requested": {
-        if (!ready) return;
-        const usec = adapter.monotonicUsec?.();
-        send(`RELOADING=1${usec === undefined ? "" : `\nMONOTONIC_USEC=${usec}`}\nSTATUS=reloading`);
+      case "reload_requested":
+        if (!ready || reloading) return;
+        reloading = true;
+        send("RELOADING=1", `MONOTONIC_USEC=${clock()}`, "STATUS=Reloading");
         return;
-      }
       case "wrap_reload_complete":
-        send(`READY=1\nSTATUS=copy ${n.copy} serving`);
+        serving = `Serving: copy ${n.copy} (pid ${n.pid})`;
+        settle(`${serving}; last reload: ok`);
         return;
       case "reload_failed":
-        if (ready) send("READY=1\nSTATUS=reload failed, the previous copy serves");
+        settle(`${serving}; last reload: failed`);
         return;
       case "shutdown_requested":
         send("STOPPING=1");

@@ -27,6 +27,11 @@ export function createNodeAdapter(): RuntimeAdapter {
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       if (!setUp) {
         setUp = true;
+        // An inherited socket may be shared with other processes (the next copy under `pounce wrap`):
+        // each worker accepts on it itself (SCHED_NONE), so no connection waits in the primary's
+        // round-robin queue, which is reset when the last worker leaves (measured: 1–4 resets per
+        // blue/green hand-over with round-robin, none with this).
+        if (spec.listenFd !== undefined) cluster.schedulingPolicy = cluster.SCHED_NONE;
         cluster.setupPrimary({ exec: WORKER_MAIN, silent: false, serialization: "json" });
       }
       // The title is passed as an argument so the worker's argv is long enough to hold it.

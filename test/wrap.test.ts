@@ -22,6 +22,7 @@ import {
   request,
   type StartOptions,
   startLoad,
+  versionedApp,
   waitUntil,
   withTempDir,
 } from "./_harness.ts";
@@ -42,6 +43,7 @@ function release(dir: string, version: string, opts: { fail?: boolean } = {}): s
   mkdirSync(rel, { recursive: true });
   writeFileSync(join(rel, "VERSION"), version);
   copyFileSync(join(FIXTURES, "hello_wsgi.py"), join(rel, "hello_wsgi.py"));
+  versionedApp(rel, version);
   if (opts.fail) writeFileSync(join(rel, "FAIL"), "");
   const current = join(dir, "current");
   rmSync(`${current}.tmp`, { force: true });
@@ -187,6 +189,44 @@ for (const rt of rows) {
           assert.equal(p.count("Reload complete"), RELOADS);
           assert.match(p.output, /Copy \d+ \(pid \d+\) is ready: ready file .* touched/);
           assert.match(p.output, new RegExp(`Listening on 127\\.0\\.0\\.1:${port} for every copy`));
+        },
+      );
+    });
+
+    it("pounce serve under --listen (blue/green of whole supervisors): load and SIGHUPs, 0 failed, stable PID", async (t) => {
+      const port = await freePort();
+      const notify = RECEIVES_DATAGRAMS(rt);
+      await withWrap(
+        rt,
+        (dir) => [
+          "--listen",
+          `127.0.0.1:${port}`,
+          // serve says READY=1 where the wrapper can hear it, and writes its pid file once ready everywhere.
+          ...(notify ? ["--ready", "notify"] : ["--ready-file", join(dir, "serve.pid")]),
+          "--pid-file",
+          join(dir, "wrap.pid"),
+          "--",
+          "/usr/bin/node",
+          join(ROOT, "bin/pounce.mjs"),
+          "serve",
+          "app.ts",
+          "--workers",
+          "2",
+          "--pid-file",
+          join(dir, "serve.pid"),
+        ],
+        async (p, dir) => {
+          const running = startLoad(port, { keepAlive: 8, perRequest: 2, durationMs: 60_000 });
+          await running.seen(100);
+          const v = await deploys(p, dir, 1, 2, join(dir, "wrap.pid"));
+          const tail = running.result.ok;
+          await running.until("200 responses after the last reload", (r) => r.ok >= tail + 200);
+          const result = await running.stop();
+          t.diagnostic(`${result.ok} ok, ${result.failed} failed, 2 reloads`);
+          assertNoFailures(result);
+          assert.equal((await request(`http://127.0.0.1:${port}/`)).body, `v${v}`);
+          assert.match(p.output, /Serving on the socket systemd passed \(fd 3\)/, "serve took fd 3");
+          if (notify) assert.equal(p.count("is ready: READY=1 on its NOTIFY_SOCKET"), 3);
         },
       );
     });

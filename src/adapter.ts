@@ -65,9 +65,6 @@ export interface RuntimeAdapter {
   /** Whether workers can serve on a socket inherited from systemd (LISTEN_FDS); else why not. */
   readonly canServeInheritedSocket?: boolean;
   readonly inheritedSocketUnavailableReason?: string;
-  /** Set where the inherited socket survives only while a worker listens on it: why a
-   *  stop-then-start reload (nobody listening for a moment) cannot be used with it. */
-  readonly inheritedSocketNeedsOverlap?: string;
   /** CLOCK_MONOTONIC in microseconds (systemd's MONOTONIC_USEC=); undefined where it cannot be read. */
   monotonicUsec?(): bigint;
 }

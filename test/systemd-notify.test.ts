@@ -4,11 +4,11 @@
  * against the receiver's clock, and that no worker inherits NOTIFY_SOCKET or LISTEN_*.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
-import { type Pounce, request, withPounce, withTempDir, writeApp } from "./_harness.ts";
+import { Pounce, request, withPounce, withTempDir, writeApp } from "./_harness.ts";
 import { monotonicNow, NotifyReceiver } from "./_notify-receiver.ts";
-import { type Runtime, selectedRuntimes } from "./_runtimes.ts";
+import { ROOT, type Runtime, selectedRuntimes } from "./_runtimes.ts";
 
 const ENV_APP = `export default {
   fetch: () => new Response(["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"].map((k) => k + "=" + (process.env[k] ?? "unset")).join(",")),
@@ -111,5 +111,26 @@ for (const rt of selectedRuntimes()) {
         },
       );
     });
+
+    if (rt.name === "deno")
+      it("without --allow-ffi: refuses to start in one line that names the flag", async () => {
+        await withTempDir(async (dir) => {
+          const bin = resolve(ROOT, "bin/pounce.mjs");
+          const noFfi: Runtime = {
+            ...rt,
+            argv: (a) => [rt.exe, "run", "--allow-read", "--allow-env", "--allow-net", "--allow-run", "--allow-write", bin, ...a],
+          };
+          const p = await Pounce.start(noFfi, [writeApp(dir, "app.ts", ENV_APP)], {
+            ready: false,
+            env: { NOTIFY_SOCKET: join(dir, "nobody.sock") },
+          });
+          assert.equal((await p.exited()).code, 1, p.output);
+          assert.match(
+            p.output,
+            /pounce: error: NOTIFY_SOCKET is set \(Type=notify\) but pounce on deno [^:]+ cannot notify systemd: .*run it with --allow-ffi \(or -A\)/,
+          );
+          assert.doesNotMatch(p.output, /\n\s+at /, "no stack trace");
+        });
+      });
   });
 }

@@ -20,23 +20,23 @@ export function createNodeAdapter(): RuntimeAdapter {
     runtime: `node ${process.version}`,
     canOverlap: true,
     ...nodeUnixDatagram(),
-    // cluster workers listen({ fd: 3 }): the primary opens its own fd 3 and shares it round-robin.
     canServeInheritedSocket: true,
-    inheritedSocketNeedsOverlap:
-      "the cluster primary closes the inherited socket as soon as no worker listens on it, and cannot reopen it",
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       if (!setUp) {
         setUp = true;
-        // An inherited socket may be shared with other processes (the next copy under `pounce wrap`):
-        // each worker accepts on it itself (SCHED_NONE), so no connection waits in the primary's
-        // round-robin queue, which is reset when the last worker leaves (measured: 1–4 resets per
-        // blue/green hand-over with round-robin, none with this).
-        if (spec.listenFd !== undefined) cluster.schedulingPolicy = cluster.SCHED_NONE;
         cluster.setupPrimary({ exec: WORKER_MAIN, silent: false, serialization: "json" });
       }
       // The title is passed as an argument so the worker's argv is long enough to hold it.
       const title = `pounce: worker ${spec.id} (generation ${spec.generation})`;
-      cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")] });
+      cluster.setupPrimary({
+        exec: WORKER_MAIN,
+        args: [title.padEnd(48, " ")],
+        // Socket activation: the inherited socket goes to the worker as its own fd (the IPC channel
+        // moves to fd 4), and the worker accepts on it itself (server.ts says why not through the
+        // primary): a connection no worker took stays queued in the kernel, for the next worker or
+        // the next pounce.
+        ...(spec.listenFd === undefined ? {} : { stdio: ["inherit", "inherit", "inherit", spec.listenFd, "ipc"] }),
+      });
       const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
       const link = linkWorker(events, (msg) => {
         // The cluster's own 'close' for this worker's handle came first on the same channel, so the

@@ -9,6 +9,8 @@
  *  - idle kept-alive sockets closed only after the core's idle grace, and again every few hundred
  *    ms after it. The accept grace does not apply: net.Server#close leaves the idle sockets alone.
  */
+
+import cluster from "node:cluster";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
@@ -76,10 +78,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
           : errors.listenFailed(opts.host, opts.port, err.message),
       );
     });
-    // exclusive: false lets the cluster primary own one listening socket for every worker (pitfall 5).
-    // An inherited socket (systemd) is opened by the primary too, shared the same way.
-    const where = opts.fd === undefined ? { host: opts.host, port: opts.port } : { fd: opts.fd };
-    server.listen({ ...where, exclusive: false }, () => {
+    const listening = () => {
       // An app that calls process.exit(): tell the primary first (the write usually leaves at once),
       // so it stops handing this dying process connections that nobody would ever answer.
       process.once("exit", () => {
@@ -113,6 +112,28 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
         },
         connections: () => connections,
       });
-    });
+    };
+    // exclusive: false lets the cluster primary own one listening socket for every worker (pitfall 5).
+    if (opts.fd === undefined) server.listen({ host: opts.host, port: opts.port, exclusive: false }, listening);
+    else listenOnInheritedFd(server, opts.fd, listening);
   });
+}
+
+/**
+ * Socket activation: the inherited socket is this worker's own fd (adapter.ts passes it in stdio),
+ * and the worker accepts on it itself, beside its siblings on the same socket. Node's cluster worker
+ * ignores `exclusive` for `listen({ fd })` and asks the primary, whose round-robin handle closes the
+ * primary's copy of the socket once its last worker leaves (a crash of the only worker, a
+ * stop-then-start reload) and resets the connections it accepted but had not handed out; listening
+ * as the primary would (one synchronous call) keeps the primary out of it.
+ */
+function listenOnInheritedFd(server: Server, fd: number, listening: () => void): void {
+  const c = cluster as { isPrimary: boolean };
+  const was = c.isPrimary;
+  c.isPrimary = true;
+  try {
+    server.listen({ fd }, listening);
+  } finally {
+    c.isPrimary = was;
+  }
 }

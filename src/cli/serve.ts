@@ -46,7 +46,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     warn: (msg) => log.warn(msg, { event: "runtime_warning" }),
   });
   const activated = systemd.listen;
-  if (activated) checkInheritedSocket(adapter, config.reloadStrategy);
+  if (activated) checkInheritedSocket(adapter);
   const port = activated ? config.port : config.port === 0 ? await pickFreePort(config.host) : config.port;
   log.info(
     `Starting pounce ${version()} (${adapter.runtime}): ${config.entry}, ${config.workers} worker(s), pid ${process.pid}`,

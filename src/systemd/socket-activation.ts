@@ -5,19 +5,14 @@
  * service refuses no connection. Only where the runtime's server can take an fd.
  */
 import type { RuntimeAdapter } from "../adapter.ts";
-import type { ReloadStrategy } from "../config.ts";
 import { errors } from "../errors.ts";
 
-/** Refuse, in one line, where this runtime or this setting cannot serve on the inherited socket. */
-export function checkInheritedSocket(adapter: RuntimeAdapter, strategy: ReloadStrategy): void {
+/** Refuse, in one line, where this runtime cannot serve on the inherited socket. */
+export function checkInheritedSocket(adapter: RuntimeAdapter): void {
   if (!adapter.canServeInheritedSocket)
     throw errors.systemd(
       `socket activation (LISTEN_FDS) is not possible on ${adapter.runtime}: ${
         adapter.inheritedSocketUnavailableReason ?? "its server cannot take an fd"
       }; run pounce on Node, or let pounce bind --host/--port itself`,
-    );
-  if (strategy === "restart" && adapter.inheritedSocketNeedsOverlap)
-    throw errors.systemd(
-      `--reload-strategy restart cannot be used with socket activation on ${adapter.runtime}: ${adapter.inheritedSocketNeedsOverlap}`,
     );
 }

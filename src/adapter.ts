@@ -19,6 +19,16 @@ export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT" | Scal
 /** SIGTTIN adds a worker, SIGTTOU removes one (their default action stops the process: handle them). */
 export type ScaleSignal = "SIGTTIN" | "SIGTTOU";
 
+/** An address `pounce wrap --listen` opens for the commands it wraps. */
+export type ListenTarget = { kind: "tcp"; host: string; port: number } | { kind: "unix"; path: string };
+
+/** A listening socket this process holds but never accepts on: `fd` is handed to child processes. */
+export interface HeldSocket {
+  readonly fd: number;
+  /** The bound TCP port (differs from the asked one when that was 0). */
+  readonly port?: number;
+}
+
 export interface WorkerEvents {
   message(msg: WorkerMessage): void;
   /** The worker is gone (process exit or thread end). Called exactly once, and only after every
@@ -47,6 +57,9 @@ export interface RuntimeAdapter {
   /** One-time checks before boot (e.g. warnings about kernel settings). */
   prepare?(config: Config, log: { info(msg: string): void; warn(msg: string): void }): void | Promise<void>;
   spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle;
+  /** `pounce wrap --listen`: bind and listen on `target` without ever accepting in this process (the
+   *  wrapped commands accept from it, as fd 3). Rejects with a PounceError when it cannot listen. */
+  holdListenSocket?(target: ListenTarget): Promise<HeldSocket>;
   onSignal(signal: LifecycleSignal, handler: () => void): void;
   setTitle(title: string): void;
   exit(code: number): never;

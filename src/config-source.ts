@@ -55,7 +55,8 @@ export class ConfigSource {
       if (!spec.fixedAtStart) continue;
       const before = boot.config[spec.key];
       const now = next.config[spec.key];
-      if (JSON.stringify(before) !== JSON.stringify(now)) throw errors.configFixed(next.file ?? "the configuration", spec.key, before, now);
+      if (JSON.stringify(before) !== JSON.stringify(now))
+        throw errors.configFixed(next.file ?? "the configuration", spec.key, before, now);
     }
     return next;
   }

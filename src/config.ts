@@ -255,7 +255,7 @@ export const NOT_IN_FILE = new Set<string>(["config"]);
 
 const NUMERIC_KINDS = new Set<Kind>(["port", "workers", "count", "seconds", "optional-seconds", "seconds-or-zero"]);
 
-export function envName(spec: OptionSpec): string {
+export function envName(spec: Pick<OptionSpec, "flag">): string {
   return `POUNCE_${spec.flag.toUpperCase().replaceAll("-", "_")}`;
 }
 
@@ -335,7 +335,13 @@ function fromFile(spec: OptionSpec, value: unknown, source: string): string | bo
   throw errors.badValue(source, "must be a string", value);
 }
 
-function parseValue(spec: OptionSpec, raw: string | boolean, source: string, shown: unknown = raw): unknown {
+/** One raw value checked against its option's rule (also used by `pounce wrap`'s own table). */
+export function parseValue(
+  spec: Pick<OptionSpec, "kind" | "choices">,
+  raw: string | boolean,
+  source: string,
+  shown: unknown = raw,
+): unknown {
   const text = typeof raw === "boolean" ? String(raw) : raw.trim();
   switch (spec.kind) {
     case "string":

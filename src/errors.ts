@@ -19,6 +19,8 @@ export type ErrorCode =
   | "E_MISSING_ENTRY"
   | "E_ENTRY_NOT_FOUND"
   | "E_UNKNOWN_COMMAND"
+  | "E_WRAP_USAGE"
+  | "E_COMMAND_NOT_FOUND"
   | "E_NO_FETCH"
   | "E_IMPORT"
   | "E_PORT_IN_USE"
@@ -49,6 +51,8 @@ const USAGE_CODES = new Set<ErrorCode>([
   "E_NO_TARGET",
   "E_CONFIG",
   "E_WORKDIR",
+  "E_WRAP_USAGE",
+  "E_COMMAND_NOT_FOUND",
 ]);
 
 export class PounceError extends Error {
@@ -96,6 +100,9 @@ export const errors = {
       "E_ENTRY_NOT_FOUND",
       `entry file not found: ${spec}${tried.length > 1 ? ` (tried ${tried.join(", ")})` : ""}`,
     ),
+  wrapUsage: (what: string) => new PounceError("E_WRAP_USAGE", `${what} (see pounce wrap --help)`),
+  commandNotFound: (cmd: string) =>
+    new PounceError("E_COMMAND_NOT_FOUND", `command not found: ${cmd} (give a path, or put it on PATH)`),
   unknownCommand: (name: string) =>
     new PounceError("E_UNKNOWN_COMMAND", `unknown command ${JSON.stringify(name)} (see pounce --help)`),
   oneEntry: (entries: string[]) =>
@@ -142,6 +149,7 @@ export const errors = {
   portInUse: (host: string, port: number) => new PounceError("E_PORT_IN_USE", `address ${host}:${port} is already in use`),
   listenFailed: (host: string, port: number, cause: string) =>
     new PounceError("E_LISTEN", `cannot listen on ${host}:${port}: ${cause}`),
+  listenOn: (address: string, cause: string) => new PounceError("E_LISTEN", `cannot listen on ${address}: ${cause}`),
   startupTimeout: (seconds: number) =>
     new PounceError("E_STARTUP_TIMEOUT", `worker not ready within startup_timeout (${seconds.toFixed(1)}s)`),
   workerExited: (detail: string) => new PounceError("E_WORKER_EXITED", `worker exited during start-up (${detail})`),

@@ -34,6 +34,7 @@ export interface ChildRuntime {
   onSignal(signal: LifecycleSignal, handler: () => void): void;
   setTitle(title: string): void;
   exit(code: number): never;
+  holdListenSocket?: RuntimeAdapter["holdListenSocket"];
   unixDatagram?: UnixDatagram;
   unixDatagramUnavailableReason?: string;
   monotonicUsec?(): bigint;
@@ -77,6 +78,7 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
         kill: () => child.kill(),
       };
     },
+    holdListenSocket: rt.holdListenSocket,
     onSignal: rt.onSignal,
     setTitle: rt.setTitle,
     exit: rt.exit,

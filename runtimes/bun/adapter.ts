@@ -7,6 +7,7 @@
  * workers see the IPC channel close and finish their in-flight requests before exiting.
  * What Bun and Deno share (checks, IPC, exit order) is in ../_shared/child-adapter.ts.
  */
+
 import { fileURLToPath } from "node:url";
 import type { LifecycleSignal, RuntimeAdapter } from "../../src/adapter.ts";
 import type { WorkerMessage } from "../../src/protocol.ts";
@@ -14,6 +15,7 @@ import type { AdapterWorkerMessage } from "../_shared/adapter-messages.ts";
 import { childProcessAdapter } from "../_shared/child-adapter.ts";
 import { pipeWebOutput } from "../_shared/worker-output.ts";
 import { Bun } from "./bun-api.ts";
+import { holdListenSocket } from "./listen-socket.ts";
 import { setProcessTitle } from "./title.ts";
 import { bunUnixDatagram } from "./unix-datagram.ts";
 
@@ -71,6 +73,7 @@ export function createBunAdapter(): RuntimeAdapter {
       pipeWebOutput(child.stdout, child.stderr, link);
       return { pid: child.pid, send: (msg) => child.send(msg), kill: () => child.kill("SIGKILL") };
     },
+    holdListenSocket,
     onSignal,
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => process.exit(code),

@@ -8,6 +8,7 @@
  * supervisor long enough to finish its in-flight requests.
  * What Bun and Deno share (checks, IPC, exit order) is in ../_shared/child-adapter.ts.
  */
+
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { RuntimeAdapter } from "../../src/adapter.ts";
@@ -15,6 +16,7 @@ import { childProcessAdapter } from "../_shared/child-adapter.ts";
 import { pipeOutput } from "../_shared/worker-output.ts";
 import { Deno } from "./deno-api.ts";
 import { workerFlags } from "./flags.ts";
+import { holdListenSocket } from "./listen-socket.ts";
 import { setProcessTitle } from "./title.ts";
 import { denoUnixDatagram } from "./unix-datagram.ts";
 
@@ -71,6 +73,7 @@ export function createDenoAdapter(): RuntimeAdapter {
         kill: () => void child.kill("SIGKILL"),
       };
     },
+    holdListenSocket,
     onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => Deno.exit(code),

@@ -10,6 +10,7 @@ import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
 import { pipeOutput } from "../_shared/worker-output.ts";
+import { holdListenSocket } from "./listen-socket.ts";
 import { nodeUnixDatagram } from "./unix-datagram.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
@@ -64,6 +65,7 @@ export function createNodeAdapter(): RuntimeAdapter {
         },
       };
     },
+    holdListenSocket,
     onSignal(signal: LifecycleSignal, handler: () => void) {
       process.on(signal, handler);
     },

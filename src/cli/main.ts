@@ -11,6 +11,7 @@ import { serve } from "./serve.ts";
 import { statusCommand } from "./status-command.ts";
 import { stopCommand } from "./stop-command.ts";
 import { version } from "./version.ts";
+import { wrapCommand } from "./wrap-command.ts";
 
 export { version } from "./version.ts";
 
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   reload: reloadCommand,
   stop: stopCommand,
   status: statusCommand,
+  wrap: wrapCommand,
 };
 
 /** `early`: the signals bin/pounce.mjs caught before pounce was loaded (see early-signals.ts). */
@@ -40,13 +42,15 @@ export async function main(argv: string[], early?: EarlySignals): Promise<void> 
     const named = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? argv[0] : undefined;
     const command = COMMANDS[named ?? "serve"] as CommandSpec;
     const args = named ? argv.slice(1) : argv;
-    if (args.includes("--help") || args.includes("-h")) {
+    // After `--` the arguments are the wrapped command's own.
+    const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+    if (own.includes("--help") || own.includes("-h")) {
       early?.take();
       const style = styleFor(process.stdout, process.env);
       out(command.name === "serve" ? mainHelp(Object.values(COMMANDS), style) : commandHelp(command, style));
       return;
     }
-    if (args.includes("--version") || args.includes("-v")) {
+    if (own.includes("--version") || own.includes("-v")) {
       out(`pounce ${version()}\n`);
       early?.take();
       return;

@@ -250,8 +250,63 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
         n.ignored.length ? `; ${n.ignored.join(" and ")} ignored` : ""
       }`,
   },
+  // ── pounce wrap ──
+  wrap_starting: {
+    level: "info",
+    text: (n) => `Starting pounce ${n.version} (${n.runtime}): wrapping ${n.command}, pid ${n.pid}`,
+  },
+  wrap_listening: { level: "info", text: (n) => `Listening on ${n.address} for every copy (fd 3, LISTEN_FDS=1)` },
+  copy_started: {
+    level: "info",
+    text: (n) => `Started ${copy(n)}: ${n.command} in ${n.cwd}`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid }),
+  },
+  copy_ready: { level: "info", text: (n) => `${cap(copy(n))} is ready: ${n.via}`, fields: (n) => ({ copy: n.copy, pid: n.pid }) },
+  wrap_ready: { level: "info", text: (n) => `Ready — ${copy(n)} is serving`, fields: (n) => ({ copy: n.copy, pid: n.pid }) },
+  copy_stopping: {
+    level: "info",
+    text: (n) =>
+      `Stopping ${copy(n)} with SIGTERM${n.why === "reload" ? " (replaced)" : n.why === "abandon" ? " (it never became ready)" : ""}`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid }),
+  },
+  copy_exited: { level: "info", text: (n) => `${cap(copy(n))} exited (${n.how})`, fields: (n) => ({ copy: n.copy, pid: n.pid }) },
+  copy_died: {
+    level: "warn",
+    text: (n) => `${cap(copy(n))} died (${n.how})${lastOutput(n.output)}`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid, output: n.output }),
+  },
+  copy_force_stop: {
+    level: "warn",
+    text: (n) => `${cap(copy(n))} did not exit within ${n.setting} (${seconds(n.timeoutSeconds)}) — killing its process group`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid }),
+  },
+  copy_restart_backoff: {
+    level: "warn",
+    text: (n) => `The command keeps dying — next start in ${seconds(n.delayMs / 1000)}`,
+    fields: (n) => ({ delay_ms: n.delayMs }),
+  },
+  wrap_reload_complete: {
+    level: "info",
+    text: (n) => `Reload complete — ${copy(n)} is serving`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid }),
+  },
+  wrap_exit_with_copy: {
+    level: "info",
+    text: (n) => `--no-restart: exiting with copy ${n.copy}'s status (${n.code})`,
+  },
+  wrap_stopped: { level: "info", text: () => "All copies stopped" },
   exiting: null,
 };
+
+function copy(n: { copy: number; pid?: number }): string {
+  return `copy ${n.copy}${n.pid === undefined ? "" : ` (pid ${n.pid})`}`;
+}
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** `; last output: a | b` — the tail of a copy's output, for a line saying why it failed. */
+export function lastOutput(lines: string[]): string {
+  return lines.length ? `; last output: ${lines.join(" | ")}` : "; no output";
+}
 
 /** The observer that writes the supervisor's log. */
 export function logObserver(log: Logger): Observer {

@@ -81,6 +81,20 @@ export type Note =
   | { event: "notify_failed"; socket: string; message: string }
   | { event: "listen_fds_not_ours"; listenPid: string; pid: number }
   | { event: "socket_activation"; fd: number; names: string; ignored: string[] }
+  // ── pounce wrap (src/wrap/): copies of one command instead of workers ──
+  | { event: "wrap_starting"; version: string; runtime: string; command: string; pid: number }
+  | { event: "wrap_listening"; address: string }
+  | { event: "copy_started"; copy: number; pid?: number; command: string; cwd: string }
+  | { event: "copy_ready"; copy: number; pid?: number; via: string }
+  | { event: "wrap_ready"; copy: number; pid?: number }
+  | { event: "copy_stopping"; copy: number; pid?: number; why: "reload" | "shutdown" | "abandon" }
+  | { event: "copy_exited"; copy: number; pid?: number; how: string }
+  | { event: "copy_died"; copy: number; pid?: number; how: string; output: string[] }
+  | { event: "copy_force_stop"; copy: number; pid?: number; setting: string; timeoutSeconds: number }
+  | { event: "copy_restart_backoff"; delayMs: number }
+  | { event: "wrap_reload_complete"; copy: number; pid?: number }
+  | { event: "wrap_exit_with_copy"; copy: number; code: number }
+  | { event: "wrap_stopped" }
   /** The supervisor is about to exit: the last note, never logged. */
   | { event: "exiting"; code: number };
 

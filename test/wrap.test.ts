@@ -6,6 +6,7 @@
  * the wrapper's own runtime (the held --listen socket, signals, child processes) run on every row;
  * the others on the first row only.
  */
+
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ import {
   waitUntil,
   withTempDir,
 } from "./_harness.ts";
+import { runPounce } from "./_run.ts";
 import { ROOT, type Runtime, selectedRuntimes } from "./_runtimes.ts";
 
 const FIXTURES = resolve(ROOT, "test/fixtures/wrap");
@@ -189,6 +191,43 @@ for (const rt of rows) {
           assert.equal(p.count("Reload complete"), RELOADS);
           assert.match(p.output, /Copy \d+ \(pid \d+\) is ready: ready file .* touched/);
           assert.match(p.output, new RegExp(`Listening on 127\\.0\\.0\\.1:${port} for every copy`));
+        },
+      );
+    });
+
+    it("pounce reload / status / stop work on a wrapper: reload returns once the new copy serves, stop once it exited", async () => {
+      const port = await freePort();
+      await withWrap(
+        rt,
+        (dir) => [
+          "--listen",
+          `127.0.0.1:${port}`,
+          "--ready-file",
+          join(dir, "ready"),
+          "--pid-file",
+          join(dir, "wrap.pid"),
+          "--",
+          NODE,
+          SERVER,
+          "--ready-file",
+          join(dir, "ready"),
+        ],
+        async (p, dir) => {
+          const pidFile = join(dir, "wrap.pid");
+          release(dir, "v2");
+          const reloaded = await runPounce(rt, ["reload", "--pid-file", pidFile, "--timeout", "30"]);
+          assert.equal(reloaded.code, 0, reloaded.stderr);
+          assert.equal((await request(`http://127.0.0.1:${port}/`)).body, "v2", "reload returned once the new copy serves");
+          await p.waitFor("Reload complete");
+          const status = await runPounce(rt, ["status", "--pid-file", pidFile, "--json"]);
+          assert.equal(status.code, 0, status.stderr);
+          const state = JSON.parse(status.stdout) as { pid: number; generation: number; last_reload: { outcome: string } };
+          assert.equal(state.pid, p.pid);
+          assert.equal(state.generation, 1);
+          assert.equal(state.last_reload.outcome, "complete");
+          const stopped = await runPounce(rt, ["stop", "--pid-file", pidFile, "--timeout", "30"]);
+          assert.equal(stopped.code, 0, stopped.stderr);
+          assert.ok(p.hasExited || (await p.exited()).code === 0);
         },
       );
     });

@@ -6,6 +6,8 @@
 
 import { existsSync } from "node:fs";
 import { envName } from "../config.ts";
+import { statePathFor } from "../control/state.ts";
+import { stateFileObserver } from "../control/state-observer.ts";
 import { errors } from "../errors.ts";
 import { Logger, lineSink } from "../log.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
@@ -15,6 +17,7 @@ import { findCommand, logicalCwd } from "../wrap/command.ts";
 import { describeTarget, openListen, removeSocketFile } from "../wrap/listen.ts";
 import { openNotifySocket } from "../wrap/notify.ts";
 import { ownEnvNames, parseWrapArgs, WRAP_OPTIONS } from "../wrap/options.ts";
+import { asSupervisorNotes } from "../wrap/state-notes.ts";
 import { wrapNotifier } from "../wrap/systemd-notify.ts";
 import { Wrapper } from "../wrap/wrapper.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
@@ -91,6 +94,18 @@ export async function wrap(args: string[], early?: EarlySignals): Promise<void> 
   // The pid file first: it exists by the time "Ready" is read.
   if (config.pidFile) wrapper.observe(pidFileObserver(config.pidFile, process.pid, (n) => wrapper?.note(n), "wrap_ready"));
   wrapper.observe(logLines);
+  if (config.pidFile)
+    wrapper.observe(
+      asSupervisorNotes(
+        stateFileObserver({
+          path: statePathFor(config.pidFile),
+          pid: process.pid,
+          entry: config.command.join(" "),
+          supervisor: wrapper,
+          note: (n) => wrapper?.note(n),
+        }),
+      ),
+    );
   if (systemd.listenPidMismatch)
     logLines({ event: "listen_fds_not_ours", listenPid: systemd.listenPidMismatch, pid: process.pid });
   if (systemd.notifySocket) {

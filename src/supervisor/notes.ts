@@ -84,7 +84,7 @@ export type Note =
   // ── pounce wrap (src/wrap/): copies of one command instead of workers ──
   | { event: "wrap_starting"; version: string; runtime: string; command: string; pid: number }
   | { event: "wrap_listening"; address: string }
-  | { event: "copy_started"; copy: number; pid?: number; command: string; cwd: string }
+  | { event: "copy_started"; copy: number; pid?: number; command: string; cwd: string; purpose: "boot" | "reload" | "restart" }
   | { event: "copy_ready"; copy: number; pid?: number; via: string }
   | { event: "wrap_ready"; copy: number; pid?: number }
   | { event: "copy_stopping"; copy: number; pid?: number; why: "reload" | "shutdown" | "abandon" }

@@ -12,12 +12,14 @@
  * - SIGTERM/SIGINT: SIGTERM to every copy (`shutdown_timeout`, then SIGKILL); exit 0. A second one
  *   kills them all, exit 1.
  */
+
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Logger } from "../log.ts";
 import { Backoff } from "../supervisor/backoff.ts";
 import { Alarm, type Clock, systemClock } from "../supervisor/clock.ts";
 import { lastOutput } from "../supervisor/log-lines.ts";
 import type { Note, Observer } from "../supervisor/notes.ts";
+import type { Snapshot } from "../supervisor/snapshot.ts";
 import { copyCwd } from "./command.ts";
 import { startCopy } from "./copy.ts";
 import { handle, type WrapHands } from "./handlers.ts";
@@ -120,16 +122,19 @@ export class Wrapper implements WrapHands {
   }
 
   /** What is running now, in the supervisor's snapshot shape (a copy per generation). */
-  snapshot() {
+  snapshot(): Snapshot {
     return {
-      phase: this.state.phase.kind,
+      phase: this.state.phase.kind as Snapshot["phase"],
       active: this.state.current?.n,
+      pendingReload: this.state.pendingReload !== undefined,
+      generations: [...this.state.live].map((c) => c.n),
       workers: [...this.state.live].map((c) => ({
         id: c.n,
         pid: c.run?.pid,
         generation: c.n,
-        mode: "serve",
+        mode: "serve" as const,
         status: c.status.kind,
+        fatal: false,
       })),
     };
   }
@@ -166,7 +171,7 @@ export class Wrapper implements WrapHands {
       },
     );
     if (rec.run.pid !== undefined) this.guard?.add(rec.run.pid);
-    this.note({ event: "copy_started", copy: rec.n, pid: rec.run.pid, command: c.command.join(" "), cwd });
+    this.note({ event: "copy_started", copy: rec.n, pid: rec.run.pid, command: c.command.join(" "), cwd, purpose });
     rec.stopReadiness = (this.#o.watchReady ?? watchReady)(c.ready, startedAt, (via) =>
       this.dispatch({ type: "copy-ready", copy: rec, via }),
     );

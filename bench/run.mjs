@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [--runtimes node24,bun] [--only throughput,deploy,growth,rss]`: pounce vs the servers operators would use
+// `npm run bench [-- --quick] [--runtimes node24,bun] [--only throughput,deploy,growth,rss,watch]`: pounce vs the servers operators would use
 // instead, on every installed runtime, on 127.0.0.1. Writes bench/results/<date>[-quick].md + SVGs.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,8 +14,10 @@ import { barChart, p99Chart } from "./lib/svg.mjs";
 import { missing, ROOT, RUNTIMES, TMP } from "./lib/targets.mjs";
 import * as deployS from "./sections/deploy.mjs";
 import * as growthS from "./sections/growth.mjs";
+import * as reloadRssS from "./sections/reload-rss.mjs";
 import * as rssS from "./sections/rss.mjs";
 import * as tputS from "./sections/throughput.mjs";
+import * as watchS from "./sections/watch.mjs";
 
 const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, runtimes: { type: "string" }, only: { type: "string" } },
@@ -36,6 +38,8 @@ const cfg = args.quick
       naive: false,
       growthReloads: 1,
       rssReloads: 10,
+      batchRounds: 1,
+      watchSaves: 3,
     }
   : {
       mode: "full",
@@ -49,10 +53,13 @@ const cfg = args.quick
       naive: true,
       growthReloads: 3,
       rssReloads: 100,
+      batchRounds: 3,
+      watchSaves: 10,
     };
 
-// --only throughput,deploy,growth,rss runs a subset (the report then holds only those sections)
-const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", ...(args.quick ? [] : ["growth"]), "rss"]);
+// --only throughput,deploy,growth,rss,reload-rss,watch runs a subset (the report then holds only those sections)
+const full = args.quick ? [] : ["growth", "reload-rss"];
+const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", ...full, "rss", "watch"]);
 
 function sh(cmd, argv) {
   try {
@@ -86,7 +93,9 @@ async function main() {
   const perDeep =
     (only.has("deploy") ? deployS.estimate(cfg) : 0) +
     (only.has("growth") ? growthS.estimate(cfg) : 0) +
-    (only.has("rss") ? rssS.estimate(cfg) : 0);
+    (only.has("rss") ? rssS.estimate(cfg) : 0) +
+    (only.has("reload-rss") ? reloadRssS.estimate(cfg) : 0) +
+    (only.has("watch") ? watchS.estimate(cfg) : 0);
   plan(deep.length * perDeep);
 
   const res = {
@@ -101,6 +110,8 @@ async function main() {
     deploy: [],
     growth: [],
     rss: [],
+    reloadRss: [],
+    watch: [],
     notAvailable: [],
   };
   // without the throughput rounds, one short wrk run of pounce (2 workers) gives the deploy rate
@@ -122,6 +133,8 @@ async function main() {
     if (only.has("deploy")) res.deploy.push(await deployS.deploy(rt, cfg, (t.rows.pounce2 ?? t.rows.pounce1).rps));
     if (only.has("growth")) res.growth.push(await growthS.growth(rt, cfg));
     if (only.has("rss")) res.rss.push(await rssS.rssAcrossReloads(rt, cfg));
+    if (only.has("reload-rss")) res.reloadRss.push(await reloadRssS.reloadRss(rt, cfg));
+    if (only.has("watch")) res.watch.push(await watchS.saveToNewCode(rt, cfg));
   }
   step("writing the report", 0);
   res.finished = new Date();
@@ -133,15 +146,17 @@ async function main() {
     `Throughput, hello world, keep-alive (wrk -t1 -c${tputS.CONNS}), ${os.cpus().length} cores — ${started.toISOString().slice(0, 10)}`,
     res.throughput.map((t) => ({
       name: t.runtime,
-      bars: ["pounce1", "raw", "srvx", "pounce2", "multi"].filter((k) => t.rows[k]).map((k) => ({
-        label:
-          k === "raw"
-            ? "raw runtime server"
-            : k === "multi"
-              ? "runtime's own 2-process option"
-              : t.rows[k].label.replace(/ 1w$/, " 1 worker").replace(/ 2w$/, " 2 workers"),
-        value: t.rows[k].unavailable ? NaN : t.rows[k].rps,
-      })),
+      bars: ["pounce1", "raw", "srvx", "pounce2", "multi"]
+        .filter((k) => t.rows[k])
+        .map((k) => ({
+          label:
+            k === "raw"
+              ? "raw runtime server"
+              : k === "multi"
+                ? "runtime's own 2-process option"
+                : t.rows[k].label.replace(/ 1w$/, " 1 worker").replace(/ 2w$/, " 2 workers"),
+          value: t.rows[k].unavailable ? NaN : t.rows[k].rps,
+        })),
     })),
     "req/s",
   );

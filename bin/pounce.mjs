@@ -4,7 +4,8 @@
 
 // First thing: catch the lifecycle signals. Until the supervisor installs its own handlers (after
 // loading pounce, its config and the adapter), a SIGHUP or SIGTERM would take its default action and
-// kill this process. Caught ones wait here; main() hands them to the supervisor once it is up.
+// kill this process (a SIGTTIN or SIGTTOU would stop it). Caught ones wait here; main() hands them
+// to the supervisor once it is up.
 // (No static import above this: on Deno, loading a node: module first costs ~30 ms of that window,
 // and so does touching `process`, hence Deno's own signal API.)
 const early = catchEarlySignals();
@@ -16,17 +17,17 @@ const bunForBunx = !globalThis.Deno && !process.versions.bun ? await findBunxBun
 if (bunForBunx) await runOnBun(bunForBunx);
 
 /**
- * Queue SIGHUP, SIGUSR1, SIGTERM and SIGINT, one entry per kind in arrival order (copies of one
- * Ctrl-C or hang-up are one signal; the kernel coalesces pending ones the same way). `take()` returns
- * the queue and stops catching: call it only once other handlers are in place, or the default action
- * is back. Under bunx the queue may be seeded by the process this one replaced (execve); a relaying
+ * Queue SIGHUP, SIGUSR1, SIGTERM, SIGINT, SIGTTIN and SIGTTOU, one entry per kind in arrival order
+ * (copies of one Ctrl-C or hang-up are one signal; the kernel coalesces pending ones the same way).
+ * `take()` returns the queue and stops catching: call it only once other handlers are in place, or the
+ * default action is back. Under bunx the queue may be seeded by the process this one replaced (execve); a relaying
  * parent holds its signals until this process writes to POUNCE_RELAY_READY_FD that it catches them.
  */
 function catchEarlySignals() {
   const deno = globalThis.Deno;
   const caught = [];
   const add = (sig) => caught.includes(sig) || caught.push(sig);
-  const listeners = ["SIGHUP", "SIGUSR1", "SIGTERM", "SIGINT"].map((sig) => [sig, () => add(sig)]);
+  const listeners = ["SIGHUP", "SIGUSR1", "SIGTERM", "SIGINT", "SIGTTIN", "SIGTTOU"].map((sig) => [sig, () => add(sig)]);
   for (const [sig, fn] of listeners) deno ? deno.addSignalListener(sig, fn) : process.on(sig, fn);
   // Not on Deno: reading the environment may need a permission not yet checked, and these variables
   // only come from bunx runs.
@@ -117,7 +118,8 @@ async function runOnBun(bun) {
       child.kill(sig);
     } catch {}
   };
-  for (const sig of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT"]) process.on(sig, () => relay(sig));
+  for (const sig of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT", "SIGTTIN", "SIGTTOU"])
+    process.on(sig, () => relay(sig));
   for (const sig of early.take()) relay(sig);
   const release = () => {
     const pending = held ?? [];

@@ -34,6 +34,9 @@ const isUnit = (f) => /(^|\/)unit\//.test(f);
 const unit = only.length ? only.filter(isUnit) : testFiles("test/unit");
 const blackBox = only.length ? only.filter((f) => !isUnit(f)) : testFiles("test");
 const env = { ...process.env };
+// pounce under test is started the way an operator starts it, not as a grandchild of `npm test`
+// (it detects npm from these variables: see src/cli/package-manager-parent.ts).
+for (const k of Object.keys(env)) if (k.startsWith("npm_")) delete env[k];
 // The Node 20 row is the node that runs this script when it is a Node 20 (the machine's default).
 if (!env.POUNCE_NODE20 && process.versions.node.startsWith("20.")) env.POUNCE_NODE20 = process.execPath;
 const run = (files, concurrency) =>

@@ -12,16 +12,29 @@
 
 import type { ServeContext } from "./app.ts";
 import type { Config } from "./config.ts";
-import type { ListenTarget } from "./listen-target.ts";
+import type { BindableTarget, ListenTarget } from "./listen-target.ts";
 import type { DrainReason, SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
+import type { UnixDatagram } from "./systemd/datagram.ts";
 
-export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT";
+export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT" | ScaleSignal;
+/** SIGTTIN adds a worker, SIGTTOU removes one (their default action stops the process: handle them). */
+export type ScaleSignal = "SIGTTIN" | "SIGTTOU";
+
+/** A listening socket this process holds but never accepts on: `fd` is handed to child processes. */
+export interface HeldSocket {
+  readonly fd: number;
+  /** The bound TCP port (differs from the asked one when that was 0). */
+  readonly port?: number;
+}
 
 export interface WorkerEvents {
   message(msg: WorkerMessage): void;
   /** The worker is gone (process exit or thread end). Called exactly once, and only after every
    *  message the worker sent before it went has been delivered to `message`. */
   exit(code: number | null, signal: string | null): void;
+  /** When present, the worker's stdout and stderr are pipes and every chunk read from them comes
+   *  here, all of it before `exit`. When absent, the worker writes to the supervisor's own. */
+  output?(stream: "stdout" | "stderr", chunk: Uint8Array): void;
 }
 
 export interface WorkerHandle {
@@ -46,9 +59,21 @@ export interface RuntimeAdapter {
   /** One-time checks before boot (e.g. warnings about kernel settings). */
   prepare?(config: Config, log: { info(msg: string): void; warn(msg: string): void }): void | Promise<void>;
   spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle;
+  /** `pounce wrap --listen`: bind and listen on `target` without ever accepting in this process (the
+   *  wrapped commands accept from it, as fd 3). Rejects with a PounceError when it cannot listen. */
+  holdListenSocket?(target: BindableTarget): Promise<HeldSocket>;
   onSignal(signal: LifecycleSignal, handler: () => void): void;
   setTitle(title: string): void;
   exit(code: number): never;
+  /** Unix datagram sockets from the supervisor process (systemd notify); undefined where the
+   *  runtime cannot, and then `unixDatagramUnavailableReason` says why. */
+  readonly unixDatagram?: UnixDatagram;
+  readonly unixDatagramUnavailableReason?: string;
+  /** Whether workers can serve on a socket inherited from systemd (LISTEN_FDS); else why not. */
+  readonly canServeInheritedSocket?: boolean;
+  readonly inheritedSocketUnavailableReason?: string;
+  /** CLOCK_MONOTONIC in microseconds (systemd's MONOTONIC_USEC=); undefined where it cannot be read. */
+  monotonicUsec?(): bigint;
 }
 
 /** What the adapter passes with each request: merged into the app's ServeContext. */
@@ -60,6 +85,8 @@ export type RequestExtras = Partial<ServeContext> & {
 };
 
 export interface ServeOptions {
+  /** Where to listen; `fd`: an inherited socket (systemd socket activation), already this
+   *  process's own fd (only where the adapter says `canServeInheritedSocket`). */
   listen: ListenTarget;
   /** The core's request pipeline; `extras` are merged into the ServeContext (runtime specifics). */
   handle(request: Request, extras: RequestExtras): Response | Promise<Response>;

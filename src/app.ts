@@ -12,8 +12,9 @@
 import { errors } from "./errors.ts";
 
 export interface DrainInfo {
-  /** Why this worker drains: a reload, a shutdown, or its own replacement after a fatal error. */
-  reason: "reload" | "shutdown" | "replace";
+  /** Why this worker drains: a reload, a shutdown, its own replacement after a fatal error, or one
+   *  worker fewer (SIGTTOU). */
+  reason: "reload" | "shutdown" | "replace" | "scale";
   /** Milliseconds until the supervisor force-stops this worker. */
   timeoutMs: number;
   /** Aborted when that time is up. */

@@ -1,6 +1,7 @@
 /**
  * The server's configuration: one table of options (flag, env, default, rule), resolved as
- * flag > POUNCE_<NAME> env > legacy env (HOST, PORT) > default, and validated before anything starts.
+ * flag > POUNCE_<NAME> env > legacy env (HOST, PORT, SHUTDOWN_TIMEOUT) > config file > default, and
+ * validated before anything starts (and again, for the file, on every reload).
  */
 import { availableParallelism } from "node:os";
 import { errors } from "./errors.ts";
@@ -21,7 +22,11 @@ export interface Config {
   reloadTimeout: number;
   /** Seconds between draining one old worker and the next on a reload (0: all at once). */
   reloadStagger: number;
+  /** Workers replaced at a time on an overlap reload (0: the whole generation at once). */
+  reloadBatch: number;
   shutdownTimeout: number;
+  /** Seconds to keep serving with health 503 after a stop signal, before draining (0: none). */
+  shutdownDelay: number;
   startupTimeout: number;
   /** Seconds, or 0 when off. */
   requestTimeout: number;
@@ -32,13 +37,26 @@ export interface Config {
   logLevel: LogLevel;
   accessLog: boolean;
   reloadStrategy: ReloadStrategy;
+  /** Dev mode: reload when a watched file changes (src/watch/). */
+  reload: boolean;
+  /** Extensions watched besides the default ones, each with its dot: [".html", ".css"]. */
+  reloadInclude: string[];
+  /** Directories watched besides the entry's (as given: relative to the working directory). */
+  reloadDir: string[];
+  /** The config file given with --config / POUNCE_CONFIG (empty: look for pounce.config.* instead). */
+  config: string;
 }
 
 type Kind =
+  /** Comma-separated; a flag may also be repeated (`--reload-dir a --reload-dir b`). */
+  | "list"
+  | "extensions"
   | "string"
   | "port"
+  /** Octal permission bits (a file may also give a number, e.g. 0o660). */
   | "mode"
   | "workers"
+  | "count"
   | "seconds"
   | "optional-seconds"
   | "seconds-or-zero"
@@ -56,6 +74,9 @@ export interface OptionSpec {
   /** Env names read after POUNCE_<NAME>, for compatibility with container conventions. */
   legacyEnv?: string[];
   valueHint?: string;
+  /** Read once at start (the listening address, the log sink, …): a config file that changes it on
+   *  a reload has that reload refused. Every other option takes effect with the next generation. */
+  fixedAtStart?: true;
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
@@ -65,6 +86,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     default: "127.0.0.1",
     legacyEnv: ["HOST"],
+    fixedAtStart: true,
     valueHint: "addr",
     description: "Address to listen on",
   },
@@ -74,6 +96,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "port",
     default: "8000",
     legacyEnv: ["PORT"],
+    fixedAtStart: true,
     valueHint: "n",
     description: "Port to listen on (0 picks a free one)",
   },
@@ -82,6 +105,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "uds",
     kind: "string",
     default: "",
+    fixedAtStart: true,
     valueHint: "path",
     description: "Serve on this unix socket instead of TCP (--host/--port are then ignored)",
   },
@@ -90,6 +114,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "uds-mode",
     kind: "mode",
     default: "0660",
+    fixedAtStart: true,
     valueHint: "octal",
     description: "Permissions of the --uds socket: owner and group may connect (e.g. a proxy in the app's group)",
   },
@@ -119,12 +144,31 @@ export const OPTIONS: readonly OptionSpec[] = [
       "Seconds between draining one old worker and the next on reload, so new workers take traffic in steps (0 = all at once)",
   },
   {
+    key: "reloadBatch",
+    flag: "reload-batch",
+    kind: "count",
+    default: "0",
+    valueHint: "n",
+    description:
+      "On reload, replace workers n at a time: start n new, wait until ready, drain n old, then the next n (0 = all at once)",
+  },
+  {
     key: "shutdownTimeout",
     flag: "shutdown-timeout",
     kind: "seconds",
     default: "10",
+    legacyEnv: ["SHUTDOWN_TIMEOUT"],
     valueHint: "s",
     description: "Seconds in-flight work may finish on SIGTERM/SIGINT",
+  },
+  {
+    key: "shutdownDelay",
+    flag: "shutdown-delay",
+    kind: "seconds-or-zero",
+    default: "0",
+    valueHint: "s",
+    description:
+      "On SIGTERM/SIGINT, keep serving this many seconds with health answering 503 before draining (a built-in preStop sleep)",
   },
   {
     key: "startupTimeout",
@@ -155,6 +199,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "pid-file",
     kind: "string",
     default: "",
+    fixedAtStart: true,
     valueHint: "file",
     description: "Write the supervisor's PID here once ready",
   },
@@ -164,6 +209,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "enum",
     choices: ["text", "json"],
     default: "text",
+    fixedAtStart: true,
     description: "Log line format",
   },
   {
@@ -181,25 +227,84 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "enum",
     choices: ["auto", "overlap", "restart"],
     default: "auto",
+    fixedAtStart: true,
     description:
       "overlap old and new workers, or restart (stop-then-start); auto picks overlap where the runtime can share the port",
   },
+  {
+    key: "reload",
+    flag: "reload",
+    kind: "boolean",
+    default: "false",
+    fixedAtStart: true,
+    description: "Development: reload (rolling, as on SIGHUP) when a file under the entry's directory changes",
+  },
+  {
+    key: "reloadInclude",
+    flag: "reload-include",
+    kind: "extensions",
+    default: "",
+    fixedAtStart: true,
+    valueHint: ".ext,…",
+    description: "With --reload: also watch these extensions (comma-separated, e.g. .html,.css)",
+  },
+  {
+    key: "reloadDir",
+    flag: "reload-dir",
+    kind: "list",
+    default: "",
+    fixedAtStart: true,
+    valueHint: "dir",
+    description: "With --reload: also watch this directory (repeatable, or comma-separated)",
+  },
+  {
+    key: "config",
+    flag: "config",
+    kind: "string",
+    default: "",
+    fixedAtStart: true,
+    valueHint: "file",
+    description: "Config file (default: pounce.config.ts, .mts, .js or .mjs in the working directory, if there is one)",
+  },
 ];
 
-export function envName(spec: OptionSpec): string {
+/** What a config file gave: its path (for messages) and its fields, already checked by name. */
+export interface FileValues {
+  file: string;
+  values: Record<string, unknown>;
+}
+
+/** Options a config file may not set (they say where the file is). */
+export const NOT_IN_FILE = new Set<string>(["config"]);
+
+const NUMERIC_KINDS = new Set<Kind>(["port", "workers", "count", "seconds", "optional-seconds", "seconds-or-zero"]);
+
+export function envName(spec: Pick<OptionSpec, "flag">): string {
   return `POUNCE_${spec.flag.toUpperCase().replaceAll("-", "_")}`;
 }
 
-/** Resolve raw flag values (already known to be valid flag names) against env and defaults. */
+/**
+ * Resolve raw flag values (already known to be valid flag names) against env, the config file's
+ * values and the defaults. `entry`: the positional one, else the file's `entry`.
+ */
 export function resolveConfig(
-  entry: string,
+  entry: string | undefined,
   flags: Partial<Record<string, string | boolean>>,
   env: Record<string, string | undefined>,
+  file?: FileValues,
 ): Config {
+  const fileEntry = file?.values.entry;
+  if (entry === undefined && fileEntry !== undefined) {
+    if (typeof fileEntry !== "string" || fileEntry.trim() === "")
+      throw errors.badValue(`${file?.file}: entry`, "must be a non-empty string (the app module, file[:export])", fileEntry);
+    entry = fileEntry.trim();
+  }
+  if (entry === undefined) throw errors.missingEntry();
   const out: Record<string, unknown> = { entry };
   for (const spec of OPTIONS) {
     let raw: string | boolean | undefined = flags[spec.flag];
     let source = `--${spec.flag}`;
+    let shown: unknown;
     if (raw === undefined) {
       for (const name of [envName(spec), ...(spec.legacyEnv ?? [])]) {
         if (env[name] !== undefined && env[name] !== "") {
@@ -209,16 +314,65 @@ export function resolveConfig(
         }
       }
     }
+    if (raw === undefined && file && Object.hasOwn(file.values, spec.key) && !NOT_IN_FILE.has(spec.key)) {
+      source = `${file.file}: ${spec.key}`;
+      shown = file.values[spec.key];
+      raw = fromFile(spec, shown, source);
+    }
     if (raw === undefined) {
       raw = spec.default;
       source = `--${spec.flag}`;
     }
-    out[spec.key] = parseValue(spec, raw, source);
+    out[spec.key] = parseValue(spec, raw, source, shown ?? raw);
   }
-  return out as unknown as Config;
+  const config = out as unknown as Config;
+  checkCombinations(config);
+  return config;
 }
 
-function parseValue(spec: OptionSpec, raw: string | boolean, source: string): unknown {
+/** Options that are valid alone but not together. */
+function checkCombinations(c: Config): void {
+  if (c.reloadBatch > 0 && c.reloadStrategy === "restart")
+    throw errors.badCombination(
+      "--reload-batch",
+      "needs overlapping reloads, and --reload-strategy restart stops every old worker before starting the new ones: drop one of the two",
+    );
+}
+
+/** A file value as the flag parser takes it, once its JavaScript type fits the option's kind. */
+function fromFile(spec: OptionSpec, value: unknown, source: string): string | boolean {
+  if (spec.kind === "boolean") {
+    if (typeof value === "boolean") return value;
+    throw errors.badValue(source, "must be true or false", value);
+  }
+  if (NUMERIC_KINDS.has(spec.kind)) {
+    if (typeof value === "number") return String(value);
+    if (spec.kind === "workers" && value === "auto") return value;
+    throw errors.badValue(source, spec.kind === "workers" ? 'must be a number or "auto"' : "must be a number", value);
+  }
+  if (spec.kind === "mode") {
+    // A number is taken at its value (write 0o660, not 660); a string is octal text ("0660").
+    if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 0o777)
+      return value.toString(8).padStart(4, "0");
+    if (typeof value === "string") return value;
+    throw errors.badValue(source, 'must be permission bits: an octal string such as "0660" or a number such as 0o660', value);
+  }
+  if (spec.kind === "list" || spec.kind === "extensions") {
+    if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(",");
+    if (typeof value === "string") return value;
+    throw errors.badValue(source, "must be a list of strings", value);
+  }
+  if (typeof value === "string") return value;
+  throw errors.badValue(source, "must be a string", value);
+}
+
+/** One raw value checked against its option's rule (also used by `pounce wrap`'s own table). */
+export function parseValue(
+  spec: Pick<OptionSpec, "kind" | "choices">,
+  raw: string | boolean,
+  source: string,
+  shown: unknown = raw,
+): unknown {
   const text = typeof raw === "boolean" ? String(raw) : raw.trim();
   switch (spec.kind) {
     case "string":
@@ -226,22 +380,28 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
     case "boolean":
       if (/^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off|)$/i.test(text)) return false;
-      throw errors.badValue(source, "must be true or false", raw);
+      throw errors.badValue(source, "must be true or false", shown);
     case "port": {
       const n = Number(text);
       if (text === "" || !Number.isInteger(n) || n < 0 || n > 65535)
-        throw errors.badValue(source, "must be an integer port from 0 to 65535", raw);
+        throw errors.badValue(source, "must be an integer port from 0 to 65535", shown);
       return n;
     }
     case "mode": {
-      if (!/^0?[0-7]{3}$/.test(text)) throw errors.badValue(source, "must be octal permission bits such as 0660", raw);
+      if (!/^0?[0-7]{3}$/.test(text)) throw errors.badValue(source, "must be octal permission bits such as 0660", shown);
       return Number.parseInt(text, 8);
     }
     case "workers": {
       if (text === "auto") return Math.max(1, availableParallelism());
       const n = Number(text);
       if (text === "" || !Number.isInteger(n) || n < 1 || n > 1024)
-        throw errors.badValue(source, "must be a whole number from 1 to 1024, or auto", raw);
+        throw errors.badValue(source, "must be a whole number from 1 to 1024, or auto", shown);
+      return n;
+    }
+    case "count": {
+      const n = Number(text);
+      if (text === "" || !Number.isInteger(n) || n < 0 || n > 1024)
+        throw errors.badValue(source, "must be a whole number from 0 to 1024 (0 = off)", raw);
       return n;
     }
     case "seconds":
@@ -249,20 +409,35 @@ function parseValue(spec: OptionSpec, raw: string | boolean, source: string): un
       if (spec.kind === "optional-seconds" && text === "") return 0;
       const n = Number(text);
       if (text === "" || !Number.isFinite(n) || n <= 0)
-        throw errors.badValue(source, "must be a positive number of seconds", raw);
+        throw errors.badValue(source, "must be a positive number of seconds", shown);
       return n;
     }
     case "seconds-or-zero": {
       const n = Number(text);
       if (text === "" || !Number.isFinite(n) || n < 0)
-        throw errors.badValue(source, "must be 0 or a positive number of seconds", raw);
+        throw errors.badValue(source, "must be 0 or a positive number of seconds", shown);
       return n;
     }
     case "path":
-      if (text !== "" && !text.startsWith("/")) throw errors.badValue(source, "must start with /", raw);
+      if (text !== "" && !text.startsWith("/")) throw errors.badValue(source, "must start with /", shown);
       return text;
+    case "list":
+      return splitList(text);
+    case "extensions":
+      return splitList(text).map((ext) => {
+        const dotted = ext.startsWith(".") ? ext : `.${ext}`;
+        if (!/^\.[\w.+-]+$/.test(dotted)) throw errors.badValue(source, "must be file extensions like .html,.css", raw);
+        return dotted.toLowerCase();
+      });
     case "enum":
-      if (!spec.choices?.includes(text)) throw errors.badValue(source, `must be one of ${spec.choices?.join(", ")}`, raw);
+      if (!spec.choices?.includes(text)) throw errors.badValue(source, `must be one of ${spec.choices?.join(", ")}`, shown);
       return text;
   }
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

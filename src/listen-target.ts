@@ -1,17 +1,23 @@
 /**
- * Where the workers listen: the one decision every adapter's listen code branches on. A TCP
- * address (--host/--port), a unix socket (--uds), or later an inherited fd (socket activation).
+ * Where to listen: the one decision every adapter's listen code branches on. A TCP address
+ * (--host/--port), a unix socket (--uds), or a socket systemd passed (socket activation, LISTEN_FDS).
  * Carried from the config to the supervisor (titles, log lines, the socket's publication) and, in
- * each WorkerSpec, to the adapter's server, which only carries it out.
+ * each WorkerSpec, to the adapter's server, which only carries it out. `pounce wrap --listen` opens
+ * a tcp or unix one for the commands it wraps (a BindableTarget).
  */
 
 export type ListenTarget =
   | { kind: "tcp"; host: string; port: number }
   /** `path` is the socket's public name. In a WorkerSpec `bindPath` is where that worker binds:
    *  a private temporary name the supervisor renames over `path` once the worker serves
-   *  (src/supervisor/unix-socket.ts). */
-  | { kind: "unix"; path: string; mode: number; bindPath?: string }
+   *  (src/supervisor/unix-socket.ts). `mode`: the permission bits the supervisor gives it (--uds-mode);
+   *  absent for `pounce wrap --listen`, which leaves the socket as bind(2) made it. */
+  | { kind: "unix"; path: string; mode?: number; bindPath?: string }
+  /** An inherited listening socket (systemd socket activation: fd 3), in every worker as that fd. */
   | { kind: "fd"; fd: number };
+
+/** A target this process binds itself (`pounce wrap --listen`): not an inherited fd. */
+export type BindableTarget = Exclude<ListenTarget, { kind: "fd" }>;
 
 const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]", ""]);
 
@@ -29,7 +35,8 @@ export function addressLabel(t: ListenTarget): string {
   }
 }
 
-/** The address as the Ready line shows it: `http://127.0.0.1:8000`, `unix:/run/app.sock`, `fd:3`. */
+/** The address as a URL-like string (the Ready line, the state file's `url`): `http://127.0.0.1:8000`,
+ *  `unix:/run/app.sock`, `fd:3`. */
 export function addressUrl(t: ListenTarget): string {
   switch (t.kind) {
     case "tcp":

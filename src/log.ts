@@ -25,7 +25,8 @@ export function lineSink(format: LogFormat, write: (line: string) => void): Emit
 }
 
 export class Logger {
-  readonly level: LogLevel;
+  /** Settable: a reload may bring a new log level. */
+  level: LogLevel;
   emit: Emit;
   readonly #base: Record<string, unknown>;
 

@@ -16,7 +16,10 @@ export interface WorkerSpec {
   exportName: string;
   /** The entry as the operator typed it, for messages. */
   entryLabel: string;
-  /** Where to listen (for a unix socket: where this worker binds, see ListenTarget). */
+  /** Absolute working directory to start the worker in (its generation's release directory). */
+  cwd: string;
+  /** Where to listen (for a unix socket: where this worker binds; for socket activation: the
+   *  inherited fd, which the adapter hands the worker as that same fd; see ListenTarget). */
   listen: ListenTarget;
   /** Milliseconds, 0 = off. */
   requestTimeoutMs: number;
@@ -28,11 +31,14 @@ export interface WorkerSpec {
   accessLog: boolean;
 }
 
-export type DrainReason = "reload" | "shutdown" | "replace";
+export type DrainReason = "reload" | "shutdown" | "replace" | "scale";
 
 /** An adapter's own messages (a flush marker, Node's listener hand-off) travel on the same channel
  *  but are its business: they are defined and filtered in runtimes/_shared/adapter-messages.ts. */
-export type SupervisorMessage = { type: "drain"; reason: DrainReason; timeoutMs: number };
+export type SupervisorMessage =
+  | { type: "drain"; reason: DrainReason; timeoutMs: number }
+  /** The server is stopping after a shutdown delay: health answers 503, serving goes on. */
+  | { type: "unready" };
 
 export type WorkerMessage =
   /** `port`: the bound TCP port (0 for a unix socket or an fd). */
@@ -43,4 +49,8 @@ export type WorkerMessage =
   /** An error escaped a request (uncaught exception, unhandled rejection): replace me via a drain. */
   | { type: "fatal"; message: string }
   | { type: "draining"; inFlight: number }
+  /** Requests in flight now, sent at most once a second and only when the count changed. */
+  | { type: "in-flight"; requests: number }
+  /** A draining worker's listener is closed: no new connection can reach it any more. */
+  | { type: "listener-closed" }
   | { type: "idle" };

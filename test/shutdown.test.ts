@@ -1,7 +1,17 @@
 /** Graceful shutdown, force-stop, second signal, signals aimed at workers, supervisor killed. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Reply, request, SLOW_STARTED, slowRequests, versionedApp, waitUntil, withPounce, withTempDir } from "./_harness.ts";
+import {
+  type Reply,
+  request,
+  SLOW_STARTED,
+  slowRequests,
+  startLoad,
+  versionedApp,
+  waitUntil,
+  withPounce,
+  withTempDir,
+} from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const oneWorker = (dir: string) => [versionedApp(dir, "v1")];
@@ -42,6 +52,35 @@ for (const rt of selectedRuntimes()) {
         assert.match(p.output, /All workers stopped/);
         // (the fixture asserts exit 0 and that no process of the group is left)
       });
+    });
+
+    it("--shutdown-delay 1.5: health answers 503 at once, new and kept-alive requests are served until the drain starts after the delay, exit 0", async () => {
+      await withPounce(
+        rt,
+        (dir) => [...twoWorkers(dir), "--shutdown-delay", "1.5", "--health-check-path", "/health"],
+        async (p) => {
+          const traffic = startLoad(p.port, { keepAlive: 2, perRequest: 2, durationMs: 10_000 });
+          await traffic.seen(20);
+          const mark = p.output.length;
+          const signalled = Date.now();
+          p.signal("SIGTERM");
+          await p.waitFor("Health now answers 503; serving for 1.5s more before draining (--shutdown-delay)", { from: mark });
+          // Both workers' health (fresh connections land on either) turns 503 while the app still answers.
+          let unready = 0;
+          await waitUntil("health answers 503 four times in a row", async () => {
+            unready = (await request(p.url("/health"))).status === 503 ? unready + 1 : 0;
+            return unready >= 4;
+          });
+          const servedBefore = traffic.result.ok;
+          await traffic.until("requests are still served after health turned 503", (r) => r.ok >= servedBefore + 20);
+          assert.equal((await request(p.url("/"))).status, 200);
+          const result = await traffic.stop();
+          assert.equal(result.failed, 0, `requests failed during the delay: ${JSON.stringify(result.errors)}`);
+          const drainAt = p.arrivedAt(await p.waitFor("Shutting down 2 worker(s)...", { from: mark }));
+          assert.ok(drainAt - signalled >= 1_400, `the drain started ${drainAt - signalled} ms after SIGTERM`);
+          assert.equal((await p.exited()).code, 0);
+        },
+      );
     });
 
     it("--shutdown-timeout 1 with a 10 s request: exits within ~1.5 s, stragglers force-stopped and logged", async () => {

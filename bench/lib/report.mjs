@@ -1,4 +1,5 @@
 // The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
+import { reportLines as watchLines } from "../sections/watch.mjs";
 import { fmt, median, pct } from "./stats.mjs";
 import { ROOT } from "./targets.mjs";
 
@@ -218,6 +219,31 @@ export function report(res, base) {
         "",
       );
   }
+
+  if (res.reloadRss?.length) {
+    // 6. peak RSS during a reload, all at once vs in batches
+    const w = res.reloadRss[0].workers;
+    L.push(`## 6. Peak RSS during a reload of ${w} workers: all at once vs \`--reload-batch 1\``, "");
+    L.push(
+      "Sum of the supervisor's and every worker's VmRSS, sampled from /proc every 10 ms from the SIGHUP to",
+      "`Graceful reload complete` (no load); medians of the reloads. The 64 MB app keeps 64 MB of its own per worker.",
+      "",
+    );
+    L.push(
+      "| runtime | app | reload | steady | peak | peak ÷ steady | most workers at once | reload took |",
+      "|---|---|---|---:|---:|---:|---:|---:|",
+    );
+    for (const r of res.reloadRss)
+      for (const row of r.rows)
+        L.push(
+          `| ${r.runtime} | ${row.app} | ${row.mode} | ${mb(row.steadyKb)} | ${mb(row.peakKb)} | ${fmt(row.peakKb / row.steadyKb, 2)}× | ${row.mostWorkers} | ${ms(row.reloadMs, 0)} |`,
+        );
+    L.push("");
+    for (const r of res.reloadRss)
+      for (const row of r.rows) L.push(`- ${r.runtime} ${row.app}, ${row.mode}: \`${rel(row.command)}\``);
+    L.push("");
+  }
+  if (res.watch?.length) L.push(...watchLines(res.watch));
 
   // commands
   L.push("## Commands", "");

@@ -7,6 +7,7 @@ import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from
 import type { Config } from "../../src/config.ts";
 import { PounceError } from "../../src/errors.ts";
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
+import type { UnixDatagram } from "../../src/systemd/datagram.ts";
 import { portSharing } from "./reuse-port.ts";
 import { ensureTcpMigrateReq } from "./tcp-migrate-req.ts";
 import { linkWorker, type WorkerLink } from "./worker-link.ts";
@@ -33,6 +34,11 @@ export interface ChildRuntime {
   onSignal(signal: LifecycleSignal, handler: () => void): void;
   setTitle(title: string): void;
   exit(code: number): never;
+  holdListenSocket?: RuntimeAdapter["holdListenSocket"];
+  unixDatagram?: UnixDatagram;
+  unixDatagramUnavailableReason?: string;
+  monotonicUsec?(): bigint;
+  inheritedSocketUnavailableReason?: string;
 }
 
 export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
@@ -76,8 +82,13 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
         kill: () => child.kill(),
       };
     },
+    holdListenSocket: rt.holdListenSocket,
     onSignal: rt.onSignal,
     setTitle: rt.setTitle,
     exit: rt.exit,
+    unixDatagram: rt.unixDatagram,
+    unixDatagramUnavailableReason: rt.unixDatagramUnavailableReason,
+    monotonicUsec: rt.monotonicUsec,
+    inheritedSocketUnavailableReason: rt.inheritedSocketUnavailableReason,
   };
 }

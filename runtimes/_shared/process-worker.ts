@@ -8,7 +8,7 @@ import type { WorkerHost } from "../../src/adapter.ts";
 import type { WorkerSpec } from "../../src/protocol.ts";
 import { type ParentChannel, parentChannel } from "./parent-channel.ts";
 
-const LIFECYCLE_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"] as const;
+const LIFECYCLE_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTTIN", "SIGTTOU"] as const;
 
 export interface RuntimePieces extends Pick<WorkerHost, "onFatal" | "importApp" | "serve" | "setTitle" | "writeLine"> {
   /** Listen for `signal` (the listener does nothing: the supervisor alone gives orders). */

@@ -7,13 +7,17 @@
  * workers see the IPC channel close and finish their in-flight requests before exiting.
  * What Bun and Deno share (checks, IPC, exit order) is in ../_shared/child-adapter.ts.
  */
+
 import { fileURLToPath } from "node:url";
 import type { LifecycleSignal, RuntimeAdapter } from "../../src/adapter.ts";
 import type { WorkerMessage } from "../../src/protocol.ts";
 import type { AdapterWorkerMessage } from "../_shared/adapter-messages.ts";
 import { childProcessAdapter } from "../_shared/child-adapter.ts";
+import { pipeWebOutput } from "../_shared/worker-output.ts";
 import { Bun } from "./bun-api.ts";
+import { holdListenSocket } from "./listen-socket.ts";
 import { setProcessTitle } from "./title.ts";
+import { bunUnixDatagram } from "./unix-datagram.ts";
 
 /** worker-main next to this file: .ts when Bun runs the sources, .js in dist/. */
 function workerMain(): string {
@@ -54,8 +58,9 @@ export function createBunAdapter(): RuntimeAdapter {
       const child = Bun.spawn([process.execPath, main, JSON.stringify(spec)], {
         // Under bunx the binary may be named bunx: argv[0] "bun" keeps it bun.
         argv0: "bun",
+        cwd: spec.cwd,
         env: { ...process.env },
-        stdio: ["ignore", "inherit", "inherit"],
+        stdio: link.output ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
         serialization: "json",
         ipc: (msg) => link.message(msg as WorkerMessage | AdapterWorkerMessage),
         onExit(_proc, code, signal) {
@@ -65,10 +70,14 @@ export function createBunAdapter(): RuntimeAdapter {
           link.channelClosed();
         },
       });
+      pipeWebOutput(child.stdout, child.stderr, link);
       return { pid: child.pid, send: (msg) => child.send(msg), kill: () => child.kill("SIGKILL") };
     },
+    holdListenSocket,
     onSignal,
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => process.exit(code),
+    ...bunUnixDatagram(),
+    inheritedSocketUnavailableReason: "Bun.serve cannot listen on an inherited socket (it takes no fd)",
   });
 }

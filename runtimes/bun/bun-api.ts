@@ -30,6 +30,9 @@ export interface BunServeOptions {
 
 export interface BunSubprocess {
   readonly pid: number;
+  /** With stdio "pipe". */
+  readonly stdout?: ReadableStream<Uint8Array> | number | null;
+  readonly stderr?: ReadableStream<Uint8Array> | number | null;
   send(msg: unknown): void;
   kill(signal?: string | number): void;
   disconnect?(): void;
@@ -37,6 +40,7 @@ export interface BunSubprocess {
 
 export interface BunSpawnOptions {
   argv0?: string;
+  cwd?: string;
   env?: Record<string, string | undefined>;
   stdio?: Array<"inherit" | "ignore" | "pipe">;
   serialization?: "json" | "advanced";

@@ -81,7 +81,8 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   };
 
   const target = opts.listen;
-  if (target.kind === "fd") throw listenFailure(target, "not supported yet", false);
+  // The supervisor refuses socket activation here first (the adapter says canServeInheritedSocket).
+  if (target.kind === "fd") throw listenFailure(target, "Bun.serve takes no fd", false);
   const where =
     target.kind === "tcp" ? { hostname: target.host, port: target.port, reusePort } : { unix: target.bindPath ?? target.path };
   let server: BunServer;

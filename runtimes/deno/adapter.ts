@@ -8,13 +8,17 @@
  * supervisor long enough to finish its in-flight requests.
  * What Bun and Deno share (checks, IPC, exit order) is in ../_shared/child-adapter.ts.
  */
+
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { RuntimeAdapter } from "../../src/adapter.ts";
 import { childProcessAdapter } from "../_shared/child-adapter.ts";
+import { pipeOutput } from "../_shared/worker-output.ts";
 import { Deno } from "./deno-api.ts";
 import { workerFlags } from "./flags.ts";
+import { holdListenSocket } from "./listen-socket.ts";
 import { setProcessTitle } from "./title.ts";
+import { denoUnixDatagram } from "./unix-datagram.ts";
 
 /** worker-main next to this file: .ts when Deno runs the sources, .js in dist/. */
 function workerMain(): string {
@@ -47,10 +51,13 @@ export function createDenoAdapter(): RuntimeAdapter {
         );
     },
     spawnChild(spec, link) {
+      const piped = link.output ? "pipe" : "inherit";
       const child = spawn(Deno.execPath(), ["run", ...flags, main, JSON.stringify(spec)], {
-        stdio: ["inherit", "inherit", "inherit", "ipc"],
+        cwd: spec.cwd,
+        stdio: ["inherit", piped, piped, "ipc"],
         serialization: "json",
       });
+      pipeOutput(child.stdout, child.stderr, link);
       child.on("message", link.message);
       child.on("error", () => link.exited(null, null));
       child.on("exit", (code, signal) => link.exited(code, signal));
@@ -66,8 +73,11 @@ export function createDenoAdapter(): RuntimeAdapter {
         kill: () => void child.kill("SIGKILL"),
       };
     },
+    holdListenSocket,
     onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
     setTitle: (title) => void setProcessTitle(title),
     exit: (code) => Deno.exit(code),
+    ...denoUnixDatagram(),
+    inheritedSocketUnavailableReason: "Deno.serve cannot listen on an inherited socket (it takes no fd)",
   });
 }

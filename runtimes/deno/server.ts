@@ -68,7 +68,8 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
 
   return new Promise<ServerHandle>((resolve, reject) => {
     const target = opts.listen;
-    if (target.kind === "fd") return reject(listenFailure(target, "not supported yet", false));
+    // The supervisor refuses socket activation here first (the adapter says canServeInheritedSocket).
+    if (target.kind === "fd") return reject(listenFailure(target, "Deno.serve takes no fd", false));
     const where: DenoServeOptions =
       target.kind === "tcp"
         ? {

@@ -10,6 +10,9 @@ import { workerTitle } from "../../src/listen-target.ts";
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
+import { pipeOutput } from "../_shared/worker-output.ts";
+import { holdListenSocket } from "./listen-socket.ts";
+import { nodeUnixDatagram } from "./unix-datagram.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
 
@@ -20,6 +23,8 @@ export function createNodeAdapter(): RuntimeAdapter {
     canOverlap: true,
     // The primary binds a unix socket once and hands its connections to every worker.
     unixSocketShared: true,
+    ...nodeUnixDatagram(),
+    canServeInheritedSocket: true,
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
       if (!setUp) {
         setUp = true;
@@ -27,7 +32,18 @@ export function createNodeAdapter(): RuntimeAdapter {
       }
       // The title is passed as an argument so the worker's argv is long enough to hold it.
       const title = workerTitle(spec.id, spec.generation, spec.entryLabel, spec.listen);
-      cluster.setupPrimary({ exec: WORKER_MAIN, args: [title.padEnd(48, " ")] });
+      const piped = events.output ? "pipe" : "inherit";
+      cluster.setupPrimary({
+        exec: WORKER_MAIN,
+        args: [title.padEnd(48, " ")],
+        silent: events.output !== undefined,
+        cwd: spec.cwd,
+        // Socket activation: the inherited socket goes to the worker as its own fd (the IPC channel
+        // moves to fd 4), and the worker accepts on it itself (server.ts says why not through the
+        // primary): a connection no worker took stays queued in the kernel, for the next worker or
+        // the next pounce.
+        ...(spec.listen.kind === "fd" ? { stdio: ["inherit", piped, piped, spec.listen.fd, "ipc"] } : {}),
+      });
       const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
       const link = linkWorker(events, (msg) => {
         // The cluster's own 'close' for this worker's handle came first on the same channel, so the
@@ -39,6 +55,7 @@ export function createNodeAdapter(): RuntimeAdapter {
       worker.on("error", () => {});
       worker.on("disconnect", link.channelClosed);
       worker.on("exit", (code, signal) => link.exited(code, signal));
+      pipeOutput(worker.process.stdout, worker.process.stderr, link);
       return {
         get pid() {
           return worker.process.pid;
@@ -51,6 +68,7 @@ export function createNodeAdapter(): RuntimeAdapter {
         },
       };
     },
+    holdListenSocket,
     onSignal(signal: LifecycleSignal, handler: () => void) {
       process.on(signal, handler);
     },

@@ -5,22 +5,31 @@
  */
 import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { withJitiColumn, withSyntaxLocation } from "./syntax-location.ts";
 
 const TS = new Set([".ts", ".mts", ".cts", ".tsx"]);
 
 export async function importApp(file: string): Promise<Record<string, unknown>> {
   const isTs = TS.has(extname(file));
   const nativeTs = Boolean((process.features as { typescript?: unknown }).typescript);
+  let refused: unknown;
   if (!isTs || nativeTs) {
     try {
       return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (err) {
-      if (!isTs || !strippingRefused(err)) throw err;
+      if (!isTs || !strippingRefused(err)) throw withSyntaxLocation(err, file);
+      refused = err;
     }
   }
   const { createJiti } = await import("jiti");
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false });
-  return (await jiti.import(file)) as Record<string, unknown>;
+  try {
+    return (await jiti.import(file)) as Record<string, unknown>;
+  } catch (err) {
+    // Neither could parse it: Node's own report (located, in Node's words) is the one to show.
+    const invalid = (refused as { code?: unknown } | undefined)?.code === "ERR_INVALID_TYPESCRIPT_SYNTAX";
+    throw invalid && /^ParseError: /.test(String((err as Error)?.message)) ? refused : withJitiColumn(err);
+  }
 }
 
 /** Errors that mean "Node could not strip this file", not "the app is broken". */

@@ -9,6 +9,8 @@
  *  - idle kept-alive sockets closed only after the core's idle grace, and again every few hundred
  *    ms after it. The accept grace does not apply: net.Server#close leaves the idle sockets alone.
  */
+
+import cluster from "node:cluster";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
@@ -73,12 +75,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
   return new Promise<ServerHandle>((resolve, reject) => {
     const target = opts.listen;
     server.once("error", (err: NodeJS.ErrnoException) => reject(listenFailure(target, err.message, err.code === "EADDRINUSE")));
-    if (target.kind === "fd") return reject(listenFailure(target, "not supported yet", false));
-    // exclusive: false lets the cluster primary own one listening socket for every worker (pitfall 5);
-    // on a unix socket too, keyed by the path, so every generation binding the same private name
-    // joins the one socket the primary already has.
-    const where = target.kind === "tcp" ? { host: target.host, port: target.port } : { path: target.bindPath ?? target.path };
-    server.listen({ ...where, exclusive: false }, () => {
+    const listening = () => {
       // An app that calls process.exit(): tell the primary first (the write usually leaves at once),
       // so it stops handing this dying process connections that nobody would ever answer.
       process.once("exit", () => {
@@ -112,6 +109,31 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
         },
         connections: () => connections,
       });
-    });
+    };
+    if (target.kind === "fd") return listenOnInheritedFd(server, target.fd, listening);
+    // exclusive: false lets the cluster primary own one listening socket for every worker (pitfall 5);
+    // on a unix socket too, keyed by the path, so every generation binding the same private name
+    // joins the one socket the primary already has.
+    const where = target.kind === "tcp" ? { host: target.host, port: target.port } : { path: target.bindPath ?? target.path };
+    server.listen({ ...where, exclusive: false }, listening);
   });
+}
+
+/**
+ * Socket activation: the inherited socket is this worker's own fd (adapter.ts passes it in stdio),
+ * and the worker accepts on it itself, beside its siblings on the same socket. Node's cluster worker
+ * ignores `exclusive` for `listen({ fd })` and asks the primary, whose round-robin handle closes the
+ * primary's copy of the socket once its last worker leaves (a crash of the only worker, a
+ * stop-then-start reload) and resets the connections it accepted but had not handed out; listening
+ * as the primary would (one synchronous call) keeps the primary out of it.
+ */
+function listenOnInheritedFd(server: Server, fd: number, listening: () => void): void {
+  const c = cluster as { isPrimary: boolean };
+  const was = c.isPrimary;
+  c.isPrimary = true;
+  try {
+    server.listen({ fd }, listening);
+  } finally {
+    c.isPrimary = was;
+  }
 }

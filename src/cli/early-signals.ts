@@ -1,7 +1,7 @@
 /**
  * Signals that arrived before the supervisor could handle them. bin/pounce.mjs catches SIGHUP,
- * SIGUSR1, SIGTERM and SIGINT as its first statement (their default action would kill the process
- * while pounce is still loading) and queues them; once the supervisor's handlers are installed,
+ * SIGUSR1, SIGTERM, SIGINT, SIGTTIN and SIGTTOU as its first statement (their default action would
+ * kill or stop the process while pounce is still loading) and queues them; once the supervisor's handlers are installed,
  * main() hands the queue over here.
  */
 import type { LifecycleSignal } from "../adapter.ts";

@@ -1,8 +1,8 @@
 /**
- * `pounce [serve] <entry>[:export] [options]`: the citty definition (used for --help) and strict
- * argument parsing. citty accepts unknown flags silently; pounce refuses them (exit 2).
+ * `pounce [serve] <entry>[:export] [options]`: strict argument parsing, cross-checked with citty's
+ * parser. citty accepts unknown flags silently; pounce refuses them (exit 2). Help is src/cli/help.ts.
  */
-import { type ArgsDef, defineCommand, parseArgs } from "citty";
+import { type ArgsDef, parseArgs } from "citty";
 import { OPTIONS } from "../config.ts";
 import { errors } from "../errors.ts";
 
@@ -28,13 +28,9 @@ export function serveArgs(): ArgsDef {
   return args;
 }
 
-export const serveCommand = defineCommand({
-  meta: { name: "serve", description: "Serve an app with zero-downtime reloads (SIGHUP) and graceful shutdown (SIGTERM)" },
-  args: serveArgs(),
-});
-
 export interface ServeInvocation {
-  entry: string;
+  /** Absent when none was given: the config file may name it. */
+  entry: string | undefined;
   flags: Record<string, string | boolean>;
 }
 
@@ -66,11 +62,12 @@ export function parseServeArgs(rawArgs: string[]): ServeInvocation {
     if (eq >= 0) value = token.slice(eq + 1);
     else if (i + 1 < rawArgs.length && !(rawArgs[i + 1] as string).startsWith("--")) value = rawArgs[++i];
     if (value === undefined) throw errors.badValue(`--${spec.flag}`, "needs a value", "");
-    flags[spec.flag] = value;
+    // A list option may be repeated: its values add up (comma-joined, as the env form is written).
+    const before = flags[spec.flag];
+    flags[spec.flag] = spec.kind === "list" && typeof before === "string" ? `${before},${value}` : value;
   }
   // Cross-check with citty's parser so both agree on what was given.
   parseArgs(rawArgs, serveArgs());
-  if (positionals.length === 0) throw errors.missingEntry();
-  if (positionals.length > 1) throw errors.unknownCommand(positionals.slice(1).join(" "));
-  return { entry: positionals[0] as string, flags };
+  if (positionals.length > 1) throw errors.oneEntry(positionals);
+  return { entry: positionals[0], flags };
 }

@@ -1,20 +1,30 @@
 /**
- * `pounce [serve] <entry>`: resolve the configuration, pick the adapter, refuse an address already
- * in use, start the supervisor and hand it the signals caught before pounce was loaded.
+ * `pounce [serve] <entry>`: resolve the configuration (flags, env, config file, in the working
+ * directory as the operator named it), pick the adapter, refuse an address already in use, start
+ * the supervisor (which reads the configuration again on each reload) and hand it the signals
+ * caught before pounce was loaded.
  */
 import { runtime as detectedRuntime } from "std-env";
 import type { RuntimeAdapter } from "../adapter.ts";
-import { resolveConfig } from "../config.ts";
+import { ConfigSource } from "../config-source.ts";
+import { statePathFor } from "../control/state.ts";
+import { stateFileObserver } from "../control/state-observer.ts";
 import { parseEntry, resolveEntry } from "../entry.ts";
 import { PounceError } from "../errors.ts";
 import type { ListenTarget } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
+import { startDirectory } from "../release-dir.ts";
 import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { UnixSocket, unixSocketInUse, unixTarget } from "../supervisor/unix-socket.ts";
+import { takeSystemdEnvironment } from "../systemd/environment.ts";
+import { notifierFor } from "../systemd/notify.ts";
+import { checkInheritedSocket } from "../systemd/socket-activation.ts";
+import { startFileWatch, watchRoots } from "../watch/file-watch.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
+import { findPackageManagerParent, npmTrapWarning, watchParent } from "./package-manager-parent.ts";
 import { parseServeArgs } from "./serve-command.ts";
 import { version } from "./version.ts";
 
@@ -32,39 +42,109 @@ export async function loadAdapter(): Promise<RuntimeAdapter> {
 }
 
 export async function serve(args: string[], early?: EarlySignals): Promise<void> {
+  // Before anything can spawn a worker: systemd's variables are the supervisor's alone.
+  const systemd = takeSystemdEnvironment(process.env, process.pid);
   const invocation = parseServeArgs(args);
-  const config = resolveConfig(invocation.entry, invocation.flags, process.env);
-  const cwd = process.cwd();
+  const source = new ConfigSource({ ...invocation, env: process.env, startDir: startDirectory(process.env) });
+  const { config, cwd, file } = await source.load();
   const entry = resolveEntry(parseEntry(config.entry), cwd);
+  const watched = watchRoots(config, entry.file, cwd);
   const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
+  if (file) logObserver(log)({ event: "config_loaded", file });
   const adapter = await loadAdapter();
   await adapter.prepare?.(config, {
     info: (msg) => log.info(msg, { event: "runtime_note" }),
     warn: (msg) => log.warn(msg, { event: "runtime_warning" }),
   });
-  const unix = config.uds ? unixTarget(config, cwd, adapter) : undefined;
-  const port = unix || config.port !== 0 ? config.port : await pickFreePort(config.host);
+  const activated = systemd.listen;
+  if (activated) checkInheritedSocket(adapter, config);
+  const unix = config.uds && !activated ? unixTarget(config, cwd, adapter) : undefined;
+  const port = activated || unix || config.port !== 0 ? config.port : await pickFreePort(config.host);
   log.info(
     `Starting pounce ${version()} (${adapter.runtime}): ${config.entry}, ${config.workers} worker(s), pid ${process.pid}`,
     { event: "starting" },
   );
+  const say = logObserver(log);
   if (unix) {
     const ignored = tcpSettingsGiven(invocation.flags, process.env);
-    if (ignored.length > 0) logObserver(log)({ event: "tcp_ignored", path: unix.path, ignored });
+    if (ignored.length > 0) say({ event: "tcp_ignored", path: unix.path, ignored });
   }
+  if (systemd.listenPidMismatch) say({ event: "listen_fds_not_ours", listenPid: systemd.listenPidMismatch, pid: process.pid });
+  if (activated) say({ event: "socket_activation", fd: activated.fd, names: activated.name, ignored: ["--host", "--port"] });
   // Once, before any worker: with SO_REUSEPORT (Bun, Deno) a second pounce would otherwise join a
   // listener already there and silently take part of its traffic. Later generations never probe.
   // A unix socket is refused while something accepts on it (a stale one is replaced).
-  const inUse = unix ? await unixSocketInUse(unix.path) : config.port === 0 ? undefined : await addressInUse(config.host, port);
+  const inUse = activated
+    ? undefined
+    : unix
+      ? await unixSocketInUse(unix.path)
+      : config.port === 0
+        ? undefined
+        : await addressInUse(config.host, port);
   if (inUse) {
-    logObserver(log)({ event: "boot_failed", generation: 0, cause: inUse.message });
+    say({ event: "boot_failed", generation: 0, cause: inUse.message });
     adapter.exit(inUse.exitCode);
   }
-  const listen: ListenTarget = unix ?? { kind: "tcp", host: config.host, port };
+  const listen: ListenTarget = activated ? { kind: "fd", fd: activated.fd } : (unix ?? { kind: "tcp", host: config.host, port });
   const unixSocket = unix ? new UnixSocket(unix, adapter.unixSocketShared) : undefined;
-  const supervisor = new Supervisor({ config, adapter, log, entry, listen, unixSocket, cwd, pid: process.pid });
+  const supervisor = new Supervisor({
+    config,
+    adapter,
+    log,
+    entry,
+    listen,
+    unixSocket,
+    cwd,
+    pid: process.pid,
+    reloadConfig: async () => {
+      const loaded = await source.reload();
+      // The file may raise --workers: refuse a count the socket cannot serve, as at start.
+      if (unix) unixTarget(loaded.config, cwd, adapter);
+      return loaded;
+    },
+  });
   // Observers beyond the log and the pid file (state file, systemd notify, …) register here, before start().
+  if (config.pidFile)
+    supervisor.observe(
+      stateFileObserver({
+        path: statePathFor(config.pidFile),
+        pid: process.pid,
+        entry: config.entry,
+        supervisor,
+        note: (n) => supervisor.note(n),
+      }),
+    );
+  const packageManager = findPackageManagerParent(process.env, process.ppid);
+  if (packageManager) {
+    log.warn(npmTrapWarning(packageManager, process.pid), { event: "package_manager_parent" });
+    watchParent(packageManager, () =>
+      supervisor.dispatch({
+        type: "stop",
+        signal: "SIGTERM",
+        because: `${packageManager.name} (pid ${packageManager.pid}), which started pounce, has exited`,
+      }),
+    );
+  }
+  if (systemd.notifySocket)
+    supervisor.observe(
+      notifierFor(
+        adapter,
+        systemd.notifySocket,
+        () => supervisor.state,
+        (n) => supervisor.note(n),
+      ),
+    );
   supervisor.start();
+  if (watched.length) {
+    const watch = startFileWatch({
+      roots: watched,
+      include: config.reloadInclude,
+      cwd,
+      dispatch: (e) => supervisor.dispatch(e),
+      note: (n) => supervisor.note(n),
+    });
+    supervisor.observe((n) => (n.event === "shutdown_requested" || n.event === "exiting" ? watch.close() : undefined));
+  }
   handOverEarlySignals(early);
 }
 

@@ -4,7 +4,9 @@
  */
 import type { RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { LoadedConfig } from "../config-source.ts";
 import type { ListenTarget } from "../listen-target.ts";
+import type { AppOutput } from "./app-output.ts";
 import type { SupervisorEvent } from "./events.ts";
 import type { Note } from "./notes.ts";
 import type { SupervisorState } from "./state.ts";
@@ -17,12 +19,21 @@ export interface Core {
   readonly overlap: boolean;
   /** The configuration the next generation starts with. */
   config: Config;
-  /** Where the service listens (TCP with its concrete port, or the unix socket's public path). */
+  /** Where the service listens: TCP with its concrete port, the unix socket's public path, or the
+   *  socket systemd passed (socket activation). Fixed at start. */
   readonly listen: ListenTarget;
   /** What one worker is told to bind (a unix socket's private name; else `listen`). */
   listenFor(worker: number, generation: number): ListenTarget;
-  readonly cwd: string;
+  /** The directory the next generation runs in (and resolves a relative entry against). */
+  cwd: string;
+  /** Start reading the configuration for a reload (the result comes back as a config-read event);
+   *  absent when the configuration never changes (no source was given). */
+  readReloadConfig?(ticket: number): void;
+  /** The reload about to start uses this configuration and directory. */
+  useConfig(loaded: LoadedConfig): void;
   dispatch(event: SupervisorEvent): void;
+  /** Where a worker's own stdout/stderr lines go as log records (JSON logs only). */
+  appOutput(worker: number, generation: number): AppOutput;
   note(note: Note): void;
   exit(code: number): void;
 }

@@ -3,7 +3,8 @@
  * watcher, control commands, a config reloader) only turn what happened into one of these and hand
  * it to `Supervisor.dispatch`; the supervisor's reaction is in its handlers and the reconcile step.
  */
-import type { LifecycleSignal } from "../adapter.ts";
+import type { LifecycleSignal, ScaleSignal } from "../adapter.ts";
+import type { LoadedConfig } from "../config-source.ts";
 import type { WorkerMessage } from "../protocol.ts";
 import type { WorkerRecord } from "./state.ts";
 
@@ -15,9 +16,16 @@ export type ReloadCause =
 
 export type SupervisorEvent =
   | { type: "reload"; cause: ReloadCause }
-  | { type: "stop"; signal: LifecycleSignal }
+  /** `because`: a stop that no signal asked for (the package manager that started pounce exited);
+   *  it is handled as that signal would be. */
+  | { type: "stop"; signal: LifecycleSignal; because?: string }
+  /** SIGTTIN (+1) / SIGTTOU (-1): change the serving generation's worker count (scale.ts). */
+  | { type: "scale"; delta: 1 | -1; signal: ScaleSignal }
   | { type: "worker-message"; worker: WorkerRecord; message: WorkerMessage }
   | { type: "worker-exit"; worker: WorkerRecord; code: number | null; signal: string | null }
+  /** The configuration for a pending reload was read (or could not be: `error` says why). `ticket`
+   *  is the reload request it was read for; a newer request makes it stale. */
+  | { type: "config-read"; ticket: number; result: LoadedConfig | { error: string } }
   /**
    * A deadline kept in the state came due (startup timeout, drain deadline, stagger step, respawn
    * back-off, reload cooldown, forced-exit grace). One alarm is armed for the earliest of them; the

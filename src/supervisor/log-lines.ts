@@ -19,7 +19,9 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   reload_strategy_restart: {
     level: "warn",
     text: (n) =>
-      `Reloads will stop the old workers before starting new ones (${n.why}): expect a short gap in service on each reload`,
+      `Reloads will stop the old workers before starting new ones (${n.why}): expect a short gap in service on each reload${
+        n.batchIgnored ? " (--reload-batch does not apply)" : ""
+      }`,
   },
   reload_requested: {
     level: "info",
@@ -36,14 +38,25 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
           ? "A reload is already in progress; another will run once it settles"
           : `Reload will run in ${seconds(n.waitMs / 1000)} (at most one reload starts per second)`,
   },
+  reload_started: null,
   shutdown_requested: {
     level: "info",
-    text: (n) => `Received ${n.signal} — initiating shutdown`,
+    text: (n) => `${n.because ?? `Received ${n.signal}`} — initiating shutdown`,
     fields: (n) => ({ signal: n.signal }),
   },
   shutdown_forced: {
     level: "warn",
     text: (n) => `Received second ${n.signal} — stopping now`,
+    fields: (n) => ({ signal: n.signal }),
+  },
+  shutdown_delayed: {
+    level: "info",
+    text: (n) => `Health now answers 503; serving for ${seconds(n.seconds)} more before draining (--shutdown-delay)`,
+    fields: (n) => ({ delay_seconds: n.seconds }),
+  },
+  shutdown_delay_cut: {
+    level: "info",
+    text: (n) => `Received second ${n.signal} — draining now instead of at the end of the shutdown delay`,
     fields: (n) => ({ signal: n.signal }),
   },
   generation_starting: {
@@ -54,7 +67,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   ready: {
     level: "info",
     text: (n) =>
-      `Ready to accept connections on ${addressUrl(n.listen)} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
+      `Ready to accept connections on ${n.listen.kind === "fd" ? `fd ${n.listen.fd} (socket activation)` : addressUrl(n.listen)} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
     fields: (n) =>
       n.listen.kind === "tcp"
         ? { port: n.listen.port, generation: n.generation }
@@ -76,6 +89,10 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) => `Cannot publish unix socket ${n.path}: ${n.message}`,
   },
   pid_file_error: { level: "error", text: (n) => `Cannot write pid file ${n.file}: ${n.message}` },
+  state_file_error: {
+    level: "error",
+    text: (n) => `Cannot write state file ${n.file}: ${n.message} (pounce reload/stop/status cannot follow this server)`,
+  },
   boot_failed: { level: "error", text: (n) => `Failed to start: ${n.cause}`, fields: (n) => ({ generation: n.generation }) },
   reimported: {
     level: "info",
@@ -93,8 +110,29 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) =>
       n.oldStopped
         ? `Reload failed after the old workers stopped: ${n.cause} — restarting the previous version`
-        : `Reload failed — continuing with previous version: ${n.cause}`,
+        : n.batch && n.batch.number > 1
+          ? `Reload failed in batch ${n.batch.number} of ${n.batch.total} — continuing with previous version (its workers start again, then generation ${n.generation}'s drain): ${n.cause}`
+          : `Reload failed — continuing with previous version: ${n.cause}`,
     fields: (n) => (n.generation === undefined ? {} : { generation: n.generation }),
+  },
+  batch_starting: {
+    level: "info",
+    text: (n) => `Starting batch ${n.number} of ${n.total} (${n.workers} worker(s), generation ${n.generation})...`,
+    fields: (n) => ({ generation: n.generation, batch: n.number }),
+  },
+  batch_ready: {
+    level: "info",
+    text: (n) =>
+      `Batch ${n.number} of ${n.total} ready (generation ${n.generation})${
+        n.draining > 0 ? `; draining ${n.draining} old worker(s) (generation ${n.oldGeneration}) before the next batch` : ""
+      }`,
+    fields: (n) => ({ generation: n.generation, batch: n.number }),
+  },
+  rollback_complete: {
+    level: "info",
+    text: (n) =>
+      `Previous version back at ${n.workers} worker(s) (generation ${n.generation}); draining the workers of generation ${n.failed}`,
+    fields: (n) => ({ generation: n.generation }),
   },
   recover_failed: { level: "error", text: () => "The previous version failed to start too — exiting" },
   import_check: { level: "info", text: (n) => `Checking that ${n.entry} imports before restarting the workers...` },
@@ -102,11 +140,22 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     level: "info",
     text: () => "Import check passed — stopping the old workers, then starting the new ones (stop-then-start reload)",
   },
+  cutover_complete: {
+    level: "info",
+    text: (n) => `Cut-over complete: every new connection goes to generation ${n.generation}`,
+    fields: (n) => ({ generation: n.generation }),
+  },
+  config_loaded: { level: "info", text: (n) => `Read configuration from ${n.file}` },
   reload_complete: {
     level: "info",
     text: (n) => `Graceful reload complete. Running ${n.workers} worker(s) on generation ${n.generation}`,
     fields: (n) => ({ generation: n.generation }),
   },
+  // Worker transitions the state file follows; the lines operators read say the same in their words.
+  worker_spawned: null,
+  worker_draining: null,
+  worker_exited: null,
+  worker_load: null,
   worker_ready: {
     level: "debug",
     text: (n) => `Worker ${n.worker} (generation ${n.generation}) ready${n.pid ? ` (pid ${n.pid})` : ""}`,
@@ -150,11 +199,132 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
       `Worker ${n.worker}${n.generation === undefined ? "" : ` (generation ${n.generation})`} did not stop within ${n.setting} (${seconds(n.timeoutSeconds)}) — force terminating`,
     fields: (n) => ({ worker: n.worker, in_flight: n.inFlight }),
   },
+  scale: {
+    level: "info",
+    text: (n) =>
+      `Worker count ${n.from} → ${n.to} (${n.signal})${
+        n.worker === undefined ? "" : n.adding ? `: starting worker ${n.worker}` : `: draining worker ${n.worker}`
+      }`,
+    fields: (n) => ({ signal: n.signal, workers: n.to }),
+  },
+  scale_refused: {
+    level: "warn",
+    text: (n) => `Worker count stays at ${n.workers} (${n.signal}): ${n.why}`,
+    fields: (n) => ({ signal: n.signal, workers: n.workers }),
+  },
+  scale_queued: {
+    level: "info",
+    text: (n) =>
+      `Received ${n.signal} — the worker count changes once ${n.wait === "boot" ? "start-up completes" : "the reload in progress settles"}`,
+    fields: (n) => ({ signal: n.signal }),
+  },
+  scale_ignored: {
+    level: "info",
+    text: (n) => `Received ${n.signal} during shutdown — ignored`,
+    fields: (n) => ({ signal: n.signal }),
+  },
+  scale_override_dropped: {
+    level: "info",
+    text: (n) => `The configuration's worker count (${n.configured}) replaces the one set by SIGTTIN/SIGTTOU (${n.override})`,
+    fields: (n) => ({ workers: n.configured }),
+  },
+  worker_added: {
+    level: "info",
+    text: (n) => `Worker ${n.worker} (generation ${n.generation}) is ready — ${n.workers} worker(s)`,
+    fields: (n) => ({ worker: n.worker, generation: n.generation }),
+  },
   shutting_down: { level: "info", text: (n) => `Shutting down ${n.workers} worker(s)...` },
   worker_stopped: { level: "info", text: (n) => `Worker ${n.worker} stopped`, fields: (n) => ({ worker: n.worker }) },
   stopped: { level: "info", text: () => "All workers stopped" },
+  watch_started: {
+    level: "info",
+    text: (n) =>
+      `Watching ${n.dirs} director${n.dirs === 1 ? "y" : "ies"} under ${n.roots.join(", ")} for changes to ${n.extensions.join(" ")} (--reload)`,
+  },
+  watch_error: {
+    level: "warn",
+    text: (n) =>
+      `Cannot watch ${n.dir} for changes: ${n.message}${
+        n.limit ? " — raise the inotify limit: sysctl -w fs.inotify.max_user_watches=524288" : ""
+      }`,
+  },
+  notify_via_helper: {
+    level: "info",
+    text: (n) =>
+      `systemd notify messages go through ${n.helper} (this runtime has no unix datagram socket of its own)${
+        n.root ? "" : ": as a non-root user systemd sees that helper as the sender, so the unit needs NotifyAccess=all"
+      }`,
+  },
+  notify_failed: { level: "warn", text: (n) => `Cannot notify systemd at ${n.socket}: ${n.message}` },
+  listen_fds_not_ours: {
+    level: "warn",
+    text: (n) =>
+      `LISTEN_FDS is meant for pid ${n.listenPid}, not this process (pid ${n.pid}): ignored, listening on --host/--port`,
+  },
+  socket_activation: {
+    level: "info",
+    text: (n) =>
+      `Serving on the socket systemd passed (fd ${n.fd}${n.names ? `, ${n.names}` : ""})${
+        n.ignored.length ? `; ${n.ignored.join(" and ")} ignored` : ""
+      }`,
+  },
+  // ── pounce wrap ──
+  wrap_starting: {
+    level: "info",
+    text: (n) => `Starting pounce ${n.version} (${n.runtime}): wrapping ${n.command}, pid ${n.pid}`,
+  },
+  wrap_listening: { level: "info", text: (n) => `Listening on ${n.address} for every copy (fd 3, LISTEN_FDS=1)` },
+  copy_started: {
+    level: "info",
+    text: (n) => `Started ${copy(n)}: ${n.command} in ${n.cwd}`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid }),
+  },
+  copy_ready: { level: "info", text: (n) => `${cap(copy(n))} is ready: ${n.via}`, fields: (n) => ({ copy: n.copy, pid: n.pid }) },
+  wrap_ready: { level: "info", text: (n) => `Ready — ${copy(n)} is serving`, fields: (n) => ({ copy: n.copy, pid: n.pid }) },
+  copy_stopping: {
+    level: "info",
+    text: (n) =>
+      `Stopping ${copy(n)} with SIGTERM${n.why === "reload" ? " (replaced)" : n.why === "abandon" ? " (it never became ready)" : ""}`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid }),
+  },
+  copy_exited: { level: "info", text: (n) => `${cap(copy(n))} exited (${n.how})`, fields: (n) => ({ copy: n.copy, pid: n.pid }) },
+  copy_died: {
+    level: "warn",
+    text: (n) => `${cap(copy(n))} died (${n.how})${lastOutput(n.output)}`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid, output: n.output }),
+  },
+  copy_force_stop: {
+    level: "warn",
+    text: (n) => `${cap(copy(n))} did not exit within ${n.setting} (${seconds(n.timeoutSeconds)}) — killing its process group`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid }),
+  },
+  copy_restart_backoff: {
+    level: "warn",
+    text: (n) => `The command keeps dying — next start in ${seconds(n.delayMs / 1000)}`,
+    fields: (n) => ({ delay_ms: n.delayMs }),
+  },
+  wrap_reload_complete: {
+    level: "info",
+    text: (n) => `Reload complete — ${copy(n)} is serving`,
+    fields: (n) => ({ copy: n.copy, pid: n.pid }),
+  },
+  wrap_exit_with_copy: {
+    level: "info",
+    text: (n) => `--no-restart: exiting with copy ${n.copy}'s status (${n.code})`,
+  },
+  wrap_stopped: { level: "info", text: () => "All copies stopped" },
   exiting: null,
 };
+
+function copy(n: { copy: number; pid?: number }): string {
+  return `copy ${n.copy}${n.pid === undefined ? "" : ` (pid ${n.pid})`}`;
+}
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** `; last output: a | b` — the tail of a copy's output, for a line saying why it failed. */
+export function lastOutput(lines: string[]): string {
+  return lines.length ? `; last output: ${lines.join(" | ")}` : "; no output";
+}
 
 /** The observer that writes the supervisor's log. */
 export function logObserver(log: Logger): Observer {

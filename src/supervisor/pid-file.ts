@@ -37,11 +37,12 @@ export function removePidFile(path: string, pid: number): void {
   }
 }
 
-/** Writes `path` on `ready`, removes it on `exiting`; a write error becomes a `pid_file_error` note. */
-export function pidFileObserver(path: string, pid: number, note: (n: Note) => void): Observer {
+/** Writes `path` on `ready` (or the note `on` names: `pounce wrap`'s `wrap_ready`), removes it on
+ *  `exiting`; a write error becomes a `pid_file_error` note. */
+export function pidFileObserver(path: string, pid: number, note: (n: Note) => void, on: Note["event"] = "ready"): Observer {
   let written = false;
   return (n) => {
-    if (n.event === "ready") {
+    if (n.event === on) {
       try {
         writePidFile(path, pid);
         written = true;

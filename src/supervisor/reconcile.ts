@@ -1,14 +1,17 @@
 /**
  * The reconcile step, run after every event: from the state alone, decide what happens next —
  * enforce the deadlines that have passed, finish boot, move the rollout on, take the next stagger
- * step, keep the worker count, start a pending reload, declare a reload or a shutdown complete —
+ * step, apply a worker count change that waited for a rollout, keep the worker count, start a pending reload, declare a reload or a shutdown complete —
  * and return when to wake up next. No progress depends on a handler remembering to re-check.
  */
 import { EXIT } from "../errors.ts";
 import type { Core } from "./core.ts";
+import { settleCutover } from "./cutover.ts";
 import { nextReloadAt, takeStartableReload } from "./reload-queue.ts";
 import { maintainWorkers, nextRespawnAt } from "./replacement.ts";
 import { advanceRetiring, advanceRollout, settleCompletion, startReload } from "./rollout.ts";
+import { applyPendingScale } from "./scale.ts";
+import { advanceShutdownDelay } from "./shutdown.ts";
 import { allLive, generationReady, type Running } from "./state.ts";
 import { enforceWorkerDeadlines, killWorker, nextWorkerDeadline } from "./workers.ts";
 
@@ -19,13 +22,14 @@ export function reconcile(core: Core): number | undefined {
   const phase = s.phase;
   switch (phase.kind) {
     case "stopping": {
+      const delayEnd = advanceShutdownDelay(core);
       const live = allLive(s).length;
       if (live === 0 || (phase.giveUpAt !== undefined && core.now() >= phase.giveUpAt)) {
         if (live === 0 && !phase.forced) core.note({ event: "stopped" });
         core.exit(phase.forced ? EXIT.failure : EXIT.ok);
         return undefined;
       }
-      return earliest(nextWorkerDeadline(allLive(s)), phase.giveUpAt);
+      return earliest(nextWorkerDeadline(allLive(s)), phase.giveUpAt, delayEnd);
     }
     case "booting": {
       const gen = phase.gen;
@@ -42,7 +46,7 @@ export function reconcile(core: Core): number | undefined {
         event: "ready",
         listen: core.listen,
         generation: gen.n,
-        workers: gen.config.workers,
+        workers: gen.target,
         runtime: core.adapter.runtime,
       });
       return reconcileRunning(core, s.phase);
@@ -59,8 +63,10 @@ function reconcileRunning(core: Core, run: Running): number | undefined {
   advanceRollout(core, run);
   if (core.state.phase !== run) return undefined; // the rollout gave up (exit)
   advanceRetiring(core, run);
+  applyPendingScale(core, run);
   maintainWorkers(core, run);
   if (takeStartableReload(core, run)) startReload(core, run);
+  settleCutover(core, run);
   settleCompletion(core, run);
   return earliest(nextWorkerDeadline(allLive(core.state)), run.retiring?.nextAt, nextRespawnAt(run), nextReloadAt(core, run));
 }

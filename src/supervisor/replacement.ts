@@ -14,7 +14,7 @@ import { allLive, type Generation, type Running, type WorkerRecord } from "./sta
 import { drainWorker, spawnWorker } from "./workers.ts";
 
 /** A worker that counts toward its generation's target. */
-function counts(w: WorkerRecord): boolean {
+export function counts(w: WorkerRecord): boolean {
   return w.mode === "serve" && !w.fatal && !w.killed && (w.status.kind === "starting" || w.status.kind === "ready");
 }
 
@@ -49,7 +49,7 @@ export function maintainWorkers(core: Core, run: Running): void {
       drainWorker(core, w, "replace");
     }
   }
-  const missing = gen.config.workers - [...gen.workers].filter(counts).length;
+  const missing = gen.target - [...gen.workers].filter(counts).length;
   if (missing <= 0 || !mayStartNow(core, run)) return;
   run.respawnAt = undefined;
   for (let i = 0; i < missing; i++) {
@@ -63,7 +63,7 @@ export function maintainWorkers(core: Core, run: Running): void {
 export function nextRespawnAt(run: Running): number | undefined {
   const gen = run.active;
   if (gen?.status !== "active" || run.respawnAt === undefined) return undefined;
-  const missing = gen.config.workers - [...gen.workers].filter(counts).length;
+  const missing = gen.target - [...gen.workers].filter(counts).length;
   return missing > 0 ? run.respawnAt : undefined;
 }
 
@@ -73,6 +73,19 @@ function mayStartNow(core: Core, run: Running): boolean {
   if (!core.adapter.canOverlap && allLive(core.state).some((w) => w.mode === "serve" && w.status.kind !== "starting"))
     return false;
   return true;
+}
+
+/**
+ * The workers of `gen` beyond its target, to drain when the target drops (SIGTTOU, a reload batch):
+ * ones still starting first (they never served), then the oldest.
+ */
+export function surplus(gen: Generation): WorkerRecord[] {
+  const counted = [...gen.workers].filter(counts);
+  const extra = counted.length - gen.target;
+  if (extra <= 0) return [];
+  const starting = counted.filter((w) => w.status.kind === "starting").sort((a, b) => b.id - a.id);
+  const ready = counted.filter((w) => w.status.kind !== "starting").sort((a, b) => a.id - b.id);
+  return [...starting, ...ready].slice(0, extra);
 }
 
 /** A fatal worker of `gen` still serving with no live replacement on the way. */

@@ -2,6 +2,7 @@
  * Reload policy: how a new generation takes over from the active one.
  * - overlap: start N+1 beside N; only when every new worker is ready is N retired, its workers
  *   drained one at a time `reload_stagger` apart (the new, JIT-cold workers take traffic in steps);
+ *   with --reload-batch, N+1 starts a batch at a time and N shrinks batch by batch (reload-batch.ts);
  * - stop-then-start (no port sharing, or --reload-strategy restart): import-check the new code, drain
  *   N, start N+1; if N+1 fails, start the previous code again.
  * A reload that fails before anything stopped keeps N serving.
@@ -9,12 +10,14 @@
 import { parseEntry, type ResolvedEntry, resolveEntry } from "../entry.ts";
 import { describe, EXIT } from "../errors.ts";
 import type { Core } from "./core.ts";
+import { advanceBatch, advanceRollback, planBatches, rollBack } from "./reload-batch.ts";
 import { allLive, type Generation, generationReady, type Running } from "./state.ts";
 import { drainWorker, killWorker, startGeneration, startImportCheck } from "./workers.ts";
 
 /** Start a reload (the reload queue decided it may start now). */
 export function startReload(core: Core, run: Running): void {
   core.state.reloads.lastStartAt = core.now();
+  core.note({ event: "reload_started" });
   let entry: ResolvedEntry;
   try {
     entry = resolveEntry(parseEntry(core.config.entry), core.cwd);
@@ -22,9 +25,12 @@ export function startReload(core: Core, run: Running): void {
     core.note({ event: "reload_failed", cause: describe(err), oldStopped: false });
     return;
   }
-  run.rollout = core.overlap
-    ? { kind: "overlap", gen: startGeneration(core, entry, "reload") }
-    : { kind: "check", gen: startImportCheck(core, entry) };
+  if (!core.overlap) {
+    run.rollout = { kind: "check", gen: startImportCheck(core, entry) };
+    return;
+  }
+  const gen = startGeneration(core, entry, "reload", core.config.reloadBatch || undefined);
+  run.rollout = { kind: "overlap", gen, batch: planBatches(core, run, gen) };
 }
 
 /** Move the rollout on as far as the state allows. */
@@ -32,15 +38,26 @@ export function advanceRollout(core: Core, run: Running): void {
   const r = run.rollout;
   if (!r) return;
   switch (r.kind) {
-    case "overlap":
+    case "overlap": {
+      const batch = r.batch;
       if (r.gen.failure !== undefined) {
+        if (batch && batch.number > 1) {
+          rollBack(core, run, { ...r, batch });
+          advanceRollout(core, run);
+          return;
+        }
         failGeneration(r.gen);
         run.rollout = undefined;
-        core.note({ event: "reload_failed", generation: r.gen.n, cause: r.gen.failure, oldStopped: false });
+        const at = batch && { number: 1, total: batch.total };
+        core.note({ event: "reload_failed", generation: r.gen.n, cause: r.gen.failure, oldStopped: false, batch: at });
       } else if (generationReady(r.gen)) {
         run.rollout = undefined;
-        activate(core, run, r.gen);
-      }
+        activate(core, run, r.gen, !batch);
+      } else if (batch) advanceBatch(core, run, { ...r, batch });
+      return;
+    }
+    case "rollback":
+      advanceRollback(core, run, r.gen);
       return;
     case "check": {
       if (r.gen.failure !== undefined) {
@@ -92,11 +109,12 @@ function failGeneration(gen: Generation): void {
 }
 
 /** `gen` takes over: the previous generation (if any) is retired, a completion line is owed. */
-function activate(core: Core, run: Running, gen: Generation): void {
+function activate(core: Core, run: Running, gen: Generation, announce = true): void {
   const previous = run.active;
   gen.status = "active";
   run.active = gen;
-  core.note({ event: "reimported", generation: gen.n, entry: core.config.entry });
+  // A batched reload said so when its first batch was ready.
+  if (announce) core.note({ event: "reimported", generation: gen.n, entry: core.config.entry });
   if (previous) {
     previous.status = "retired";
     // Workers of an even older generation still waiting their turn go now.
@@ -111,6 +129,7 @@ function activate(core: Core, run: Running, gen: Generation): void {
     run.retiring = { waiting, nextAt: core.now() };
   }
   run.completionOwed = gen;
+  run.cutoverOwed = gen;
 }
 
 /** Drain the next retiring worker when its turn has come. */

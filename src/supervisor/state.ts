@@ -4,8 +4,9 @@
  * status with the deadline that belongs to it. Every deadline lives here; the reconcile step reads
  * them, so no timer has to be remembered and cleared by hand.
  */
-import type { WorkerHandle } from "../adapter.ts";
+import type { ScaleSignal, WorkerHandle } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { LoadedConfig } from "../config-source.ts";
 import type { ResolvedEntry } from "../entry.ts";
 import type { DrainReason } from "../protocol.ts";
 import type { ReloadCause } from "./events.ts";
@@ -16,6 +17,11 @@ export interface Generation {
   readonly entry: ResolvedEntry;
   /** The configuration this generation was started with (worker count, timeouts). */
   readonly config: Config;
+  /** How many workers it keeps: `config.workers`, or the count SIGTTIN/SIGTTOU set (scale.ts);
+   *  during a batched reload the old generation's count steps down batch by batch. */
+  target: number;
+  /** The working directory its workers run in (a symlinked release, resolved when it started). */
+  readonly cwd: string;
   readonly purpose: "boot" | "reload" | "restart" | "check";
   status: "starting" | "active" | "retired" | "failed";
   /** Live workers only: a record leaves its generation when the worker exits. */
@@ -35,6 +41,8 @@ export type WorkerStatus =
       setting: "reload_timeout" | "shutdown_timeout";
       timeoutSeconds: number;
       inFlight: number;
+      /** Until the worker reports its listener closed, new connections may still reach it. */
+      accepting: boolean;
     }
   | { kind: "exited" };
 
@@ -48,6 +56,8 @@ export interface WorkerRecord {
   failure?: string;
   /** Reported an uncaught error outside a request: it is replaced, then drained. */
   fatal?: string;
+  /** Started by SIGTTIN (its ready line says so, not "replacement"). */
+  added?: boolean;
   /** The worker started to take over from this one (fatal replacement). */
   replacement?: WorkerRecord;
   /** Asked to die (SIGKILL); its exit event follows. */
@@ -55,12 +65,35 @@ export interface WorkerRecord {
   /** Killed at its drain deadline. */
   forced: boolean;
   idleLogged: boolean;
+  /** Requests in flight as the worker last reported them (once ready; at most once a second). */
+  inFlight?: number;
+}
+
+/**
+ * A reload that replaces workers `size` at a time (--reload-batch): start a batch of new workers,
+ * wait until they are ready, drain as many old ones and wait until they are gone, then the next batch.
+ */
+export interface Batch {
+  size: number;
+  /** 1-based: the batch starting or draining now, of `total`. */
+  number: number;
+  total: number;
+  /** New workers started so far, this batch included. */
+  spawned: number;
+  /** Waiting for this batch's new workers to be ready, or for the old ones it drained to exit. */
+  step: "starting" | "draining";
+  draining: WorkerRecord[];
+  /** The old generation's count before the reload: restored when a later batch fails. */
+  oldTarget: number;
 }
 
 /** How a reload is carried out: beside the serving generation, or after stopping it. */
 export type Rollout =
-  /** The next generation is starting beside the active one. */
-  | { kind: "overlap"; gen: Generation }
+  /** The next generation is starting beside the active one (all at once, or in batches). */
+  | { kind: "overlap"; gen: Generation; batch?: Batch }
+  /** A batch after the first failed: the old generation starts its workers again; `gen`'s ready
+   *  workers keep serving until it is back at its count, then drain. */
+  | { kind: "rollback"; gen: Generation }
   /** Stop-then-start, step 1: a worker imports the new code without binding. */
   | { kind: "check"; gen: Generation }
   /** Step 2: the old workers drain; then `entry` starts. `previous` is the code to go back to. */
@@ -84,6 +117,8 @@ export type Phase =
       active: Generation | undefined;
       rollout?: Rollout;
       retiring?: Retiring;
+      /** The generation whose cut-over (every new connection goes to it) is still to be announced. */
+      cutoverOwed?: Generation;
       /** The generation whose "Graceful reload complete" is still owed. */
       completionOwed?: Generation;
       /** No replacement starts before this (crash back-off). */
@@ -95,6 +130,8 @@ export type Phase =
       forced: boolean;
       /** After a forced stop, exit by then even if a kill has not been reaped. */
       giveUpAt?: number;
+      /** shutdown_delay: keep serving (health 503) until then, then drain. */
+      drainAt?: number;
     }
   /** exit() was called (the process is gone; only a test's fake adapter returns from it). */
   | { kind: "exited"; code: number };
@@ -104,11 +141,27 @@ export interface ReloadQueue {
   pending?: ReloadCause;
   /** When the last reload started (the cooldown counts from there). */
   lastStartAt: number;
+  /** Reload requests so far: the ticket a configuration read is for. */
+  requests: number;
+  /** A read of the configuration for the pending reload is under way, for this ticket. */
+  reading?: number;
+  /** The configuration read for the pending reload, ready to start it. */
+  prepared?: LoadedConfig;
+}
+
+/** Worker count changes by SIGTTIN/SIGTTOU (scale.ts). */
+export interface Scaling {
+  /** The count they set, with the config's `workers` it was set against: later generations keep it
+   *  while they start with that config count; a different one wins and drops it. */
+  override?: { workers: number; against: number };
+  /** Asked for while a generation was starting (boot, reload): applied once that settles, in order. */
+  pending: Array<{ delta: 1 | -1; signal: ScaleSignal }>;
 }
 
 export interface SupervisorState {
   phase: Phase;
   reloads: ReloadQueue;
+  scale: Scaling;
   /** Every generation that still has a live worker, plus the active one. */
   readonly generations: Set<Generation>;
   nextWorkerId: number;
@@ -129,7 +182,7 @@ export function isDraining(w: WorkerRecord): w is WorkerRecord & { status: { kin
 
 /** A generation is ready when it has its full count of workers and each has reported ready. */
 export function generationReady(gen: Generation): boolean {
-  const want = gen.purpose === "check" ? 1 : gen.config.workers;
+  const want = gen.purpose === "check" ? 1 : gen.target;
   if (gen.workers.size < want) return false;
   for (const w of gen.workers) if (w.status.kind !== "ready") return false;
   return true;

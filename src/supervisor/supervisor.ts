@@ -8,14 +8,18 @@
  *
  * The policy, by file: rollout.ts (overlap with stagger, stop-then-start), replacement.ts (crash
  * replacement, fatal-error replacement), backoff.ts (respawn back-off), reload-queue.ts (coalescing
- * and cooldown), workers.ts (spawn, drain, deadlines), log-lines.ts (every log line).
+ * and cooldown), scale.ts (SIGTTIN/SIGTTOU), reload-batch.ts (--reload-batch), workers.ts (spawn,
+ * drain, deadlines), log-lines.ts (every log line).
  */
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
+import type { LoadedConfig } from "../config-source.ts";
 import type { ResolvedEntry } from "../entry.ts";
+import { describe } from "../errors.ts";
 import { type ListenTarget, supervisorTitle } from "../listen-target.ts";
 import type { Logger } from "../log.ts";
 import type { WorkerMessage } from "../protocol.ts";
+import { type AppOutput, appOutput } from "./app-output.ts";
 import { Backoff } from "./backoff.ts";
 import { Alarm, type Clock, systemClock } from "./clock.ts";
 import type { Core } from "./core.ts";
@@ -24,23 +28,23 @@ import { logObserver } from "./log-lines.ts";
 import type { Note, Observer } from "./notes.ts";
 import { pidFileObserver } from "./pid-file.ts";
 import { reconcile } from "./reconcile.ts";
-import { requestReload } from "./reload-queue.ts";
+import { configRead, requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
+import { requestScale } from "./scale.ts";
 import { shownTitle } from "./shown-title.ts";
-import { allLive, type SupervisorState, type WorkerRecord } from "./state.ts";
+import { lateReady, requestStop } from "./shutdown.ts";
+import { type Snapshot, snapshotOf } from "./snapshot.ts";
+import type { SupervisorState, WorkerRecord } from "./state.ts";
 import type { UnixSocket } from "./unix-socket.ts";
-import { drainWorker, forget, killWorker, startGeneration } from "./workers.ts";
-
-/** After a second stop signal, exit this long after the kills even if one is not reaped. */
-const FORCED_EXIT_GRACE_MS = 1_000;
+import { drainWorker, forget, startGeneration } from "./workers.ts";
 
 export interface SupervisorOptions {
   config: Config;
   adapter: RuntimeAdapter;
   log: Logger;
   entry: ResolvedEntry;
-  /** Where to listen: TCP with the concrete port (already resolved when the config said 0), or
-   *  the unix socket's public path. */
+  /** Where to listen: TCP with the concrete port (already resolved when the config said 0), the
+   *  unix socket's public path, or the socket systemd passed (socket activation). */
   listen: ListenTarget;
   /** With --uds: the socket's private names and publication (renames over the public path). */
   unixSocket?: UnixSocket;
@@ -50,12 +54,19 @@ export interface SupervisorOptions {
   clock?: Clock;
   /** What `ps` shows once the title is set (defaults to /proc/self/cmdline; unit tests pass none). */
   shownTitle?: () => string | undefined;
+  /**
+   * Read the configuration again (config file, symlinked working directory) for a reload about to
+   * start. A rejection refuses that reload: the serving generation keeps its configuration. Without
+   * it, every generation starts with `config` in `cwd`.
+   */
+  reloadConfig?: () => Promise<LoadedConfig>;
 }
 
 export class Supervisor implements Core {
   readonly state: SupervisorState = {
     phase: { kind: "new" },
-    reloads: { lastStartAt: Number.NEGATIVE_INFINITY },
+    reloads: { lastStartAt: Number.NEGATIVE_INFINITY, requests: 0 },
+    scale: { pending: [] },
     generations: new Set(),
     nextWorkerId: 0,
     nextGeneration: 0,
@@ -64,9 +75,12 @@ export class Supervisor implements Core {
   readonly overlap: boolean;
   config: Config;
   readonly listen: ListenTarget;
-  readonly cwd: string;
+  cwd: string;
   readonly #unixSocket: UnixSocket | undefined;
   readonly #log: Logger;
+  readonly #reloadConfig?: () => Promise<LoadedConfig>;
+  /** The configuration and directory of what serves: a reload that fails goes back to them. */
+  #serving: { config: Config; cwd: string };
   readonly #clock: Clock;
   readonly #shownTitle: () => string | undefined;
   readonly #alarm: Alarm;
@@ -84,6 +98,9 @@ export class Supervisor implements Core {
     this.listen = opts.listen;
     this.#unixSocket = opts.unixSocket;
     this.#bootEntry = opts.entry;
+    this.#reloadConfig = opts.reloadConfig;
+    this.#serving = { config: opts.config, cwd: opts.cwd };
+    if (opts.reloadConfig) this.readReloadConfig = (ticket) => this.#readConfig(ticket);
     this.#clock = opts.clock ?? systemClock;
     this.#shownTitle = opts.shownTitle ?? shownTitle;
     this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));
@@ -117,12 +134,14 @@ export class Supervisor implements Core {
     a.onSignal("SIGUSR1", reload("SIGUSR1"));
     a.onSignal("SIGTERM", stop("SIGTERM"));
     a.onSignal("SIGINT", stop("SIGINT"));
+    a.onSignal("SIGTTIN", () => this.dispatch({ type: "scale", delta: 1, signal: "SIGTTIN" }));
+    a.onSignal("SIGTTOU", () => this.dispatch({ type: "scale", delta: -1, signal: "SIGTTOU" }));
     if (!this.overlap) {
       const why =
         this.config.reloadStrategy === "restart"
           ? "--reload-strategy restart"
           : (a.overlapUnavailableReason ?? "no port sharing");
-      this.note({ event: "reload_strategy_restart", why });
+      this.note({ event: "reload_strategy_restart", why, batchIgnored: this.config.reloadBatch > 0 });
     }
     this.state.phase = { kind: "booting", gen: startGeneration(this, this.#bootEntry, "boot") };
     this.dispatch({ type: "timer" });
@@ -130,6 +149,11 @@ export class Supervisor implements Core {
 
   now(): number {
     return this.#clock.now();
+  }
+
+  appOutput(worker: number, generation: number): AppOutput {
+    // Never filtered by --log-level: it is the app's output, not pounce's.
+    return appOutput(this.#log.emit, worker, generation);
   }
 
   /** The one door in: handle the event, then reconcile. Events raised meanwhile wait their turn. */
@@ -158,7 +182,33 @@ export class Supervisor implements Core {
   }
 
   note(note: Note): void {
+    // A reload that got a new configuration and then failed leaves the serving one in force (also
+    // for the previous code a stop-then-start reload starts again).
+    if (note.event === "reload_failed") this.#useConfig(this.#serving);
+    if (note.event === "reimported" && this.state.phase.kind === "running" && this.state.phase.active)
+      this.#serving = { config: this.state.phase.active.config, cwd: this.state.phase.active.cwd };
     for (const observe of this.#observers) observe(note);
+  }
+
+  readReloadConfig?: (ticket: number) => void;
+
+  useConfig(loaded: LoadedConfig): void {
+    this.#useConfig(loaded);
+    if (loaded.file) this.note({ event: "config_loaded", file: loaded.file });
+  }
+
+  #useConfig(c: { config: Config; cwd: string }): void {
+    this.config = c.config;
+    this.cwd = c.cwd;
+    this.#log.level = c.config.logLevel;
+  }
+
+  #readConfig(ticket: number): void {
+    const read = this.#reloadConfig as () => Promise<LoadedConfig>;
+    read().then(
+      (result) => this.dispatch({ type: "config-read", ticket, result }),
+      (err) => this.dispatch({ type: "config-read", ticket, result: { error: describe(err) } }),
+    );
   }
 
   exit(code: number): void {
@@ -169,23 +219,9 @@ export class Supervisor implements Core {
     this.adapter.exit(code);
   }
 
-  /** What is running now, for tests and status reports. */
-  snapshot() {
-    const p = this.state.phase;
-    return {
-      phase: p.kind,
-      active: p.kind === "running" ? p.active?.n : undefined,
-      rollout: p.kind === "running" ? p.rollout?.kind : undefined,
-      pendingReload: this.state.reloads.pending !== undefined,
-      generations: [...this.state.generations].map((g) => g.n),
-      workers: allLive(this.state).map((w) => ({
-        id: w.id,
-        generation: w.generation.n,
-        mode: w.mode,
-        status: w.status.kind,
-        fatal: w.fatal !== undefined,
-      })),
-    };
+  /** What is running now, for tests and status reports (the state file). */
+  snapshot(): Snapshot {
+    return snapshotOf(this.state);
   }
 
   // ── event handlers: each changes the state; the reconcile step does the rest ──────────────
@@ -196,7 +232,10 @@ export class Supervisor implements Core {
         this.#onReload(e.cause);
         return;
       case "stop":
-        this.#onStop(e.signal);
+        this.#onStop(e.signal, e.because);
+        return;
+      case "scale":
+        requestScale(this, e.delta, e.signal);
         return;
       case "worker-message":
         this.#onMessage(e.worker, e.message);
@@ -204,6 +243,11 @@ export class Supervisor implements Core {
       case "worker-exit":
         this.#onExit(e.worker, e.code, e.signal);
         return;
+      case "config-read": {
+        const refused = configRead(this, e.ticket, e.result);
+        if (refused) this.note(refused);
+        return;
+      }
       case "timer":
         return; // the reconcile step acts on every deadline that has passed
     }
@@ -219,27 +263,8 @@ export class Supervisor implements Core {
     if (queued) this.note(queued);
   }
 
-  #onStop(signal: LifecycleSignal): void {
-    const s = this.state;
-    const phase = s.phase;
-    if (phase.kind === "stopping") {
-      this.note({ event: "shutdown_forced", signal });
-      phase.forced = true;
-      phase.giveUpAt = this.now() + FORCED_EXIT_GRACE_MS;
-      for (const w of allLive(s)) killWorker(w);
-      return;
-    }
-    this.note({ event: "shutdown_requested", signal });
-    s.reloads.pending = undefined;
-    if (phase.kind === "running" && phase.rollout && "gen" in phase.rollout) {
-      // A generation still starting never served: stop it.
-      phase.rollout.gen.status = "failed";
-      for (const w of phase.rollout.gen.workers) killWorker(w);
-    }
-    const serving = allLive(s).filter((w) => w.status.kind !== "starting" && !w.killed);
-    s.phase = { kind: "stopping", forced: false };
-    if (phase.kind === "running") this.note({ event: "shutting_down", workers: serving.length });
-    for (const w of allLive(s)) if (!w.killed) drainWorker(this, w, "shutdown");
+  #onStop(signal: LifecycleSignal, because?: string): void {
+    requestStop(this, signal, because);
   }
 
   #onMessage(w: WorkerRecord, msg: WorkerMessage): void {
@@ -253,13 +278,27 @@ export class Supervisor implements Core {
         if (st.kind !== "starting") return;
         w.status = { kind: "ready" };
         if (msg.type === "checked") return;
+        w.inFlight = 0;
         this.note({ event: "worker_ready", worker: w.id, generation: w.generation.n, pid: w.handle?.pid });
-        if (this.state.phase.kind === "stopping") drainWorker(this, w, "shutdown");
-        else if (w.generation.status === "active")
-          this.note({ event: "worker_replacement_ready", worker: w.id, generation: w.generation.n });
+        if (this.state.phase.kind === "stopping") {
+          if (lateReady(this, (m) => w.handle?.send(m)) === "drain") drainWorker(this, w, "shutdown");
+        } else if (w.generation.status === "active")
+          this.note(
+            w.added
+              ? { event: "worker_added", worker: w.id, generation: w.generation.n, workers: w.generation.target }
+              : { event: "worker_replacement_ready", worker: w.id, generation: w.generation.n },
+          );
         return;
       case "draining":
-        if (st.kind === "draining") st.inFlight = msg.inFlight;
+      case "in-flight": {
+        const n = msg.type === "draining" ? msg.inFlight : msg.requests;
+        w.inFlight = n;
+        if (st.kind === "draining") st.inFlight = n;
+        this.note({ event: "worker_load", worker: w.id, inFlight: n });
+        return;
+      }
+      case "listener-closed":
+        if (st.kind === "draining") st.accepting = false;
         return;
       case "idle":
         if (st.kind === "draining" && st.reason !== "shutdown") this.#idle(w);
@@ -281,6 +320,7 @@ export class Supervisor implements Core {
     forget(this, w);
     const gen = w.generation;
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    this.note({ event: "worker_exited", worker: w.id, generation: gen.n, how });
     const phase = this.state.phase;
     if (phase.kind === "stopping") {
       if (!w.forced && w.mode === "serve" && (was.kind === "draining" || was.kind === "ready"))

@@ -14,8 +14,8 @@
  * socket had to be bound again (at boot, or after every worker was gone). Where each worker binds
  * its own listener (Bun, Deno), each gets its own name and one worker serves the socket.
  *
- * On a shutdown PATH is unlinked first — new connections fail at once, as a closed TCP port
- * refuses them — but only while it is still the socket this supervisor published (same inode);
+ * On a shutdown PATH is unlinked as the drain starts (after --shutdown-delay, if one is set) — new
+ * connections fail at once, as a closed TCP port refuses them — but only while it is still the socket this supervisor published (same inode);
  * the private directory goes on exit.
  */
 import { chmodSync, lstatSync, mkdtempSync, renameSync, rmSync } from "node:fs";
@@ -32,7 +32,8 @@ const SUN_PATH_MAX = 107;
 /** What the private name adds to the directory: `/.pounce-XXXXXX/` and a worker id. */
 const PRIVATE_NAME_ROOM = 24;
 
-type UnixTarget = Extract<ListenTarget, { kind: "unix" }>;
+/** --uds always sets the socket's mode. */
+type UnixTarget = Extract<ListenTarget, { kind: "unix" }> & { mode: number };
 
 /** The target for `--uds` (absolute path), or refuse in one line what cannot work. */
 export function unixTarget(
@@ -172,9 +173,11 @@ export class UnixSocket {
           this.publishGeneration(n.generation);
           return;
         case "worker_replacement_ready":
+        case "worker_added":
           this.publishWorker(n.worker);
           return;
-        case "shutdown_requested":
+        // When the drain starts (at once, or after --shutdown-delay, during which serving goes on).
+        case "shutting_down":
           this.unpublish();
           return;
         case "exiting":

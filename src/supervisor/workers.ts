@@ -7,12 +7,20 @@ import type { ResolvedEntry } from "../entry.ts";
 import { describe } from "../errors.ts";
 import type { DrainReason, WorkerSpec } from "../protocol.ts";
 import type { Core } from "./core.ts";
+import { workerTarget } from "./scale.ts";
 import type { Generation, WorkerRecord } from "./state.ts";
 
-export function startGeneration(core: Core, entry: ResolvedEntry, purpose: "boot" | "reload" | "restart"): Generation {
+/** Start a generation of `gen.target` workers; `first` starts only that many now (a reload batch). */
+export function startGeneration(
+  core: Core,
+  entry: ResolvedEntry,
+  purpose: "boot" | "reload" | "restart",
+  first?: number,
+): Generation {
   const gen = newGeneration(core, entry, purpose);
-  core.note({ event: "generation_starting", generation: gen.n, workers: gen.config.workers });
-  for (let i = 0; i < gen.config.workers; i++) spawnWorker(core, gen, "serve");
+  core.note({ event: "generation_starting", generation: gen.n, workers: gen.target });
+  const now = Math.min(first ?? gen.target, gen.target);
+  for (let i = 0; i < now; i++) spawnWorker(core, gen, "serve");
   return gen;
 }
 
@@ -30,6 +38,8 @@ function newGeneration(core: Core, entry: ResolvedEntry, purpose: Generation["pu
     n: purpose === "check" ? -1 : s.nextGeneration++,
     entry,
     config: core.config,
+    target: purpose === "check" ? 1 : workerTarget(core),
+    cwd: core.cwd,
     purpose,
     status: "starting",
     workers: new Set(),
@@ -57,6 +67,7 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     file: gen.entry.file,
     exportName: gen.entry.exportName,
     entryLabel: c.entry,
+    cwd: gen.cwd,
     listen: core.listenFor(rec.id, gen.n),
     requestTimeoutMs: Math.round(c.requestTimeout * 1000),
     healthCheckPath: c.healthCheckPath,
@@ -65,15 +76,21 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     logLevel: c.logLevel,
     accessLog: c.accessLog,
   };
+  const output = c.logFormat === "json" ? core.appOutput(spec.id, spec.generation) : undefined;
   try {
     rec.handle = core.adapter.spawn(spec, {
       message: (message) => core.dispatch({ type: "worker-message", worker: rec, message }),
-      exit: (code, signal) => core.dispatch({ type: "worker-exit", worker: rec, code, signal }),
+      exit: (code, signal) => {
+        output?.end();
+        core.dispatch({ type: "worker-exit", worker: rec, code, signal });
+      },
+      ...(output ? { output: output.chunk } : {}),
     });
   } catch (err) {
     rec.failure = `cannot spawn worker: ${describe(err)}`;
     queueMicrotask(() => core.dispatch({ type: "worker-exit", worker: rec, code: null, signal: null }));
   }
+  core.note({ event: "worker_spawned", worker: rec.id, generation: gen.n, mode, pid: rec.handle?.pid });
   return rec;
 }
 
@@ -99,7 +116,8 @@ export function drainWorker(core: Core, w: WorkerRecord, reason: DrainReason): v
     if (st.deadline > deadline) Object.assign(st, { deadline, setting, timeoutSeconds });
     return;
   }
-  w.status = { kind: "draining", reason, deadline, setting, timeoutSeconds, inFlight: 0 };
+  w.status = { kind: "draining", reason, deadline, setting, timeoutSeconds, inFlight: 0, accepting: true };
+  core.note({ event: "worker_draining", worker: w.id, generation: w.generation.n, reason });
 }
 
 export function killWorker(w: WorkerRecord): void {

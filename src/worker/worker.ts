@@ -3,6 +3,7 @@
  * order (or when the supervisor vanishes) stop taking work, finish what arrived, report idle, exit.
  * The adapter's WorkerHost supplies the runtime pieces.
  */
+import process from "node:process";
 import type { DrainOrder, ServerHandle, WorkerHost } from "../adapter.ts";
 import { type DrainInfo, type PounceApp, resolveApp } from "../app.ts";
 import { describe, errors, PounceError } from "../errors.ts";
@@ -11,8 +12,11 @@ import { Logger, lineSink } from "../log.ts";
 import type { SupervisorMessage } from "../protocol.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
+import { describeImportFailure } from "./import-error.ts";
 import { InFlight } from "./in-flight.ts";
 
+/** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
+const IN_FLIGHT_REPORT_MS = 1_000;
 /** How often a draining worker repeats its progress line. */
 const PROGRESS_EVERY_MS = 5_000;
 /** After the last response, how long to wait for the client side of closing sockets. */
@@ -66,8 +70,14 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   let drain = (reason: DrainInfo["reason"], timeoutMs: number): void => {
     early = reason === "shutdown" || !early ? { reason, timeoutMs } : early;
   };
+  let unready = false;
+  let unreadyHealth: HealthState | undefined;
   host.onMessage((msg: SupervisorMessage) => {
     if (msg.type === "drain") drain(msg.reason, msg.timeoutMs);
+    else if (msg.type === "unready") {
+      unready = true;
+      if (unreadyHealth) unreadyHealth.shuttingDown = true;
+    }
   });
   host.onSupervisorGone(() => {
     supervisorGone = true;
@@ -85,7 +95,10 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const mod = await host.importApp(spec.file);
     app = resolveApp(mod, spec.exportName, spec.entryLabel);
   } catch (err) {
-    return fail(err instanceof PounceError ? err : errors.importFailed(spec.entryLabel, describe(err)), "E_IMPORT");
+    return fail(
+      err instanceof PounceError ? err : errors.importFailed(spec.entryLabel, describeImportFailure(err, process.cwd())),
+      "E_IMPORT",
+    );
   }
   if (spec.mode === "check") {
     host.send({ type: "checked" });
@@ -94,11 +107,12 @@ export async function runWorker(host: WorkerHost): Promise<void> {
 
   const inFlight = new InFlight();
   const health: HealthState = {
-    shuttingDown: false,
+    shuttingDown: unready,
     generation: spec.generation,
     worker: spec.id,
     inFlight: () => inFlight.requests,
   };
+  unreadyHealth = health;
   let server: ServerHandle;
   try {
     server = await host.serve({
@@ -122,6 +136,13 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   if (supervisorGone) return host.exit(0);
   ready = true;
   host.send({ type: "ready", port: server.port });
+  let reported = 0;
+  const inFlightReport = setInterval(() => {
+    const now = inFlight.requests;
+    if (now === reported || supervisorGone) return;
+    reported = now;
+    host.send({ type: "in-flight", requests: now });
+  }, IN_FLIGHT_REPORT_MS);
 
   let draining: DrainInfo["reason"] | undefined;
   drain = (reason, timeoutMs) => {
@@ -163,6 +184,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const deadline = new Promise<void>((resolve) => expired.signal.addEventListener("abort", () => resolve()));
 
     await Promise.race([server.stopAccepting(), deadline]);
+    if (!expired.signal.aborted) host.send({ type: "listener-closed" });
     server.closeIdle();
     await Promise.race([inFlight.idle(), deadline]);
     clearInterval(progress);
@@ -177,6 +199,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const lingerUntil = Date.now() + SOCKET_LINGER_MS;
     while (server.connections() > 0 && Date.now() < lingerUntil) await sleep(20);
     clearTimeout(selfDeadline);
+    clearInterval(inFlightReport);
     host.send({ type: "idle" });
     host.exit(0);
   };

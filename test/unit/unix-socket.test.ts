@@ -34,12 +34,12 @@ async function bindAndReady(w: FakeWorker): Promise<void> {
   w.ready();
 }
 
-function setUp(shared: boolean, workers = shared ? 2 : 1) {
+function setUp(shared: boolean, workers = shared ? 2 : 1, flags: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "pounce-uds-"));
   dirs.push(dir);
   const file = join(dir, "app.ts");
   writeFileSync(file, "export default { fetch: () => new Response('ok') };\n");
-  const config = resolveConfig(file, { workers: String(workers), uds: "app.sock", "reload-stagger": "0" }, {});
+  const config = resolveConfig(file, { workers: String(workers), uds: "app.sock", "reload-stagger": "0", ...flags }, {});
   const adapter = new FakeAdapter();
   adapter.unixSocketShared = shared;
   const target = unixTarget(config, dir, adapter);
@@ -143,6 +143,20 @@ describe("unix socket publication", () => {
       readdirSync(r.dir).filter((f) => f.startsWith(".pounce-")),
       [],
     );
+  });
+
+  it("SIGTTIN is refused where workers cannot share a socket, and the socket stays published until the drain starts", async () => {
+    const r = setUp(false, 1, { "shutdown-delay": "5" });
+    r.sup.start();
+    await bindAndReady(r.adapter.worker(0));
+    r.adapter.signal("SIGTTIN");
+    const msgs = r.records.map((x) => x.msg);
+    assert.ok(msgs.some((l) => l.startsWith("Worker count stays at 1 (SIGTTIN): one worker only: on fake each worker binds")));
+    assert.equal(r.adapter.workers.length, 1);
+    r.adapter.signal("SIGTERM");
+    assert.ok(lstatSync(r.path).isSocket(), "still published during the shutdown delay (serving goes on)");
+    r.clock.advance(5_000);
+    assert.equal(existsSync(r.path), false, "unlinked once the drain starts");
   });
 
   it("refuses --workers 2 where workers cannot share a socket", () => {

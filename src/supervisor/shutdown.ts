@@ -1,0 +1,80 @@
+/**
+ * Shutdown policy: a stop signal either drains every worker at once, or — with `shutdown_delay` —
+ * first keeps serving for that long while every worker's health endpoint already answers 503, so a
+ * load balancer (a Kubernetes readiness probe, an ELB health check) takes the instance out of
+ * rotation before it stops accepting. This is the built-in `preStop: sleep` hook for images that
+ * have no shell to run one.
+ *
+ * A second stop signal during the delay ends the delay (drain now); one after that kills everything.
+ */
+import type { LifecycleSignal } from "../adapter.ts";
+import type { Core } from "./core.ts";
+import { allLive } from "./state.ts";
+import { drainWorker, killWorker } from "./workers.ts";
+
+/** After a forced stop, exit this long after the kills even if one is not reaped. */
+const FORCED_EXIT_GRACE_MS = 1_000;
+
+export function requestStop(core: Core, signal: LifecycleSignal, because?: string): void {
+  const s = core.state;
+  const phase = s.phase;
+  if (phase.kind === "stopping") {
+    if (phase.drainAt !== undefined) {
+      core.note({ event: "shutdown_delay_cut", signal });
+      drainAll(core);
+      return;
+    }
+    core.note({ event: "shutdown_forced", signal });
+    phase.forced = true;
+    phase.giveUpAt = core.now() + FORCED_EXIT_GRACE_MS;
+    for (const w of allLive(s)) killWorker(w);
+    return;
+  }
+  core.note({ event: "shutdown_requested", signal, ...(because ? { because } : {}) });
+  s.reloads.pending = undefined;
+  if (phase.kind === "running" && phase.rollout && "gen" in phase.rollout) {
+    // A generation still starting never served: stop it. In a batched reload its ready batches
+    // have served: they drain below with the rest.
+    const r = phase.rollout;
+    const served = r.kind === "rollback" || (r.kind === "overlap" && r.batch !== undefined);
+    r.gen.status = "failed";
+    for (const w of r.gen.workers) if (!served || w.status.kind === "starting") killWorker(w);
+  }
+  const delaySeconds = core.config.shutdownDelay;
+  s.phase = { kind: "stopping", forced: false };
+  if (phase.kind === "running" && delaySeconds > 0) {
+    s.phase.drainAt = core.now() + delaySeconds * 1000;
+    for (const w of allLive(s)) if (w.status.kind === "ready") w.handle?.send({ type: "unready" });
+    core.note({ event: "shutdown_delayed", seconds: delaySeconds });
+    return;
+  }
+  drainAll(core, phase.kind === "running");
+}
+
+/** The reconcile step's part: the delay is over → drain. Returns the delay's end while it runs. */
+export function advanceShutdownDelay(core: Core): number | undefined {
+  const phase = core.state.phase;
+  if (phase.kind !== "stopping" || phase.drainAt === undefined) return undefined;
+  if (core.now() < phase.drainAt) return phase.drainAt;
+  drainAll(core);
+  return undefined;
+}
+
+function drainAll(core: Core, announce = true): void {
+  const s = core.state;
+  if (s.phase.kind === "stopping") s.phase.drainAt = undefined;
+  const live = allLive(s).filter((w) => !w.killed);
+  const serving = live.filter((w) => w.status.kind !== "starting");
+  if (announce) core.note({ event: "shutting_down", workers: serving.length });
+  for (const w of live) drainWorker(core, w, "shutdown");
+}
+
+/** A worker that became ready while the server is stopping: drain it, or hold it unready. */
+export function lateReady(core: Core, send: (msg: { type: "unready" }) => void): "drain" | "hold" {
+  const phase = core.state.phase;
+  if (phase.kind === "stopping" && phase.drainAt !== undefined) {
+    send({ type: "unready" });
+    return "hold";
+  }
+  return "drain";
+}

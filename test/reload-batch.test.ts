@@ -115,17 +115,25 @@ for (const rt of selectedRuntimes()) {
     });
 
     it("a batch after the first that fails puts the old generation back before the new workers drain, 0 failed", async () => {
-      // The app counts its imports in a file: the 5th (boot 3, batch 1, then batch 2) throws; every
-      // other one starts, the old generation's replacement included.
+      // The app numbers its imports (mkdir is atomic, so the boot workers importing at once never
+      // share a number): the 5th (boot 3, batch 1, then batch 2) throws; every other one starts,
+      // the old generation's replacement included.
       const app = (dir: string) =>
         writeApp(
           dir,
           "app.ts",
-          `import { readFileSync, writeFileSync } from "node:fs";
-const file = ${JSON.stringify(join(dir, "imports.txt"))};
+          `import { mkdirSync } from "node:fs";
+const dir = ${JSON.stringify(join(dir, "imports"))};
+mkdirSync(dir, { recursive: true });
 let n = 0;
-try { n = Number(readFileSync(file, "utf8")); } catch {}
-writeFileSync(file, String(n + 1));
+for (;; n++) {
+  try {
+    mkdirSync(dir + "/" + n);
+    break;
+  } catch (e) {
+    if ((e as { code?: string }).code !== "EEXIST") throw e;
+  }
+}
 if (n === 4) throw new Error("start number 5 fails");
 export default { fetch: () => new Response(n < 3 ? "v1" : "v2") };
 `,

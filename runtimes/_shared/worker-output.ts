@@ -11,10 +11,15 @@ interface NodeReadable {
   on(event: "error", fn: (err: unknown) => void): unknown;
 }
 
-export function pipeOutput(
-  stdout: NodeReadable | null | undefined,
-  stderr: NodeReadable | null | undefined,
+type Stream = "stdout" | "stderr";
+
+/** Call `attach` for each stream that is there; one that is absent counts as ended at once. */
+function eachStream<S>(
+  stdout: unknown,
+  stderr: unknown,
   link: WorkerLink,
+  present: (s: unknown) => s is S,
+  attach: (name: Stream, stream: S, output: NonNullable<WorkerLink["output"]>) => void,
 ): void {
   const output = link.output;
   if (!output) return;
@@ -22,37 +27,42 @@ export function pipeOutput(
     ["stdout", stdout],
     ["stderr", stderr],
   ] as const) {
-    if (!stream) {
-      link.outputEnded();
-      continue;
-    }
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      link.outputEnded();
-    };
-    stream.on("data", (chunk) => output(name, chunk));
-    stream.on("end", end);
-    stream.on("close", end);
-    stream.on("error", end);
+    if (present(stream)) attach(name, stream, output);
+    else link.outputEnded();
   }
 }
 
+export function pipeOutput(
+  stdout: NodeReadable | null | undefined,
+  stderr: NodeReadable | null | undefined,
+  link: WorkerLink,
+): void {
+  eachStream(
+    stdout,
+    stderr,
+    link,
+    (s): s is NodeReadable => s != null,
+    (name, stream, output) => {
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        link.outputEnded();
+      };
+      stream.on("data", (chunk) => output(name, chunk));
+      stream.on("end", end);
+      stream.on("close", end);
+      stream.on("error", end);
+    },
+  );
+}
+
 export function pipeWebOutput(stdout: unknown, stderr: unknown, link: WorkerLink): void {
-  const output = link.output;
-  if (!output) return;
-  for (const [name, stream] of [
-    ["stdout", stdout],
-    ["stderr", stderr],
-  ] as const) {
-    if (!(stream instanceof ReadableStream)) {
-      link.outputEnded();
-      continue;
-    }
+  const isWeb = (s: unknown): s is ReadableStream<Uint8Array> => s instanceof ReadableStream;
+  eachStream(stdout, stderr, link, isWeb, (name, stream, output) => {
     void (async () => {
       try {
-        const reader = (stream as ReadableStream<Uint8Array>).getReader();
+        const reader = stream.getReader();
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
@@ -63,5 +73,5 @@ export function pipeWebOutput(stdout: unknown, stderr: unknown, link: WorkerLink
       }
       link.outputEnded();
     })();
-  }
+  });
 }

@@ -5,7 +5,7 @@
  * included, with no way to exclude: ENOSPC and CPU storms. Node 20's recursive watch also lost a
  * file after its first write-then-rename save.) A directory that appears is walked and watched; one
  * that goes away is unwatched. Symbolic links to directories are not followed (no loops).
- * `node:fs` watch is the same API on Node, Bun and Deno.
+ * Only `node:fs` is used, which every supported runtime provides.
  */
 import { type Dirent, type FSWatcher, readdirSync, statSync, watch } from "node:fs";
 import { join, sep } from "node:path";

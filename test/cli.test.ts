@@ -1,42 +1,19 @@
 /** CLI and start-up errors: one clear line, the right exit code, never a stack trace. */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { cleanup, freePort, tempDir, versionedApp, withPounce, writeApp } from "./_harness.ts";
+import { type Ran, runPounce } from "./_run.ts";
 import { type Runtime, selectedRuntimes } from "./_runtimes.ts";
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  out: string;
-}
-
-/** Run pounce to completion (bounded), without blocking the event loop, so cases can run side by side. */
-function run(
+/** runPounce, with stdout and stderr together as `out` (most cases check both). */
+async function run(
   rt: Runtime,
   args: string[],
   opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<Ran> {
-  const argv = rt.argv(args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), {
-      cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, out: stdout + stderr });
-    });
-  });
+): Promise<Ran & { out: string }> {
+  const ran = await runPounce(rt, args, { timeoutMs: 30_000, ...opts });
+  return { ...ran, out: ran.stdout + ran.stderr };
 }
 
 /** Stands for the app's path in the usage table (the file is made when the cases run). */

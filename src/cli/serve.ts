@@ -20,7 +20,8 @@ import { logObserver } from "../supervisor/log-lines.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
 import { UnixSocket, unixSocketInUse, unixTarget } from "../supervisor/unix-socket.ts";
 import { takeSystemdEnvironment } from "../systemd/environment.ts";
-import { notifierFor } from "../systemd/notify.ts";
+import { notifyObserver } from "../systemd/notify.ts";
+import { adapterNotifyChannel } from "../systemd/notify-channel.ts";
 import { checkInheritedSocket } from "../systemd/socket-activation.ts";
 import { startFileWatch, watchRoots } from "../watch/file-watch.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
@@ -127,11 +128,9 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   }
   if (systemd.notifySocket)
     supervisor.observe(
-      notifierFor(
-        adapter,
-        systemd.notifySocket,
+      notifyObserver(
+        adapterNotifyChannel(adapter, systemd.notifySocket, (n) => supervisor.note(n)),
         () => supervisor.state,
-        (n) => supervisor.note(n),
       ),
     );
   supervisor.start();

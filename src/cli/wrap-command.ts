@@ -13,6 +13,7 @@ import { Logger, lineSink } from "../log.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { pidFileObserver } from "../supervisor/pid-file.ts";
 import { takeSystemdEnvironment } from "../systemd/environment.ts";
+import { adapterNotifyChannel } from "../systemd/notify-channel.ts";
 import { findCommand, logicalCwd } from "../wrap/command.ts";
 import { describeTarget, openListen, removeSocketFile } from "../wrap/listen.ts";
 import { openNotifySocket } from "../wrap/notify.ts";
@@ -111,7 +112,13 @@ export async function wrap(args: string[], early?: EarlySignals): Promise<void> 
   if (systemd.notifySocket) {
     const w = wrapper;
     const owed = () => w.state.pendingReload !== undefined || (w.state.phase.kind === "running" && w.state.next !== undefined);
-    w.observe(wrapNotifier(adapter, systemd.notifySocket, process.pid, owed, (n) => w.note(n)));
+    w.observe(
+      wrapNotifier(
+        adapterNotifyChannel(adapter, systemd.notifySocket, (n) => w.note(n)),
+        process.pid,
+        owed,
+      ),
+    );
   }
   wrapper.observe((n) => {
     if (n.event !== "exiting") return;

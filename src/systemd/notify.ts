@@ -3,25 +3,11 @@
  * READY=1 once serving; on a reload RELOADING=1 with MONOTONIC_USEC= (CLOCK_MONOTONIC when the
  * reload was asked for, which systemd compares with when it sent SIGHUP), then READY=1 once it has
  * completed or failed and no other reload is owed; STOPPING=1 on shutdown; STATUS= with the
- * generation, the worker count and the last reload's outcome. Messages leave in order, one at a
- * time, through the adapter's unix datagram socket.
+ * generation, the worker count and the last reload's outcome (sent through notify-channel.ts).
  */
-import type { RuntimeAdapter } from "../adapter.ts";
-import { errors } from "../errors.ts";
 import type { Note, Observer } from "../supervisor/notes.ts";
 import type { SupervisorState } from "../supervisor/state.ts";
-import type { UnixDatagram } from "./datagram.ts";
-
-export interface NotifyOptions {
-  /** $NOTIFY_SOCKET: a path, or `@name` for an abstract socket. */
-  socket: string;
-  datagram: UnixDatagram;
-  monotonicUsec: () => bigint;
-  /** The supervisor's state, read when a reload ends: is another reload still owed? */
-  state: () => SupervisorState;
-  /** A message could not be sent (told once per kind of failure). */
-  failed(message: string): void;
-}
+import type { NotifyChannel } from "./notify-channel.ts";
 
 /** Whether a reload is still under way or waiting to start (then READY=1 waits for it). */
 export function reloadOwed(s: SupervisorState): boolean {
@@ -32,7 +18,11 @@ export function reloadOwed(s: SupervisorState): boolean {
 /** A notify message is lines of VAR=VALUE: a value never spans two. */
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ");
 
-export function notifyObserver(opts: NotifyOptions): Observer {
+export function notifyObserver(
+  channel: NotifyChannel,
+  /** The supervisor's state, read when a reload ends: is another reload still owed? */
+  state: () => SupervisorState,
+): Observer {
   let ready = false;
   let reloading = false;
   let generation = 0;
@@ -40,21 +30,10 @@ export function notifyObserver(opts: NotifyOptions): Observer {
   let lastReload = "none";
   /** This reload already stopped the old code and failed: what completes next is the way back. */
   let recovering: string | undefined;
-  let queue = Promise.resolve();
-  const told = new Set<string>();
-  const send = (...lines: string[]) => {
-    const message = lines.join("\n");
-    queue = queue
-      .then(() => opts.datagram.send(opts.socket, message))
-      .catch((err: Error) => {
-        if (told.has(err.message)) return;
-        told.add(err.message);
-        opts.failed(err.message);
-      });
-  };
+  const send = channel.send;
   const status = () => `STATUS=Serving generation ${generation} with ${workers} worker(s); last reload: ${lastReload}`;
   const settle = () => {
-    if (reloading && !reloadOwed(opts.state())) {
+    if (reloading && !reloadOwed(state())) {
       reloading = false;
       send("READY=1", status());
     } else send(status());
@@ -70,7 +49,7 @@ export function notifyObserver(opts: NotifyOptions): Observer {
       case "reload_requested":
         if (!ready || reloading) return;
         reloading = true;
-        send("RELOADING=1", `MONOTONIC_USEC=${opts.monotonicUsec()}`, `STATUS=Reloading (generation ${generation} serving)`);
+        send("RELOADING=1", `MONOTONIC_USEC=${channel.monotonicUsec()}`, `STATUS=Reloading (generation ${generation} serving)`);
         return;
       case "reload_complete":
         generation = n.generation;
@@ -96,30 +75,4 @@ export function notifyObserver(opts: NotifyOptions): Observer {
         return;
     }
   };
-}
-
-/** The notifier for this adapter, or the one-line reason it cannot notify (refuse to start). */
-export function notifierFor(
-  adapter: RuntimeAdapter,
-  socket: string,
-  state: () => SupervisorState,
-  note: (n: Note) => void,
-): Observer {
-  const datagram = adapter.unixDatagram;
-  const clock = adapter.monotonicUsec;
-  if (!datagram || !clock)
-    throw errors.systemd(
-      `NOTIFY_SOCKET is set (Type=notify) but pounce on ${adapter.runtime} cannot notify systemd: ${
-        adapter.unixDatagramUnavailableReason ?? "no CLOCK_MONOTONIC clock"
-      }`,
-    );
-  if (datagram.sender === "helper")
-    note({ event: "notify_via_helper", helper: "systemd-notify(1)", root: process.getuid?.() === 0 });
-  return notifyObserver({
-    socket,
-    datagram,
-    monotonicUsec: clock,
-    state,
-    failed: (message) => note({ event: "notify_failed", socket, message }),
-  });
 }

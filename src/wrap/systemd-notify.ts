@@ -5,43 +5,19 @@
  * completed or failed and no other reload is owed; STOPPING=1 on shutdown; STATUS= with the copy
  * serving. The copies never see systemd's $NOTIFY_SOCKET (they get the wrapper's own, notify.ts).
  */
-import type { RuntimeAdapter } from "../adapter.ts";
-import { errors } from "../errors.ts";
-import type { Note, Observer } from "../supervisor/notes.ts";
+import type { Observer } from "../supervisor/notes.ts";
+import type { NotifyChannel } from "../systemd/notify-channel.ts";
 
 export function wrapNotifier(
-  adapter: RuntimeAdapter,
-  socket: string,
+  channel: NotifyChannel,
   pid: number,
   /** A reload is under way or waiting to start (READY=1 then waits for it). */
   reloadOwed: () => boolean,
-  note: (n: Note) => void,
 ): Observer {
-  const datagram = adapter.unixDatagram;
-  const clock = adapter.monotonicUsec;
-  if (!datagram || !clock)
-    throw errors.systemd(
-      `NOTIFY_SOCKET is set (Type=notify) but pounce on ${adapter.runtime} cannot notify systemd: ${
-        adapter.unixDatagramUnavailableReason ?? "no CLOCK_MONOTONIC clock"
-      }`,
-    );
-  if (datagram.sender === "helper")
-    note({ event: "notify_via_helper", helper: "systemd-notify(1)", root: process.getuid?.() === 0 });
-  let chain = Promise.resolve();
-  const told = new Set<string>();
+  const send = channel.send;
   let ready = false;
   let reloading = false;
   let serving = "";
-  const send = (...lines: string[]) => {
-    const message = lines.join("\n");
-    chain = chain
-      .then(() => datagram.send(socket, message))
-      .catch((err: Error) => {
-        if (told.has(err.message)) return;
-        told.add(err.message);
-        note({ event: "notify_failed", socket, message: err.message });
-      });
-  };
   const settle = (status: string) => {
     if (!reloading || reloadOwed()) return;
     reloading = false;
@@ -57,7 +33,7 @@ export function wrapNotifier(
       case "reload_requested":
         if (!ready || reloading) return;
         reloading = true;
-        send("RELOADING=1", `MONOTONIC_USEC=${clock()}`, "STATUS=Reloading");
+        send("RELOADING=1", `MONOTONIC_USEC=${channel.monotonicUsec()}`, "STATUS=Reloading");
         return;
       case "wrap_reload_complete":
         serving = `Serving: copy ${n.copy} (pid ${n.pid})`;

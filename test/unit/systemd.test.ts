@@ -5,6 +5,7 @@ import type { RuntimeAdapter } from "../../src/adapter.ts";
 import { PounceError } from "../../src/errors.ts";
 import { takeSystemdEnvironment } from "../../src/systemd/environment.ts";
 import { notifyObserver } from "../../src/systemd/notify.ts";
+import { notifyChannel } from "../../src/systemd/notify-channel.ts";
 import { checkInheritedSocket } from "../../src/systemd/socket-activation.ts";
 import { type Rig, rig } from "./_fake.ts";
 
@@ -54,13 +55,15 @@ describe("systemd: environment", () => {
 function notified(r: Rig): string[] {
   const sent: string[] = [];
   r.sup.observe(
-    notifyObserver({
-      socket: "@t",
-      datagram: { sender: "self", send: async (_p, m) => void sent.push(m), listen: async () => ({ close: async () => {} }) },
-      monotonicUsec: () => 5n,
-      state: () => r.sup.state,
-      failed: () => {},
-    }),
+    notifyObserver(
+      notifyChannel(
+        "@t",
+        { sender: "self", send: async (_p, m) => void sent.push(m), listen: async () => ({ close: async () => {} }) },
+        () => 5n,
+        () => {},
+      ),
+      () => r.sup.state,
+    ),
   );
   return sent;
 }

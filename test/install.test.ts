@@ -243,7 +243,9 @@ describe("the package as published", { timeout: 150_000 }, () => {
           assert.ok(!existsSync(join(dir, "node_modules", dev)), `dev dependency ${dev} was not installed`);
         const out = await serveReloadStop(dir, env, "npx", ["pounce", "app.ts"], honoApp, (o) => {
           assert.match(o, /pounce was started by npm .*a reload must signal pounce itself \(pid \d+/);
-          return pounceOwnPid(o);
+          const own = pounceOwnPid(o);
+          assert.ok(own > 0 && liveInGroup(own).length === 0, `pounce's pid ${own} is not npx's (its group)`);
+          return own;
         });
         assert.match(out, new RegExp(`Starting pounce ${pkg.version} \\(node v${rt.name.slice(4)}\\.`));
       } else if (rt.name === "bun") {

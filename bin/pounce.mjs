@@ -150,7 +150,7 @@ if (globalThis.Deno) (await import("../dist/runtimes/deno/preflight.js").catch((
 const cli = new URL("../dist/src/cli/main.js", import.meta.url);
 const { existsSync } = await import("node:fs");
 if (!existsSync(cli)) {
-  process.stderr.write("pounce: error: dist/ is missing — run `npm install` (or `npm run build`) in the pounce checkout\n");
+  process.stderr.write("pounce: error: dist/ is missing — run `npm run build` in the pounce checkout\n");
   process.exit(1);
 }
 const { main } = await import(cli.href);

@@ -24,6 +24,8 @@ export interface WorkerSpec {
   /** Milliseconds, 0 = off. */
   requestTimeoutMs: number;
   healthCheckPath: string;
+  /** The app's readiness path (src/worker/app-readiness.ts); empty: only init() is awaited. */
+  readyPath: string;
   /** Milliseconds a worker left alone (supervisor gone) gives its in-flight work. */
   orphanTimeoutMs: number;
   logFormat: "text" | "json";
@@ -44,6 +46,8 @@ export type WorkerMessage =
   /** `port`: the bound TCP port (0 for a unix socket or an fd). */
   | { type: "ready"; port: number }
   | { type: "checked" }
+  /** Not ready yet: what the app last answered (init() pending, --ready-path status or error). */
+  | { type: "not-ready"; detail: string }
   | { type: "failed"; code: string; message: string }
   | { type: "log"; record: LogRecord }
   /** An error escaped a request (uncaught exception, unhandled rejection): replace me via a drain. */

@@ -273,6 +273,9 @@ export class Supervisor implements Core {
       case "failed":
         w.failure = msg.message;
         return;
+      case "not-ready":
+        if (st.kind === "starting") w.notReady = msg.detail;
+        return;
       case "ready":
       case "checked":
         if (st.kind !== "starting") return;

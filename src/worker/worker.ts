@@ -10,6 +10,7 @@ import { describe, errors, PounceError } from "../errors.ts";
 import { workerTitle } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
 import type { SupervisorMessage } from "../protocol.ts";
+import { awaitAppReady } from "./app-readiness.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
 import { describeImportFailure } from "./import-error.ts";
@@ -99,6 +100,16 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       err instanceof PounceError ? err : errors.importFailed(spec.entryLabel, describeImportFailure(err, process.cwd())),
       "E_IMPORT",
     );
+  }
+  try {
+    await awaitAppReady({
+      app,
+      readyPath: spec.readyPath,
+      worker: { id: spec.id, generation: spec.generation },
+      report: (detail) => host.send({ type: "not-ready", detail }),
+    });
+  } catch (err) {
+    return fail(errors.initFailed(spec.entryLabel, describe(err)), "E_INIT");
   }
   if (spec.mode === "check") {
     host.send({ type: "checked" });

@@ -204,7 +204,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "path",
     default: "",
     valueHint: "/path",
-    description: "Before a worker takes traffic, its app must answer 2xx at this path (asked in-process, retried within startup_timeout)",
+    description:
+      "A new worker takes traffic only once its app answers 2xx here (asked in-process, retried up to startup_timeout)",
   },
   {
     key: "metricsPath",

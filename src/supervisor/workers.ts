@@ -72,6 +72,7 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     requestTimeoutMs: Math.round(c.requestTimeout * 1000),
     healthCheckPath: c.healthCheckPath,
     readyPath: c.readyPath,
+    metricsPath: c.metricsPath,
     orphanTimeoutMs: Math.round(c.shutdownTimeout * 1000),
     logFormat: c.logFormat,
     logLevel: c.logLevel,

@@ -1,5 +1,6 @@
 /** --metrics-path: Prometheus text from the supervisor's aggregate, read with a real parser, on every row. */
 import assert from "node:assert/strict";
+import http from "node:http";
 import { describe, it } from "node:test";
 import { request, waitUntil, withPounce, writeApp } from "./_harness.ts";
 import { Metrics } from "./_prometheus.ts";
@@ -24,7 +25,16 @@ function app(dir: string, version: string): string {
 for (const rt of selectedRuntimes()) {
   describe(`${rt.name}: metrics`, () => {
     it("counts requests across workers and reloads, counts reloads by outcome, and stays out of the app and the access log", async () => {
-      const args = (dir: string) => [app(dir, "v1"), "--workers", "2", "--metrics-path", "/metrics", "--access-log"];
+      const args = (dir: string) => [
+        app(dir, "v1"),
+        "--workers",
+        "2",
+        "--metrics-path",
+        "/metrics",
+        "--health-check-path",
+        "/health",
+        "--access-log",
+      ];
       await withPounce(rt, args, async (p, dir) => {
         const scrape = async (): Promise<Metrics> => {
           const res = await request(p.url("/metrics"));
@@ -63,6 +73,7 @@ for (const rt of selectedRuntimes()) {
         };
         for (let i = 0; i < 20; i++) assert.equal(await get(), "v1");
         for (let i = 0; i < 5; i++) assert.equal((await request(p.url("/missing"))).status, 404);
+        for (let i = 0; i < 3; i++) assert.equal((await request(p.url("/health"))).status, 200); // not counted
         m = await expectCounts(ok, 5);
         assert.ok(m.value("pounce_resident_memory_bytes", { process: "workers" }) > 0);
 
@@ -101,6 +112,26 @@ for (const rt of selectedRuntimes()) {
         assert.match(p.output, /app got \/missing/);
         assert.match(p.output, /GET \/missing 404/);
       });
+    });
+
+    it("open connections: idle kept-alive sockets count (Deno: only connections with a request in flight)", async () => {
+      await withPounce(
+        rt,
+        (dir) => [app(dir, "v1"), "--metrics-path", "/metrics"],
+        async (p) => {
+          const agent = new http.Agent({ keepAlive: true, maxSockets: 3 });
+          try {
+            // Three requests at once on three sockets, which then stay open, idle.
+            await Promise.all([0, 1, 2].map(() => request(p.url("/"), { agent })));
+            const m = new Metrics((await request(p.url("/metrics"))).body);
+            // The scrape's own connection is open too; the scrape itself is not counted in flight.
+            assert.equal(m.value("pounce_open_connections"), rt.name === "deno" ? 1 : 4);
+            assert.equal(m.value("pounce_http_requests_in_flight"), 0);
+          } finally {
+            agent.destroy();
+          }
+        },
+      );
     });
 
     it("without --metrics-path the path is the app's", async () => {

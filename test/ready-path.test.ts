@@ -29,13 +29,13 @@ for (const rt of selectedRuntimes()) {
     it("an app whose --ready-path never answers 2xx: boot fails, exit 1, the log names the path and the last status", async () => {
       await withTempDir(async (dir) => {
         const app = readyApp(dir, "v1", { failures: 1_000_000 });
-        const p = await Pounce.start(rt, [app, "--ready-path", "/ready", "--startup-timeout", "2"], { ready: false });
+        const p = await Pounce.start(rt, [app, "--ready-path", "/ready", "--startup-timeout", "4"], { ready: false });
         try {
           const exit = await p.exited(20_000);
           assert.equal(exit.code, 1, p.output);
           assert.match(
             p.output,
-            /Failed to start: .*not ready within startup_timeout \(2\.0s\) — app not ready: GET \/ready answered 503/,
+            /Failed to start: .*not ready within startup_timeout \(4\.0s\) — app not ready: GET \/ready answered 503/,
           );
           assert.doesNotMatch(p.output, /Ready to accept connections/);
         } finally {
@@ -94,12 +94,15 @@ export default {
         async (p) => {
           // The fourth try was the first 2xx: the worker asked exactly until then.
           assert.equal((await request(p.url("/"))).body, "v1 ready-calls=4");
+          // Afterwards the path is an ordinary route of the app.
+          assert.equal((await request(p.url("/ready"))).status, 200);
+          assert.equal((await request(p.url("/"))).body, "v1 ready-calls=5");
         },
       );
     });
 
     it("a reload whose new code is not ready is refused: the old generation keeps serving", async () => {
-      const args = (dir: string) => [readyApp(dir, "v1", { failures: 0 }), "--ready-path", "/ready", "--startup-timeout", "2"];
+      const args = (dir: string) => [readyApp(dir, "v1", { failures: 0 }), "--ready-path", "/ready", "--startup-timeout", "4"];
       await withPounce(rt, args, async (p, dir) => {
         assert.equal((await request(p.url("/"))).body, "v1 ready-calls=1");
         readyApp(dir, "v2", { failures: 1_000_000, readyStatus: 500 });

@@ -114,5 +114,27 @@ export default {
         assert.doesNotMatch(p.output.slice(mark), /Running 1 worker\(s\) on generation 1/);
       });
     });
+
+    it("--reload-strategy restart: the import check runs the readiness check too, so a not-ready deploy never stops the old workers", async () => {
+      const args = (dir: string) => [
+        readyApp(dir, "v1", { failures: 0 }),
+        "--ready-path",
+        "/ready",
+        "--startup-timeout",
+        "4",
+        "--reload-strategy",
+        "restart",
+      ];
+      await withPounce(rt, args, async (p, dir) => {
+        readyApp(dir, "v2", { failures: 1_000_000 });
+        const mark = p.output.length;
+        p.signal("SIGHUP");
+        await p.waitFor("Reload failed", { from: mark, timeoutMs: 20_000 });
+        const after = p.output.slice(mark);
+        assert.match(after, /app not ready: GET \/ready answered 503/);
+        assert.doesNotMatch(after, /draining|Draining/, "the old workers were stopped for a deploy that was not ready");
+        assert.equal((await request(p.url("/"))).body, "v1 ready-calls=1");
+      });
+    });
   });
 }

@@ -12,10 +12,11 @@ function app(dir: string, version: string): string {
     dir,
     "app.ts",
     `export default {
-  fetch(request: Request): Response {
+  async fetch(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
     console.log("app got " + path);
-    return path === "/" ? new Response(${JSON.stringify(version)}) : new Response("nope", { status: 404 });
+    if (path === "/slow") await new Promise((r) => setTimeout(r, 1500));
+    return path === "/" || path === "/slow" ? new Response(${JSON.stringify(version)}) : new Response("nope", { status: 404 });
   },
 };
 `,
@@ -112,6 +113,25 @@ for (const rt of selectedRuntimes()) {
         assert.match(p.output, /app got \/missing/);
         assert.match(p.output, /GET \/missing 404/);
       });
+    });
+
+    it("a request that ends during the old worker's drain is counted (its last report before exit)", async () => {
+      await withPounce(
+        rt,
+        (dir) => [app(dir, "v1"), "--metrics-path", "/metrics"],
+        async (p, dir) => {
+          const slow = request(p.url("/slow"));
+          await p.waitFor("app got /slow");
+          app(dir, "v2");
+          const mark = p.output.length;
+          p.signal("SIGHUP");
+          assert.equal((await slow).body, "v1");
+          await p.waitFor("Running 1 worker(s) on generation 1", { from: mark, timeoutMs: 30_000 });
+          // Only the new worker is left: nobody else reports any more.
+          const m = new Metrics((await request(p.url("/metrics"))).body);
+          assert.equal(m.value("pounce_http_requests_total", { code: "2xx" }), 1);
+        },
+      );
     });
 
     it("open connections: idle kept-alive sockets count (Deno: only connections with a request in flight)", async () => {

@@ -46,6 +46,22 @@ describe("app readiness", () => {
     assert.deepEqual(slept, [50, 100]);
   });
 
+  it("the probe is a GET with a context of its own: loopback remoteAddr, this worker, no runtime extras", async () => {
+    let seen: { method: string; url: string; ctx: Record<string, unknown> } | undefined;
+    const app: PounceApp = {
+      fetch(request, ctx) {
+        seen = { method: request.method, url: request.url, ctx };
+        return new Response("ok");
+      },
+    };
+    await awaitAppReady({ app, readyPath: "/ready?deep=1", worker: { id: 7, generation: 3 }, report: () => {} });
+    assert.equal(seen?.method, "GET");
+    assert.equal(seen?.url, "http://localhost/ready?deep=1");
+    assert.deepEqual(seen?.ctx.remoteAddr, { transport: "tcp", hostname: "127.0.0.1", port: 0 });
+    assert.deepEqual(seen?.ctx.worker, { id: 7, generation: 3 });
+    assert.equal(seen?.ctx.incoming, undefined);
+  });
+
   it("without --ready-path only init() is awaited, and its rejection is final", async () => {
     let probed = false;
     const app: PounceApp = {

@@ -1,7 +1,7 @@
 /**
  * The app contract: what pounce accepts from the user's module and what it passes to `fetch`.
  *
- *   export default { fetch(request, ctx) { … }, onDrain(info) { … } }
+ *   export default { fetch(request, ctx) { … }, init() { … }, onDrain(info) { … } }
  *   export default app            // a Hono app: app.fetch(request, env, executionCtx)
  *   pounce app.ts:api             // a named export of either shape
  *
@@ -37,6 +37,9 @@ export type FetchHandler = (request: Request, ctx: ServeContext, executionCtx: S
 
 export interface PounceApp {
   fetch: FetchHandler;
+  /** Awaited once before the worker reports ready (and before any --ready-path probe): open
+   *  database pools, warm caches. A rejection fails the worker's start like a bad import. */
+  init?: () => void | Promise<void>;
   /** Called once when this worker starts draining; drain waits for it up to the timeout. */
   onDrain?: (info: DrainInfo) => void | Promise<void>;
 }
@@ -61,9 +64,10 @@ export function resolveApp(mod: Record<string, unknown>, exportName: string, ent
         : `it is ${target === null ? "null" : typeof target} without a fetch method`;
     throw errors.noFetch(entryLabel, exportName, found);
   }
-  const app = target as { fetch: FetchHandler; onDrain?: PounceApp["onDrain"] };
+  const app = target as { fetch: FetchHandler; init?: PounceApp["init"]; onDrain?: PounceApp["onDrain"] };
   return {
     fetch: app.fetch.bind(app),
+    init: typeof app.init === "function" ? app.init.bind(app) : undefined,
     onDrain: typeof app.onDrain === "function" ? app.onDrain.bind(app) : undefined,
   };
 }

@@ -32,6 +32,10 @@ export interface Config {
   requestTimeout: number;
   /** Empty when off. */
   healthCheckPath: string;
+  /** The app's own readiness path, asked in-process before a worker reports ready; empty when off. */
+  readyPath: string;
+  /** Prometheus metrics at this path, before the app; empty when off. */
+  metricsPath: string;
   pidFile: string;
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -193,6 +197,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "",
     valueHint: "/path",
     description: "Serve server health at this path, before the app (off by default)",
+  },
+  {
+    key: "readyPath",
+    flag: "ready-path",
+    kind: "path",
+    default: "",
+    valueHint: "/path",
+    description:
+      "A new worker takes traffic only once its app answers 2xx here (asked in-process, retried up to startup_timeout)",
+  },
+  {
+    key: "metricsPath",
+    flag: "metrics-path",
+    kind: "path",
+    default: "",
+    fixedAtStart: true,
+    valueHint: "/path",
+    description: "Serve Prometheus metrics of all workers at this path, before the app (off by default)",
   },
   {
     key: "pidFile",

@@ -25,6 +25,7 @@ export type ErrorCode =
   | "E_COMMAND_NOT_FOUND"
   | "E_NO_FETCH"
   | "E_IMPORT"
+  | "E_INIT"
   | "E_PORT_IN_USE"
   | "E_LISTEN"
   | "E_STARTUP_TIMEOUT"
@@ -148,6 +149,7 @@ export const errors = {
         "`export default { fetch(request) {…} }`, a Hono app, or a named export (file.ts:name)",
     ),
   importFailed: (entry: string, cause: string) => new PounceError("E_IMPORT", `failed to import ${entry}: ${cause}`),
+  initFailed: (entry: string, cause: string) => new PounceError("E_INIT", `init() of ${entry} failed: ${cause}`),
   portInUse: (host: string, port: number) => new PounceError("E_PORT_IN_USE", `address ${host}:${port} is already in use`),
   listenFailed: (host: string, port: number, cause: string) =>
     new PounceError("E_LISTEN", `cannot listen on ${host}:${port}: ${cause}`),

@@ -4,6 +4,7 @@
  */
 import type { ListenTarget } from "./listen-target.ts";
 import type { LogRecord } from "./log.ts";
+import type { WorkerCounters } from "./metrics/counters.ts";
 
 /** Everything a worker needs to start; serialised into the worker at spawn. */
 export interface WorkerSpec {
@@ -24,6 +25,10 @@ export interface WorkerSpec {
   /** Milliseconds, 0 = off. */
   requestTimeoutMs: number;
   healthCheckPath: string;
+  /** The app's readiness path (src/worker/app-readiness.ts); empty: only init() is awaited. */
+  readyPath: string;
+  /** Answer Prometheus metrics here (src/metrics/); empty when off. */
+  metricsPath: string;
   /** Milliseconds a worker left alone (supervisor gone) gives its in-flight work. */
   orphanTimeoutMs: number;
   logFormat: "text" | "json";
@@ -38,12 +43,16 @@ export type DrainReason = "reload" | "shutdown" | "replace" | "scale";
 export type SupervisorMessage =
   | { type: "drain"; reason: DrainReason; timeoutMs: number }
   /** The server is stopping after a shutdown delay: health answers 503, serving goes on. */
-  | { type: "unready" };
+  | { type: "unready" }
+  /** The answer to a worker's `metrics-request`: the aggregate in Prometheus text format. */
+  | { type: "metrics"; id: number; text: string };
 
 export type WorkerMessage =
   /** `port`: the bound TCP port (0 for a unix socket or an fd). */
   | { type: "ready"; port: number }
   | { type: "checked" }
+  /** Not ready yet: what the app last answered (init() pending, --ready-path status or error). */
+  | { type: "not-ready"; detail: string }
   | { type: "failed"; code: string; message: string }
   | { type: "log"; record: LogRecord }
   /** An error escaped a request (uncaught exception, unhandled rejection): replace me via a drain. */
@@ -53,4 +62,8 @@ export type WorkerMessage =
   | { type: "in-flight"; requests: number }
   /** A draining worker's listener is closed: no new connection can reach it any more. */
   | { type: "listener-closed" }
-  | { type: "idle" };
+  | { type: "idle" }
+  /** --metrics-path: this worker's counters (once a second, and last before `idle`). */
+  | { type: "counters"; counters: WorkerCounters }
+  /** A /metrics request arrived here: the aggregate, please (with this worker's counters now). */
+  | { type: "metrics-request"; id: number; counters: WorkerCounters };

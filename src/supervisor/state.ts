@@ -54,6 +54,8 @@ export interface WorkerRecord {
   status: WorkerStatus;
   /** From the worker's `failed` message, or the supervisor's own reason (spawn error, startup timeout). */
   failure?: string;
+  /** While starting: what the app last answered its readiness check (init() pending, --ready-path). */
+  notReady?: string;
   /** Reported an uncaught error outside a request: it is replaced, then drained. */
   fatal?: string;
   /** Started by SIGTTIN (its ready line says so, not "replacement"). */

@@ -18,6 +18,8 @@ import type { ResolvedEntry } from "../entry.ts";
 import { describe } from "../errors.ts";
 import { type ListenTarget, supervisorTitle } from "../listen-target.ts";
 import type { Logger } from "../log.ts";
+import { MetricsAggregate } from "../metrics/aggregate.ts";
+import { exposition } from "../metrics/exposition.ts";
 import type { WorkerMessage } from "../protocol.ts";
 import { type AppOutput, appOutput } from "./app-output.ts";
 import { Backoff } from "./backoff.ts";
@@ -87,6 +89,8 @@ export class Supervisor implements Core {
   readonly #backoff = new Backoff();
   readonly #bootEntry: ResolvedEntry;
   readonly #observers: Observer[] = [];
+  /** --metrics-path: the workers' counters and the lifecycle notes, summed (src/metrics/). */
+  readonly #metrics = new MetricsAggregate(() => this.now());
   readonly #queue: SupervisorEvent[] = [];
   #dispatching = false;
 
@@ -111,6 +115,7 @@ export class Supervisor implements Core {
     if (opts.unixSocket) this.observe(opts.unixSocket.observer((n) => this.note(n)));
     if (opts.config.pidFile) this.observe(pidFileObserver(opts.config.pidFile, opts.pid, (n) => this.note(n)));
     this.observe(logObserver(opts.log));
+    this.observe(this.#metrics.observer);
   }
 
   /** Hear every transition (log, pid file; next: systemd notify, status, metrics). */
@@ -272,6 +277,16 @@ export class Supervisor implements Core {
     switch (msg.type) {
       case "failed":
         w.failure = msg.message;
+        return;
+      case "not-ready":
+        if (st.kind === "starting") w.notReady = msg.detail;
+        return;
+      case "counters":
+        this.#metrics.report(w.id, msg.counters);
+        return;
+      case "metrics-request":
+        this.#metrics.report(w.id, msg.counters);
+        w.handle?.send({ type: "metrics", id: msg.id, text: exposition(this.#metrics, this.snapshot()) });
         return;
       case "ready":
       case "checked":

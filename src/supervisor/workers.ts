@@ -71,6 +71,8 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     listen: core.listenFor(rec.id, gen.n),
     requestTimeoutMs: Math.round(c.requestTimeout * 1000),
     healthCheckPath: c.healthCheckPath,
+    readyPath: c.readyPath,
+    metricsPath: c.metricsPath,
     orphanTimeoutMs: Math.round(c.shutdownTimeout * 1000),
     logFormat: c.logFormat,
     logLevel: c.logLevel,
@@ -137,7 +139,8 @@ export function enforceWorkerDeadlines(core: Core, workers: WorkerRecord[]): voi
     if (w.killed) continue;
     const st = w.status;
     if (st.kind === "starting" && now >= st.deadline) {
-      w.failure ??= `worker ${w.id} not ready within startup_timeout (${w.generation.config.startupTimeout.toFixed(1)}s)`;
+      const app = w.notReady === undefined ? "" : ` — app not ready: ${w.notReady}`;
+      w.failure ??= `worker ${w.id} not ready within startup_timeout (${w.generation.config.startupTimeout.toFixed(1)}s)${app}`;
       killWorker(w);
     } else if (st.kind === "draining" && now >= st.deadline) {
       core.note({

@@ -1,12 +1,14 @@
 /**
- * The request pipeline every adapter serves: health first, then the app, with request_timeout,
- * generic 500s for app errors (stack to the log only) and the optional access log.
+ * The request pipeline every adapter serves: health and metrics first, then the app, with
+ * request_timeout, generic 500s for app errors (stack to the log only), the optional access log and
+ * the optional metrics counters (src/metrics/).
  * Kept free of allocations when no option asks for them: this is the hot path.
  */
 
 import type { RequestExtras, ServeOptions } from "../adapter.ts";
 import type { PounceApp, ServeContext } from "../app.ts";
 import type { Logger } from "../log.ts";
+import type { WorkerMetrics } from "../metrics/worker-metrics.ts";
 import { type HealthState, healthResponse, pathOf } from "./health.ts";
 import type { InFlight } from "./in-flight.ts";
 import { RequestTimeoutError, startDeadline } from "./request-timeout.ts";
@@ -20,12 +22,17 @@ export interface PipelineOptions {
   requestTimeoutMs: number;
   accessLog: boolean;
   worker: { id: number; generation: number };
+  /** With --metrics-path: answered there, and every app request counted. */
+  metrics?: WorkerMetrics;
+  metricsPath?: string;
 }
 
 const PLAIN = { "content-type": "text/plain; charset=utf-8" };
 
 export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
-  const { app, log, inFlight, health, healthCheckPath, requestTimeoutMs, accessLog, worker } = opts;
+  const { app, log, inFlight, health, healthCheckPath, requestTimeoutMs, accessLog, worker, metrics } = opts;
+  const metricsPath = metrics ? (opts.metricsPath ?? "") : "";
+  const observe = metrics?.counters.observe;
   const waitUntil = (p: Promise<unknown>) => inFlight.track(Promise.resolve(p));
   const passThroughOnException = () => {};
 
@@ -97,14 +104,24 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     );
   };
 
+  const counted = (started: number, res: Response): Response => {
+    (observe as (status: number, ms: number) => void)(res.status, performance.now() - started);
+    return res;
+  };
+
   return (request, extras) => {
-    if (healthCheckPath && pathOf(request.url) === healthCheckPath) return healthResponse(request, health);
+    if (healthCheckPath || metricsPath) {
+      const path = pathOf(request.url);
+      if (path === healthCheckPath) return healthResponse(request, health);
+      if (path === metricsPath) return (metrics as WorkerMetrics).answer();
+    }
     const ctx = extras as ServeContext;
     ctx.waitUntil = waitUntil;
     ctx.passThroughOnException = passThroughOnException;
     ctx.worker = worker;
-    const started = accessLog ? performance.now() : 0;
-    const result = requestTimeoutMs > 0 ? withTimeout(request, ctx) : call(request, ctx);
+    const started = accessLog || observe ? performance.now() : 0;
+    let result = requestTimeoutMs > 0 ? withTimeout(request, ctx) : call(request, ctx);
+    if (observe) result = result instanceof Promise ? result.then((res) => counted(started, res)) : counted(started, result);
     if (!accessLog) return result;
     return result instanceof Promise ? result.then((res) => logged(request, started, res)) : logged(request, started, result);
   };

@@ -9,7 +9,9 @@ import { type DrainInfo, type PounceApp, resolveApp } from "../app.ts";
 import { describe, errors, PounceError } from "../errors.ts";
 import { workerTitle } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
+import { WorkerMetrics } from "../metrics/worker-metrics.ts";
 import type { SupervisorMessage } from "../protocol.ts";
+import { awaitAppReady } from "./app-readiness.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
 import { describeImportFailure } from "./import-error.ts";
@@ -72,8 +74,10 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   };
   let unready = false;
   let unreadyHealth: HealthState | undefined;
+  let metrics: WorkerMetrics | undefined;
   host.onMessage((msg: SupervisorMessage) => {
     if (msg.type === "drain") drain(msg.reason, msg.timeoutMs);
+    else if (msg.type === "metrics") metrics?.reply(msg.id, msg.text);
     else if (msg.type === "unready") {
       unready = true;
       if (unreadyHealth) unreadyHealth.shuttingDown = true;
@@ -100,6 +104,16 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       "E_IMPORT",
     );
   }
+  try {
+    await awaitAppReady({
+      app,
+      readyPath: spec.readyPath,
+      worker: { id: spec.id, generation: spec.generation },
+      report: (detail) => host.send({ type: "not-ready", detail }),
+    });
+  } catch (err) {
+    return fail(errors.initFailed(spec.entryLabel, describe(err)), "E_INIT");
+  }
   if (spec.mode === "check") {
     host.send({ type: "checked" });
     return host.exit(0);
@@ -113,6 +127,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     inFlight: () => inFlight.requests,
   };
   unreadyHealth = health;
+  if (spec.metricsPath) metrics = new WorkerMetrics({ send: (m) => host.send(m), inFlight: () => inFlight.requests });
   let server: ServerHandle;
   try {
     server = await host.serve({
@@ -126,6 +141,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         requestTimeoutMs: spec.requestTimeoutMs,
         accessLog: spec.accessLog,
         worker: { id: spec.id, generation: spec.generation },
+        metrics,
+        metricsPath: spec.metricsPath,
       }),
       requestStarted: inFlight.started,
       requestFinished: inFlight.finished,
@@ -135,6 +152,11 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   }
   if (supervisorGone) return host.exit(0);
   ready = true;
+  if (metrics) {
+    const s = server;
+    metrics.connections = () => s.connections();
+    metrics.startReporting();
+  }
   host.send({ type: "ready", port: server.port });
   let reported = 0;
   const inFlightReport = setInterval(() => {
@@ -200,6 +222,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     while (server.connections() > 0 && Date.now() < lingerUntil) await sleep(20);
     clearTimeout(selfDeadline);
     clearInterval(inFlightReport);
+    metrics?.final();
     host.send({ type: "idle" });
     host.exit(0);
   };

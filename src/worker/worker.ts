@@ -10,6 +10,7 @@ import { describe, errors, PounceError } from "../errors.ts";
 import { workerTitle } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
 import type { SupervisorMessage } from "../protocol.ts";
+import { trace } from "../startup-trace.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
 import { describeImportFailure } from "./import-error.ts";
@@ -34,6 +35,7 @@ function drainOrder(reason: DrainInfo["reason"]): DrainOrder {
 }
 
 export async function runWorker(host: WorkerHost): Promise<void> {
+  trace("w-main");
   const spec = host.spec;
   const who = { worker: spec.id, generation: spec.generation };
   let supervisorGone = false;
@@ -93,6 +95,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   let app: PounceApp;
   try {
     const mod = await host.importApp(spec.file);
+    trace("w-app-imported");
     app = resolveApp(mod, spec.exportName, spec.entryLabel);
   } catch (err) {
     return fail(
@@ -135,6 +138,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   }
   if (supervisorGone) return host.exit(0);
   ready = true;
+  trace("w-listening");
   host.send({ type: "ready", port: server.port });
   let reported = 0;
   const inFlightReport = setInterval(() => {

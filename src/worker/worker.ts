@@ -13,7 +13,6 @@ import type { SupervisorMessage } from "../protocol.ts";
 import { trace } from "../startup-trace.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
-import { describeImportFailure } from "./import-error.ts";
 import { InFlight } from "./in-flight.ts";
 
 /** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
@@ -98,10 +97,10 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     trace("w-app-imported");
     app = resolveApp(mod, spec.exportName, spec.entryLabel);
   } catch (err) {
-    return fail(
-      err instanceof PounceError ? err : errors.importFailed(spec.entryLabel, describeImportFailure(err, process.cwd())),
-      "E_IMPORT",
-    );
+    if (err instanceof PounceError) return fail(err, "E_IMPORT");
+    // Only a failed import needs it (and node:path, node:url): not loaded into every worker.
+    const { describeImportFailure } = await import("./import-error.ts");
+    return fail(errors.importFailed(spec.entryLabel, describeImportFailure(err, process.cwd())), "E_IMPORT");
   }
   if (spec.mode === "check") {
     host.send({ type: "checked" });

@@ -56,7 +56,7 @@ const cfg = args.quick
       pm2: true,
       naive: true,
       growthReloads: 3,
-      rssReloads: 100,
+      rssReloads: 200,
       batchRounds: 3,
       watchSaves: 10,
       startRounds: 10,

@@ -188,7 +188,7 @@ export function report(res, base) {
     // 3. start-up and memory
     L.push("## 3. Start-up and memory", "");
     L.push(
-      "Spawn → first 200 (polled every 5 ms, each server started alone). RSS from /proc/<pid>/status VmRSS: main process + each child process (pounce: supervisor + workers; cluster: primary + workers), idle (0.5 s after the first 200) and after the throughput rounds.",
+      "Spawn → first 200 (polled every 5 ms, each server started alone, once: a single cold start — the first of each runtime after a build fills Deno's code cache; section 7 has the alternating medians the targets use). RSS from /proc/<pid>/status VmRSS: main process + each child process (pounce: supervisor + workers; cluster: primary + workers), idle (0.5 s after the first 200) and after the throughput rounds.",
       "",
     );
     L.push(

@@ -19,7 +19,7 @@ export const STEPS = [
   ["s-cli-loaded", "pounce's CLI modules loaded"],
   ["s-config", "configuration read"],
   ["s-adapter", "adapter loaded"],
-  ["s-worker_spawned", "worker spawned"],
+  ["s-worker_spawned", "spawn() returned"],
   ["w-origin", "runtime starts the worker"],
   ["w-main", "worker modules loaded"],
   ["w-app-imported", "app imported"],

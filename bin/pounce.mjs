@@ -148,11 +148,6 @@ async function runOnBun(bun) {
 // Deno: check permissions first, so a missing one is a one-line error, not a NotCapable stack.
 if (globalThis.Deno) (await import("../dist/runtimes/deno/preflight.js").catch(() => undefined))?.preflight();
 
-// Node ≥ 22.1: keep V8's compiled code of pounce's modules on disk (this user's own directory in the
-// temp dir), so the next start compiles none of them. Workers get it from the adapter.
-if (!globalThis.Deno && !process.versions.bun)
-  (await import("../dist/runtimes/node/compile-cache.js").catch(() => undefined))?.enableCompileCache();
-
 const cli = new URL("../dist/src/cli/main.js", import.meta.url);
 const { existsSync } = await import("node:fs");
 if (!existsSync(cli)) {

@@ -11,7 +11,6 @@ import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
 import { pipeOutput } from "../_shared/worker-output.ts";
-import { compileCacheEnv } from "./compile-cache.ts";
 import { holdListenSocket } from "./listen-socket.ts";
 import { nodeUnixDatagram } from "./unix-datagram.ts";
 
@@ -45,7 +44,7 @@ export function createNodeAdapter(): RuntimeAdapter {
         // the next pounce.
         ...(spec.listen.kind === "fd" ? { stdio: ["inherit", piped, piped, spec.listen.fd, "ipc"] } : {}),
       });
-      const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec), ...compileCacheEnv() });
+      const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
       const link = linkWorker(events, (msg) => {
         // The cluster's own 'close' for this worker's handle came first on the same channel, so the
         // primary has already stopped handing it connections.

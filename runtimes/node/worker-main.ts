@@ -6,7 +6,6 @@ import cluster from "node:cluster";
 import { runWorker } from "../../src/worker/worker.ts";
 import { parentChannel } from "../_shared/parent-channel.ts";
 import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
-import { forgetCompileCacheEnv } from "./compile-cache.ts";
 import { importApp } from "./load.ts";
 import { serveNode } from "./server.ts";
 
@@ -14,7 +13,6 @@ import { serveNode } from "./server.ts";
 // supervisor was SIGKILLed). Marking the disconnect as expected keeps the worker alive so it can
 // finish its in-flight requests first (onSupervisorGone).
 if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
-forgetCompileCacheEnv();
 
 // The supervisor side answers `stop-accepting` with `accept-stopped` once the primary routes
 // nothing more here (or the channel is gone, and with it the primary).

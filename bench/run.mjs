@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [--runtimes node24,bun] [--only throughput,deploy,growth,rss,watch]`: pounce vs the servers operators would use
+// `npm run bench [-- --quick] [--runtimes node24,bun] [--only throughput,startup,reload-speed,deploy,growth,rss,watch]`: pounce vs the servers operators would use
 // instead, on every installed runtime, on 127.0.0.1. Writes bench/results/<date>[-quick].md + SVGs.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +15,9 @@ import { missing, ROOT, RUNTIMES, TMP } from "./lib/targets.mjs";
 import * as deployS from "./sections/deploy.mjs";
 import * as growthS from "./sections/growth.mjs";
 import * as reloadRssS from "./sections/reload-rss.mjs";
+import * as speedS from "./sections/reload-speed.mjs";
 import * as rssS from "./sections/rss.mjs";
+import * as startS from "./sections/startup.mjs";
 import * as tputS from "./sections/throughput.mjs";
 import * as watchS from "./sections/watch.mjs";
 
@@ -40,6 +42,8 @@ const cfg = args.quick
       rssReloads: 10,
       batchRounds: 1,
       watchSaves: 3,
+      startRounds: 4,
+      speedReloads: 2,
     }
   : {
       mode: "full",
@@ -52,14 +56,16 @@ const cfg = args.quick
       pm2: true,
       naive: true,
       growthReloads: 3,
-      rssReloads: 100,
+      rssReloads: 200,
       batchRounds: 3,
       watchSaves: 10,
+      startRounds: 10,
+      speedReloads: 5,
     };
 
 // --only throughput,deploy,growth,rss,reload-rss,watch runs a subset (the report then holds only those sections)
 const full = args.quick ? [] : ["growth", "reload-rss"];
-const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", ...full, "rss", "watch"]);
+const only = new Set(args.only?.split(",") ?? ["throughput", "startup", "reload-speed", "deploy", ...full, "rss", "watch"]);
 
 function sh(cmd, argv) {
   try {
@@ -90,6 +96,9 @@ async function main() {
   // deploy, growth and RSS run on every runtime in full mode, on node24 (or the first) in quick mode
   const deep = cfg.mode === "quick" ? [runtimes.find((r) => r.name === "node24") ?? runtimes[0]].filter(Boolean) : runtimes;
   plan(runtimes.length * (only.has("throughput") ? tputS.estimate(cfg) : 8));
+  plan(
+    runtimes.length * ((only.has("startup") ? startS.estimate(cfg) : 0) + (only.has("reload-speed") ? speedS.estimate(cfg) : 0)),
+  );
   const perDeep =
     (only.has("deploy") ? deployS.estimate(cfg) : 0) +
     (only.has("growth") ? growthS.estimate(cfg) : 0) +
@@ -112,18 +121,32 @@ async function main() {
     rss: [],
     reloadRss: [],
     watch: [],
+    startup: [],
+    speed: [],
     notAvailable: [],
   };
   // without the throughput rounds, one short wrk run of pounce (2 workers) gives the deploy rate
   const tcfg = only.has("throughput") ? cfg : { ...cfg, warmup: 1, seconds: 3, rounds: 1, contenders: ["pounce1", "pounce2"] };
-  for (const rt of runtimes) res.throughput.push(await tputS.throughput(rt, tcfg));
+  // (neither needed when only start-up, reload speed or the watcher are measured)
+  const needRate = ["throughput", "deploy", "growth", "rss", "reload-rss"].some((s) => only.has(s));
+  if (needRate) for (const rt of runtimes) res.throughput.push(await tputS.throughput(rt, tcfg));
   if (!only.has("throughput")) res.capacityOnly = res.throughput.splice(0);
   for (const t of res.throughput) {
     for (const row of Object.values(t.rows))
       if (row.unavailable) note(`${row.label.replace(/ \d+w$/, "")} on ${t.runtime}: not available (${row.unavailable})`);
   }
+  // start-up, memory and SIGHUP → new code: every runtime, each beside its raw server / gunicorn
+  for (const rt of runtimes) if (only.has("startup")) res.startup.push(await startS.startup(rt, cfg));
+  if (only.has("reload-speed")) {
+    for (const rt of runtimes) res.speed.push({ ...(await speedS.reloadSpeed(rt, cfg)), runtime: rt.name });
+    res.speed.push(await speedS.gunicornSpeed(cfg));
+  }
   for (const rt of deep) {
     const t = [...res.throughput, ...(res.capacityOnly ?? [])].find((x) => x.runtime === rt.name);
+    if (!t) {
+      if (only.has("watch")) res.watch.push(await watchS.saveToNewCode(rt, cfg));
+      continue;
+    }
     const why = t.rows.pounce2?.unavailable ?? t.rows.pounce1.unavailable;
     if (why) {
       res.notAvailable.push({ runtime: rt.name, why });

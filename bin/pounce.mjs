@@ -8,6 +8,7 @@
 // to the supervisor once it is up.
 // (No static import above this: on Deno, loading a node: module first costs ~30 ms of that window,
 // and so does touching `process`, hence Deno's own signal API.)
+globalThis.__pounceBinAt = performance.timeOrigin + performance.now(); // POUNCE_TRACE_STARTUP (src/startup-trace.ts)
 const early = catchEarlySignals();
 
 // `bunx pounce app.ts`: bunx follows this file's `node` shebang, so pounce would run on Node. When

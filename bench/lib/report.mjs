@@ -1,4 +1,6 @@
 // The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
+import { reportLines as speedLines } from "../sections/reload-speed.mjs";
+import { startBudgetMs, reportLines as startLines, supervisorBudgetKb } from "../sections/startup.mjs";
 import { reportLines as watchLines } from "../sections/watch.mjs";
 import { fmt, median, pct } from "./stats.mjs";
 import { ROOT } from "./targets.mjs";
@@ -48,6 +50,31 @@ export function report(res, base) {
       `| pounce 1 worker ≥ 95% of raw req/s | ${t.runtime} | ${Number.isFinite(r) ? `${pct(r)}${cpuNote(t.cpu?.p1raw)}` : `n/a (${t.rows.pounce1?.unavailable ?? t.rows.raw?.unavailable})`} | ${Number.isFinite(r) ? yes(r >= 0.95) : "–"} |`,
     );
   }
+  for (const s of res.startup) {
+    const budget = startBudgetMs(s.kind);
+    for (const k of ["pounce1", "pounce2"]) {
+      const over = s.first200[k] - s.first200.raw;
+      L.push(
+        `| spawn → first 200 ≤ raw + ${budget} ms (${k === "pounce1" ? "1 worker" : "2 workers"}) | ${s.runtime} | ${ms(s.first200[k], 0)} vs raw ${ms(s.first200.raw, 0)}: +${ms(over, 0)} | ${yes(over <= budget)} |`,
+      );
+    }
+    const sup = s.rss.supervisor;
+    L.push(
+      `| supervisor RSS ≤ ${supervisorBudgetKb(s.kind) / 1024} MB, 1 s after ready | ${s.runtime} | ${mb(sup)} (the runtime's idle floor: ${mb(s.rss.floor)}) | ${yes(sup <= supervisorBudgetKb(s.kind))} |`,
+    );
+    L.push(
+      `| worker RSS ≤ raw server + 10 % | ${s.runtime} | ${mb(s.rss.workers)} vs ${mb(s.rss.raw)} (${pct(s.rss.workers / s.rss.raw)}) | ${yes(s.rss.workers <= s.rss.raw * 1.1)} |`,
+    );
+  }
+  for (const r of res.speed) {
+    if (r.unavailable || !r.runtime) continue;
+    L.push(
+      `| SIGHUP → new code ≤ 150 ms | ${r.runtime} | ${ms(r.newCode, 0)} (gunicorn: ${ms(res.speed.find((x) => x.name.startsWith("gunicorn"))?.newCode, 0)}) | ${yes(r.newCode <= 150)} |`,
+    );
+    L.push(
+      `| kept-alive client on new code ≤ 1 s after SIGHUP | ${r.runtime} | last of 8 clients: median ${ms(r.keptAlive, 0)}, max ${ms(r.keptAliveMax, 0)} | ${yes(r.keptAliveMax <= 1000)} |`,
+    );
+  }
   for (const d of res.deploy) {
     const p = d.results.find((x) => x.name.includes("pounce"));
     if (!p || p.unavailable) {
@@ -65,12 +92,12 @@ export function report(res, base) {
   }
   for (const r of res.rss) {
     L.push(
-      `| supervisor RSS flat across ${r.reloads} reloads | ${r.runtime} | ${fmt(r.slope, 1)} KB/reload (second half ${fmt(r.slopeSecondHalf, 1)}); ${mb(r.first)} → ${mb(r.last)} | ${r.reloads >= 100 ? yes(Math.abs(r.slopeSecondHalf) < 20) : "not judged: under 100 reloads, warm-up dominates"} |`,
+      `| supervisor RSS flat (≤ 5 KB/reload) across ${r.reloads} reloads | ${r.runtime} | ${fmt(r.slope, 1)} KB/reload (second half ${fmt(r.slopeSecondHalf, 1)}); ${mb(r.first)} → ${mb(r.last)} | ${r.reloads >= 100 ? yes(Math.abs(r.slopeSecondHalf) <= 5) : "not judged: under 100 reloads, warm-up dominates"} |`,
     );
   }
   for (const n of res.notAvailable)
     L.push(`| deploy / growth / RSS | ${n.runtime} | pounce on ${n.runtime}: not available (${n.why}) | – |`);
-  L.push("", "(RSS counted flat when the second-half slope is under 20 KB per reload.)", "");
+  L.push("", "(RSS counted flat when the second-half slope is at most 5 KB per reload, issue 15.)", "");
 
   if (res.throughput.length) {
     // 1. throughput
@@ -161,7 +188,7 @@ export function report(res, base) {
     // 3. start-up and memory
     L.push("## 3. Start-up and memory", "");
     L.push(
-      "Spawn → first 200 (polled every 5 ms, each server started alone). RSS from /proc/<pid>/status VmRSS: main process + each child process (pounce: supervisor + workers; cluster: primary + workers), idle (0.5 s after the first 200) and after the throughput rounds.",
+      "Spawn → first 200 (polled every 5 ms, each server started alone, once: a single cold start — the first of each runtime after a build fills Deno's code cache; section 7 has the alternating medians the targets use). RSS from /proc/<pid>/status VmRSS: main process + each child process (pounce: supervisor + workers; cluster: primary + workers), idle (0.5 s after the first 200) and after the throughput rounds.",
       "",
     );
     L.push(
@@ -244,6 +271,8 @@ export function report(res, base) {
     L.push("");
   }
   if (res.watch?.length) L.push(...watchLines(res.watch));
+  if (res.startup?.length) L.push(...startLines(res.startup));
+  if (res.speed?.length) L.push(...speedLines(res.speed, res.cfg));
 
   // commands
   L.push("## Commands", "");

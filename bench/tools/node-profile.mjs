@@ -1,6 +1,6 @@
 // CPU profile (node --cpu-prof) of a pounce worker and of the raw @hono/node-server under the same
 // wrk load, then the functions with the most self time in each, so request-path cost shows up.
-//   node bench/tools/node-profile.mjs [seconds=5]
+//   node bench/tools/node-profile.mjs [seconds=5] [runtime=node24|node20]
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { load } from "../lib/load.mjs";
@@ -8,7 +8,7 @@ import { killAll, sleep } from "../lib/proc.mjs";
 import { contenders, RUNTIMES, Server, TMP } from "../lib/targets.mjs";
 
 const seconds = Number(process.argv[2] ?? 5);
-const rt = RUNTIMES.find((r) => r.name === "node24");
+const rt = RUNTIMES.find((r) => r.name === (process.argv[3] ?? "node24"));
 const c = contenders(rt);
 try {
   // the raw server exits with a profile only through a handler: PM2_GRACEFUL gives it one on SIGINT
@@ -18,7 +18,13 @@ try {
   ]) {
     const dir = resolve(TMP, `prof-${name}-${Date.now()}`);
     mkdirSync(dir, { recursive: true });
-    const s = await Server.start({ ...spec, env: { ...spec.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } }, {});
+    // On the command line, not NODE_OPTIONS (Node 20 refuses --cpu-prof there); cluster workers
+    // inherit the supervisor's execArgv.
+    const argv = (port) => {
+      const [exe, ...rest] = spec.argv(port);
+      return [exe, "--cpu-prof", `--cpu-prof-dir=${dir}`, ...rest];
+    };
+    const s = await Server.start({ ...spec, argv }, {});
     await load(s.url(), { seconds: 2, connections: 32 });
     const r = await load(s.url(), { seconds, connections: 32 });
     s.proc.signal(sig);

@@ -2,7 +2,7 @@
  * Entry point of a Bun worker process (spawned by the supervisor with an IPC channel): the shared
  * process-worker host with Bun's pieces (Bun.serve, the streaming-response mark, argv titles).
  */
-import { pathToFileURL } from "node:url";
+import { fileUrl } from "../../src/worker/file-url.ts";
 import { runWorker } from "../../src/worker/worker.ts";
 import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
 import { portSharing } from "../_shared/reuse-port.ts";
@@ -19,7 +19,7 @@ const pieces: RuntimePieces = {
   },
   async importApp(file) {
     installStreamMark();
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    return (await import(fileUrl(file))) as Record<string, unknown>;
   },
   serve: (opts) => serveBun(opts, reusePort),
   setTitle: (title) => void setProcessTitle(title),

@@ -3,7 +3,7 @@
  * worker-main <spec>`): the shared process-worker host (its channel is node:child_process's, the
  * only parent channel a Deno child has) with Deno's pieces (signal API, Deno.serve, argv titles).
  */
-import { pathToFileURL } from "node:url";
+import { fileUrl } from "../../src/worker/file-url.ts";
 import { runWorker } from "../../src/worker/worker.ts";
 import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
 import { Deno, writeAllSync } from "./deno-api.ts";
@@ -23,7 +23,7 @@ const pieces: RuntimePieces = {
       h((e as PromiseRejectionEvent).reason);
     });
   },
-  importApp: async (file) => (await import(pathToFileURL(file).href)) as Record<string, unknown>,
+  importApp: async (file) => (await import(fileUrl(file))) as Record<string, unknown>,
   serve: serveDeno,
   setTitle: (title) => void setProcessTitle(title),
   writeLine: (line) => writeAllSync(Deno.stderr, encoder.encode(line)),

@@ -5,7 +5,9 @@
  */
 import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
-import { withJitiColumn, withSyntaxLocation } from "./syntax-location.ts";
+
+/** What locates a syntax error (it runs a child process): loaded only when an import failed. */
+const locate = () => import("./syntax-location.ts");
 
 const TS = new Set([".ts", ".mts", ".cts", ".tsx"]);
 
@@ -17,7 +19,7 @@ export async function importApp(file: string): Promise<Record<string, unknown>> 
     try {
       return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (err) {
-      if (!isTs || !strippingRefused(err)) throw withSyntaxLocation(err, file);
+      if (!isTs || !strippingRefused(err)) throw (await locate()).withSyntaxLocation(err, file);
       refused = err;
     }
   }
@@ -28,7 +30,7 @@ export async function importApp(file: string): Promise<Record<string, unknown>> 
   } catch (err) {
     // Neither could parse it: Node's own report (located, in Node's words) is the one to show.
     const invalid = (refused as { code?: unknown } | undefined)?.code === "ERR_INVALID_TYPESCRIPT_SYNTAX";
-    throw invalid && /^ParseError: /.test(String((err as Error)?.message)) ? refused : withJitiColumn(err);
+    throw invalid && /^ParseError: /.test(String((err as Error)?.message)) ? refused : (await locate()).withJitiColumn(err);
   }
 }
 

@@ -6,16 +6,11 @@
 import { describe, EXIT, PounceError } from "../errors.ts";
 import type { EarlySignals } from "./early-signals.ts";
 import { type CommandSpec, commandHelp, mainHelp, serveFlags, styleFor } from "./help.ts";
-import { reloadCommand } from "./reload-command.ts";
-import { serve } from "./serve.ts";
-import { statusCommand } from "./status-command.ts";
-import { stopCommand } from "./stop-command.ts";
 import { version } from "./version.ts";
-import { wrapCommand } from "./wrap-command.ts";
 
 export { version } from "./version.ts";
 
-const serveCommand: CommandSpec = {
+const serveCommand = (): CommandSpec => ({
   name: "serve",
   summary: "Serve an app with zero-downtime reloads and graceful shutdown",
   usage: "pounce [serve] <entry>[:export] [options]",
@@ -24,15 +19,17 @@ const serveCommand: CommandSpec = {
     "pounce app.ts --workers 4 --port 8080 --pid-file /run/app/pounce.pid",
     "pounce reload --pid-file /run/app/pounce.pid    # deploy: returns once the new code serves",
   ],
-  run: serve,
-};
+  run: async (args, early) => (await import("./serve.ts")).serve(args, early),
+});
 
-const COMMANDS: Record<string, CommandSpec> = {
-  serve: serveCommand,
-  reload: reloadCommand,
-  stop: stopCommand,
-  status: statusCommand,
-  wrap: wrapCommand,
+/** Each command's module is imported only when it runs (or for --help): the supervisor's start-up
+ *  and memory carry none of the others (bench/FINDINGS.md, "Start-up"). */
+const COMMANDS: Record<string, () => Promise<CommandSpec>> = {
+  serve: async () => serveCommand(),
+  reload: async () => (await import("./reload-command.ts")).reloadCommand,
+  stop: async () => (await import("./stop-command.ts")).stopCommand,
+  status: async () => (await import("./status-command.ts")).statusCommand,
+  wrap: async () => (await import("./wrap-command.ts")).wrapCommand,
 };
 
 /** `early`: the signals bin/pounce.mjs caught before pounce was loaded (see early-signals.ts). */
@@ -40,14 +37,18 @@ export async function main(argv: string[], early?: EarlySignals): Promise<void> 
   const out = (s: string) => process.stdout.write(s);
   try {
     const named = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? argv[0] : undefined;
-    const command = COMMANDS[named ?? "serve"] as CommandSpec;
+    const command = await (COMMANDS[named ?? "serve"] as () => Promise<CommandSpec>)();
     const args = named ? argv.slice(1) : argv;
     // After `--` the arguments are the wrapped command's own.
     const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
     if (own.includes("--help") || own.includes("-h")) {
       early?.take();
       const style = styleFor(process.stdout, process.env);
-      out(command.name === "serve" ? mainHelp(Object.values(COMMANDS), style) : commandHelp(command, style));
+      out(
+        command.name === "serve"
+          ? mainHelp(await Promise.all(Object.values(COMMANDS).map((load) => load())), style)
+          : commandHelp(command, style),
+      );
       return;
     }
     if (own.includes("--version") || own.includes("-v")) {

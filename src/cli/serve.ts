@@ -4,32 +4,27 @@
  * the supervisor (which reads the configuration again on each reload) and hand it the signals
  * caught before pounce was loaded.
  */
-import { runtime as detectedRuntime } from "std-env";
 import type { RuntimeAdapter } from "../adapter.ts";
 import { ConfigSource } from "../config-source.ts";
-import { statePathFor } from "../control/state.ts";
-import { stateFileObserver } from "../control/state-observer.ts";
 import { parseEntry, resolveEntry } from "../entry.ts";
 import { PounceError } from "../errors.ts";
 import type { ListenTarget } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
 import { startDirectory } from "../release-dir.ts";
+import { runtimeName } from "../runtime-name.ts";
+import { trace } from "../startup-trace.ts";
 import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
-import { UnixSocket, unixSocketInUse, unixTarget } from "../supervisor/unix-socket.ts";
 import { takeSystemdEnvironment } from "../systemd/environment.ts";
-import { notifyObserver } from "../systemd/notify.ts";
-import { adapterNotifyChannel } from "../systemd/notify-channel.ts";
-import { checkInheritedSocket } from "../systemd/socket-activation.ts";
-import { startFileWatch, watchRoots } from "../watch/file-watch.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
 import { findPackageManagerParent, npmTrapWarning, watchParent } from "./package-manager-parent.ts";
 import { parseServeArgs } from "./serve-command.ts";
 import { version } from "./version.ts";
 
 export async function loadAdapter(): Promise<RuntimeAdapter> {
+  const detectedRuntime = runtimeName();
   switch (detectedRuntime) {
     case "node":
       return (await import("../../runtimes/node/index.ts")).createAdapter();
@@ -44,12 +39,18 @@ export async function loadAdapter(): Promise<RuntimeAdapter> {
 
 export async function serve(args: string[], early?: EarlySignals): Promise<void> {
   // Before anything can spawn a worker: systemd's variables are the supervisor's alone.
+  trace("s-cli-loaded");
   const systemd = takeSystemdEnvironment(process.env, process.pid);
   const invocation = parseServeArgs(args);
   const source = new ConfigSource({ ...invocation, env: process.env, startDir: startDirectory(process.env) });
   const { config, cwd, file } = await source.load();
+  trace("s-config");
   const entry = resolveEntry(parseEntry(config.entry), cwd);
-  const watched = watchRoots(config, entry.file, cwd);
+  // What only some configurations use is imported only by them (start-up time and the supervisor's
+  // memory: bench/FINDINGS.md, "Start-up").
+  const fileWatch =
+    config.reload || config.reloadDir.length || config.reloadInclude.length ? await import("../watch/file-watch.ts") : undefined;
+  const watched = fileWatch?.watchRoots(config, entry.file, cwd) ?? [];
   const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
   if (file) logObserver(log)({ event: "config_loaded", file });
   const adapter = await loadAdapter();
@@ -57,9 +58,11 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     info: (msg) => log.info(msg, { event: "runtime_note" }),
     warn: (msg) => log.warn(msg, { event: "runtime_warning" }),
   });
+  trace("s-adapter");
   const activated = systemd.listen;
-  if (activated) checkInheritedSocket(adapter, config);
-  const unix = config.uds && !activated ? unixTarget(config, cwd, adapter) : undefined;
+  if (activated) (await import("../systemd/socket-activation.ts")).checkInheritedSocket(adapter, config);
+  const unixSockets = config.uds && !activated ? await import("../supervisor/unix-socket.ts") : undefined;
+  const unix = unixSockets?.unixTarget(config, cwd, adapter);
   const port = activated || unix || config.port !== 0 ? config.port : await pickFreePort(config.host);
   log.info(
     `Starting pounce ${version()} (${adapter.runtime}): ${config.entry}, ${config.workers} worker(s), pid ${process.pid}`,
@@ -77,8 +80,8 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   // A unix socket is refused while something accepts on it (a stale one is replaced).
   const inUse = activated
     ? undefined
-    : unix
-      ? await unixSocketInUse(unix.path)
+    : unix && unixSockets
+      ? await unixSockets.unixSocketInUse(unix.path)
       : config.port === 0
         ? undefined
         : await addressInUse(config.host, port);
@@ -87,7 +90,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     adapter.exit(inUse.exitCode);
   }
   const listen: ListenTarget = activated ? { kind: "fd", fd: activated.fd } : (unix ?? { kind: "tcp", host: config.host, port });
-  const unixSocket = unix ? new UnixSocket(unix, adapter.unixSocketShared) : undefined;
+  const unixSocket = unix && unixSockets ? new unixSockets.UnixSocket(unix, adapter.unixSocketShared) : undefined;
   const supervisor = new Supervisor({
     config,
     adapter,
@@ -100,12 +103,16 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     reloadConfig: async () => {
       const loaded = await source.reload();
       // The file may raise --workers: refuse a count the socket cannot serve, as at start.
-      if (unix) unixTarget(loaded.config, cwd, adapter);
+      if (unix) unixSockets?.unixTarget(loaded.config, cwd, adapter);
       return loaded;
     },
   });
   // Observers beyond the log and the pid file (state file, systemd notify, …) register here, before start().
-  if (config.pidFile)
+  if (config.pidFile) {
+    const [{ statePathFor }, { stateFileObserver }] = await Promise.all([
+      import("../control/state.ts"),
+      import("../control/state-observer.ts"),
+    ]);
     supervisor.observe(
       stateFileObserver({
         path: statePathFor(config.pidFile),
@@ -115,6 +122,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
         note: (n) => supervisor.note(n),
       }),
     );
+  }
   const packageManager = findPackageManagerParent(process.env, process.ppid);
   if (packageManager) {
     log.warn(npmTrapWarning(packageManager, process.pid), { event: "package_manager_parent" });
@@ -126,16 +134,22 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
       }),
     );
   }
-  if (systemd.notifySocket)
+  if (systemd.notifySocket) {
+    const { notifyObserver } = await import("../systemd/notify.ts");
+    const { adapterNotifyChannel } = await import("../systemd/notify-channel.ts");
     supervisor.observe(
       notifyObserver(
         adapterNotifyChannel(adapter, systemd.notifySocket, (n) => supervisor.note(n)),
         () => supervisor.state,
       ),
     );
+  }
+  supervisor.observe((n) => {
+    if (n.event === "worker_spawned" || n.event === "worker_ready" || n.event === "ready") trace(`s-${n.event}`);
+  });
   supervisor.start();
-  if (watched.length) {
-    const watch = startFileWatch({
+  if (fileWatch && watched.length) {
+    const watch = fileWatch.startFileWatch({
       roots: watched,
       include: config.reloadInclude,
       cwd,

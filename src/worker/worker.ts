@@ -12,9 +12,9 @@ import { Logger, lineSink } from "../log.ts";
 import { WorkerMetrics } from "../metrics/worker-metrics.ts";
 import type { SupervisorMessage } from "../protocol.ts";
 import { awaitAppReady } from "./app-readiness.ts";
+import { trace } from "../startup-trace.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
-import { describeImportFailure } from "./import-error.ts";
 import { InFlight } from "./in-flight.ts";
 
 /** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
@@ -36,6 +36,7 @@ function drainOrder(reason: DrainInfo["reason"]): DrainOrder {
 }
 
 export async function runWorker(host: WorkerHost): Promise<void> {
+  trace("w-main");
   const spec = host.spec;
   const who = { worker: spec.id, generation: spec.generation };
   let supervisorGone = false;
@@ -97,12 +98,13 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   let app: PounceApp;
   try {
     const mod = await host.importApp(spec.file);
+    trace("w-app-imported");
     app = resolveApp(mod, spec.exportName, spec.entryLabel);
   } catch (err) {
-    return fail(
-      err instanceof PounceError ? err : errors.importFailed(spec.entryLabel, describeImportFailure(err, process.cwd())),
-      "E_IMPORT",
-    );
+    if (err instanceof PounceError) return fail(err, "E_IMPORT");
+    // Only a failed import needs it (and node:path, node:url): not loaded into every worker.
+    const { describeImportFailure } = await import("./import-error.ts");
+    return fail(errors.importFailed(spec.entryLabel, describeImportFailure(err, process.cwd())), "E_IMPORT");
   }
   try {
     await awaitAppReady({
@@ -157,6 +159,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     metrics.connections = () => s.connections();
     metrics.startReporting();
   }
+  trace("w-listening");
   host.send({ type: "ready", port: server.port });
   let reported = 0;
   const inFlightReport = setInterval(() => {

@@ -10,6 +10,7 @@ import { reloadCommand } from "./reload-command.ts";
 import { serve } from "./serve.ts";
 import { statusCommand } from "./status-command.ts";
 import { stopCommand } from "./stop-command.ts";
+import { verifyCommand } from "./verify-command.ts";
 import { version } from "./version.ts";
 import { wrapCommand } from "./wrap-command.ts";
 
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   stop: stopCommand,
   status: statusCommand,
   wrap: wrapCommand,
+  verify: verifyCommand,
 };
 
 /** `early`: the signals bin/pounce.mjs caught before pounce was loaded (see early-signals.ts). */

@@ -150,7 +150,13 @@ export class AppUnderTest {
   /** SIGTERM, then the exit (undefined if it did not exit within the timeout: the group is killed). */
   async stop(timeoutMs: number): Promise<{ code: number | null; signal: string | null; at: number } | undefined> {
     if (!this.#exit) process.kill(this.pid, "SIGTERM");
-    const exit = await Promise.race([this.#exited, new Promise<undefined>((r) => setTimeout(r, timeoutMs))]);
+    let wake: (v: undefined) => void = () => {};
+    const late = new Promise<undefined>((r) => {
+      wake = r;
+    });
+    const timer = setTimeout(() => wake(undefined), timeoutMs);
+    const exit = await Promise.race([this.#exited, late]);
+    clearTimeout(timer);
     if (!exit) this.kill();
     return exit;
   }

@@ -16,13 +16,25 @@ const fixture = (name: string) => join(ROOT, "test/fixtures/verify", name);
 const SHORT = ["--rate", "100", "--steady", "1"];
 
 for (const rt of selectedRuntimes()) {
-  describe(`${rt.name}: pounce verify`, () => {
+  // Each case is its own processes on its own free port: they may run side by side.
+  describe(`${rt.name}: pounce verify`, { concurrency: true }, () => {
     it("the good app passes: exit 0, --json parses, nothing lost, each reload cut over, the bad deploy refused, --report written", async () => {
       const report = mkdtempSync(join(tmpdir(), "verify-report-"));
       try {
         const ran = await runPounce(
           rt,
-          ["verify", fixture("hello.ts"), "--next", fixture("hello-v2.ts"), ...SHORT, "--reloads", "2", "--json", "--report", report],
+          [
+            "verify",
+            fixture("hello.ts"),
+            "--next",
+            fixture("hello-v2.ts"),
+            ...SHORT,
+            "--reloads",
+            "2",
+            "--json",
+            "--report",
+            report,
+          ],
           { timeoutMs: 90_000 },
         );
         assert.equal(ran.code, 0, `${ran.stdout}\n${ran.stderr}`);
@@ -57,7 +69,12 @@ for (const rt of selectedRuntimes()) {
     it("a route slower than --reload-timeout fails the run: exit 1, requests reset, the worker force-stopped", async () => {
       const ran = await runPounce(
         rt,
-        ["verify", fixture("slow-route.ts"), "--path", "/", "--path", "/slow", "--reload-timeout", "1", ...SHORT, "--reloads", "1"],
+        [
+          "verify",
+          fixture("slow-route.ts"),
+          ...["--path", "/", "--path", "/slow", "--connections", "100"], // 50 /slow a second, 2.5 s each: ~125 at once
+          ...["--reload-timeout", "1", ...SHORT, "--reloads", "1"],
+        ],
         { timeoutMs: 90_000, env: { SLOW_MS: "2500" } },
       );
       assert.equal(ran.code, 1, `${ran.stdout}\n${ran.stderr}`);

@@ -40,7 +40,8 @@ describe("verify: classify", () => {
   it("names socket errors by kind: refused, timeout, and every other error a reset", () => {
     assert.equal(classify(sample({ status: null, error: "ECONNREFUSED" }), []), "refused");
     assert.equal(classify(sample({ status: null, error: "timeout" }), []), "timeout");
-    for (const e of ["ECONNRESET", "EPIPE", "eof", "closed"]) assert.equal(classify(sample({ status: null, error: e }), []), "reset");
+    for (const e of ["ECONNRESET", "EPIPE", "eof", "closed"])
+      assert.equal(classify(sample({ status: null, error: e }), []), "reset");
   });
 
   it("a request never sent (still waiting for a connection at SIGTERM) is not lost; a 5xx is, a 4xx is not", () => {
@@ -72,7 +73,11 @@ describe("verify: latency", () => {
     const s = [sample({ sched: T0, sent: T0 + 90, done: T0 + 100 }), sample({ sched: T0 + 2000, done: T0 + 2003 })];
     assert.equal(p99Where(s, [{ from: T0, to: T0 + 1000 }]), 100);
     assert.equal(p99Where(s, [{ from: T0, to: T0 + 3000 }], [{ from: T0, to: T0 + 1000 }]), 3);
-    assert.equal(p99Where([sample({ status: null, error: "eof" })], [{ from: T0, to: T0 + 1 }]), null, "lost ones have no latency");
+    assert.equal(
+      p99Where([sample({ status: null, error: "eof" })], [{ from: T0, to: T0 + 1 }]),
+      null,
+      "lost ones have no latency",
+    );
   });
 });
 

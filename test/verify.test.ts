@@ -5,7 +5,7 @@
  * exits the worker (its in-flight requests are reset). Short runs: 100 req/s, 1–2 reloads.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -83,10 +83,17 @@ for (const rt of selectedRuntimes()) {
       assert.match(ran.stdout, /lost in {4}.*reload 1 \d+/);
     });
 
-    it("an app whose onDrain exits the worker fails the run: exit 1, its in-flight requests reset (--json)", async () => {
-      const ran = await runPounce(rt, ["verify", fixture("drain-exit.ts"), ...SHORT, "--reloads", "1", "--json"], {
-        timeoutMs: 90_000,
-      });
+    it("an app whose onDrain exits the worker fails the run: exit 1, its in-flight requests reset (--json, --requests FILE)", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "verify-requests-"));
+      const requests = join(dir, "requests.txt");
+      writeFileSync(requests, '# what the test sends\nGET /\nPOST /items {"a":1}\n');
+      const ran = await runPounce(
+        rt,
+        ["verify", fixture("drain-exit.ts"), "--requests", requests, ...SHORT, "--reloads", "1", "--json"],
+        {
+          timeoutMs: 90_000,
+        },
+      ).finally(() => rmSync(dir, { recursive: true, force: true }));
       assert.equal(ran.code, 1, `${ran.stdout}\n${ran.stderr}`);
       const v = JSON.parse(ran.stdout);
       assert.equal(v.ok, false);

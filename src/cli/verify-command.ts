@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runtime } from "std-env";
 import { EXIT } from "../errors.ts";
-import { parseVerifyArgs, VERIFY_FLAGS } from "../verify/options.ts";
+import { parseVerifyArgs, SET_BY_VERIFY, VERIFY_FLAGS } from "../verify/options.ts";
 import { Progress } from "../verify/progress.ts";
 import { type RunInfo, verdictJson } from "../verify/report-json.ts";
 import { verdictMarkdown } from "../verify/report-markdown.ts";
@@ -22,12 +22,7 @@ export const verifyCommand: CommandSpec = {
   name: "verify",
   summary: "Rehearse a deploy: load the app, reload it, deploy a broken module, stop it; exit 1 if a request was lost",
   usage: "pounce verify <entry>[:export] [verify options] [serve options]",
-  flags: [
-    ...VERIFY_FLAGS,
-    ...serveFlags().filter(
-      (f) => !["port", "pid-file", "log-format", "uds", "uds-mode", "reload", "reload-include", "reload-dir"].includes(f.flag),
-    ),
-  ],
+  flags: [...VERIFY_FLAGS, ...serveFlags().filter((f) => !SET_BY_VERIFY.includes(f.flag))],
   details: [
     "Starts the app under pounce on a free port (the serve options apply), sends --rate requests a second",
     "open loop (latency from each request's scheduled time), performs --reloads reloads, deploys a module",

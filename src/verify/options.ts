@@ -72,7 +72,7 @@ export const VERIFY_FLAGS: ControlFlag[] = [
 ];
 
 /** Serve options verify sets itself on the pounce it starts. */
-const OWN_SERVE = ["port", "pid-file", "log-format", "uds", "reload"];
+export const SET_BY_VERIFY = ["port", "pid-file", "log-format", "uds", "reload"];
 
 export interface VerifyOptions {
   app: ResolvedEntry;
@@ -134,7 +134,7 @@ export async function parseVerifyArgs(args: string[], env: Record<string, string
     return Array.isArray(v) ? v[v.length - 1] : undefined;
   };
   const invocation = parseServeArgs(serve);
-  for (const flag of OWN_SERVE)
+  for (const flag of SET_BY_VERIFY)
     if (invocation.flags[flag] !== undefined)
       throw errors.badCombination(`--${flag}`, "is set by pounce verify itself: leave it out");
   const { config, cwd } = await new ConfigSource({ ...invocation, env, startDir: startDirectory(env) }).load();

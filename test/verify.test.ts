@@ -28,6 +28,7 @@ for (const rt of selectedRuntimes()) {
             fixture("hello.ts"),
             "--next",
             fixture("hello-v2.ts"),
+            ...["--workers", "2"],
             ...SHORT,
             "--reloads",
             "2",
@@ -54,6 +55,7 @@ for (const rt of selectedRuntimes()) {
         assert.equal(v.shutdown.exitCode, 0);
         assert.ok(v.shutdown.inFlightAtSignal >= 1, "SIGTERM went with a request in flight");
         assert.equal(v.forceStopped, 0);
+        assert.ok(v.p99Steady !== null && v.reloads.every((r: { p99: number | null }) => r.p99 !== null), "p99 figures");
         const svg = readFileSync(join(report, "latency.svg"), "utf8");
         assert.match(svg, /^<svg /);
         assert.match(svg, />reload 2</);

@@ -7,6 +7,9 @@ import { FAILURE_KINDS, type Verdict } from "./verdict.ts";
 export const ms = (n: number | null): string =>
   n === null ? "–" : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`;
 
+/** Above this, the latency figures measure the client's pool more than the app. */
+const CLIENT_WAIT_HINT_MS = 100;
+
 export function verdictText(v: Verdict, label: string): string {
   const L: string[] = [];
   L.push(`pounce verify: ${label}`);
@@ -31,6 +34,9 @@ export function verdictText(v: Verdict, label: string): string {
       `  shutdown   ${v.shutdown.inFlightAtSignal} request(s) in flight at SIGTERM; exit ${v.shutdown.exitSignal ?? v.shutdown.exitCode ?? "–"} after ${ms(v.shutdown.stopMs)}`,
     );
   L.push(`  force-stopped workers ${v.forceStopped}`);
+  L.push(
+    `  client     p99 wait for a free kept-alive connection ${ms(v.clientWaitP99)}${(v.clientWaitP99 ?? 0) > CLIENT_WAIT_HINT_MS ? " — every connection was busy: raise --connections to load the app, not the pool" : ""}`,
+  );
   L.push(v.ok ? "PASS: no request lost" : `FAIL: ${v.problems.join("; ")}`);
   return `${L.join("\n")}\n`;
 }

@@ -4,7 +4,7 @@
  * when no request was lost, every good reload succeeded, the bad deploy was refused and pounce
  * exited 0 on SIGTERM.
  */
-import { p99Where, type Window } from "./latency.ts";
+import { p99Where, percentile, type Window } from "./latency.ts";
 import type { Sample } from "./load-generator.ts";
 
 export const FAILURE_KINDS = ["reset", "refused", "timeout", "5xx", "wrong-version"] as const;
@@ -107,6 +107,10 @@ export interface Verdict {
   failed: number;
   failures: Record<FailureKind, number>;
   p99Steady: number | null;
+  /** p99 of the wait between a request's scheduled time and its write: the client keeping up (a
+   *  long wait means every kept-alive connection was busy — raise --connections — or the client
+   *  itself could not keep the rate). */
+  clientWaitP99: number | null;
   reloads: ReloadVerdict[];
   bad: BadDeployMark | null;
   /** Lost requests by the step in progress when they failed ("steady" before the first signal). */
@@ -186,6 +190,10 @@ export function verdict(samples: Sample[], marks: RunMarks): Verdict {
     failed,
     failures,
     p99Steady: p99Where(samples, [steady], afterSignals),
+    clientWaitP99: percentile(
+      samples.flatMap((s) => (s.sent === null || s.fresh ? [] : [s.sent - s.sched])),
+      0.99,
+    ),
     reloads,
     bad: marks.bad,
     lostByStep: steps.filter((st) => lostIn.has(st.step)).map((st) => ({ step: st.step, lost: lostIn.get(st.step) as number })),

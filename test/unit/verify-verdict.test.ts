@@ -8,7 +8,18 @@ import { classify, type ReloadMark, type RunMarks, verdict } from "../../src/ver
 const T0 = 1_000_000;
 
 function sample(over: Partial<Sample>): Sample {
-  return { sched: T0, sent: T0, done: T0 + 5, fresh: false, connStart: T0, req: 0, status: 200, error: null, deploy: 1, ...over };
+  return {
+    sched: T0,
+    sent: over.sched ?? T0,
+    done: T0 + 5,
+    fresh: false,
+    connStart: T0,
+    req: 0,
+    status: 200,
+    error: null,
+    deploy: 1,
+    ...over,
+  };
 }
 
 function reload(over: Partial<ReloadMark>): ReloadMark {
@@ -99,6 +110,7 @@ describe("verify: verdict", () => {
     assert.equal(v.reloads[0]?.drainMs, 300);
     assert.equal(v.reloads[0]?.firstNewMs, 310);
     assert.equal(v.shutdown?.stopMs, 100);
+    assert.equal(v.clientWaitP99, 0, "every kept-alive request went out on schedule");
   });
 
   it("any lost request fails the run, counted by kind and by the step it failed in", () => {
@@ -120,6 +132,8 @@ describe("verify: verdict", () => {
       { step: "shutdown", lost: 1 },
     ]);
     assert.match(v.problems[0] ?? "", /^3 request\(s\) lost: 2 reset, 1 5xx$/);
+    const waited = verdict([sample({ sched: T0, sent: T0 + 40 }), sample({ sched: T0, sent: T0 + 9, fresh: true })], marks());
+    assert.equal(waited.clientWaitP99, 40, "kept-alive waits only (a fresh connection's write waits for its connect)");
   });
 
   it("fails when a reload failed, the bad deploy was accepted, a worker was force-stopped, or pounce exited non-zero", () => {

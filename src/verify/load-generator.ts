@@ -20,6 +20,8 @@ export interface Sample {
   fresh: boolean;
   /** When its connection started opening. */
   connStart: number | null;
+  /** Whether its connection was established (a fresh one may be refused or reset before). */
+  connected: boolean;
   /** Which of the planned requests (index into the plan). */
   req: number;
   status: number | null;
@@ -138,7 +140,7 @@ export class LoadGenerator {
   #expireQueue(limit: number, error: "timeout" | "unsent"): void {
     while (this.#queue.length && (this.#queue[0] as { sched: number }).sched < limit) {
       const q = this.#queue.shift() as { sched: number; req: number };
-      this.#record({ ...q, sent: null, fresh: false, connStart: null, status: null, error, deploy: null });
+      this.#record({ ...q, sent: null, fresh: false, connStart: null, connected: false, status: null, error, deploy: null });
     }
   }
 
@@ -173,7 +175,15 @@ export class LoadGenerator {
           const b = conn.busy;
           if (!b) return;
           conn.busy = undefined;
-          this.#record({ ...b, fresh: false, connStart: conn.started, status: head.status, error: null, deploy: head.deploy });
+          this.#record({
+            ...b,
+            fresh: false,
+            connStart: conn.started,
+            connected: true,
+            status: head.status,
+            error: null,
+            deploy: head.deploy,
+          });
           if (head.close) this.#drop(conn, null);
           else this.#idle.push(conn);
           this.#pump();
@@ -194,7 +204,16 @@ export class LoadGenerator {
     if (i >= 0) this.#idle.splice(i, 1);
     const b = conn.busy;
     conn.busy = undefined;
-    if (b) this.#record({ ...b, fresh: false, connStart: conn.started, status: null, error: error ?? "closed", deploy: null });
+    if (b)
+      this.#record({
+        ...b,
+        fresh: false,
+        connStart: conn.started,
+        connected: true,
+        status: null,
+        error: error ?? "closed",
+        deploy: null,
+      });
     conn.socket.destroy();
     this.#pump();
   }
@@ -202,19 +221,21 @@ export class LoadGenerator {
   #oneShot(sched: number, req: number): void {
     const connStart = now();
     let settled = false;
+    let connected = false;
     const socket = net.connect({ host: this.#o.host, port: this.#o.port });
     const finish = (status: number | null, error: string | null, deploy: number | null) => {
       if (settled) return;
       settled = true;
       this.#fresh.delete(onTimeout);
       clearTimeout(timer);
-      this.#record({ sched, sent: connStart, fresh: true, connStart, req, status, error, deploy });
+      this.#record({ sched, sent: connStart, fresh: true, connStart, connected, req, status, error, deploy });
       socket.destroy();
     };
     const onTimeout = () => finish(null, "timeout", null);
     const timer = setTimeout(onTimeout, this.#o.timeoutMs);
     this.#fresh.add(onTimeout);
     socket.on("connect", () => {
+      connected = true;
       socket.write(this.#close[req] as Buffer);
       this.#sent();
     });

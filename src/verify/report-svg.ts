@@ -57,7 +57,7 @@ export function latencySvg(samples: Sample[], marks: RunMarks, title: string): s
   for (const s of answered)
     out.push(`<circle cx="${x(s.sched).toFixed(1)}" cy="${y(latencyOf(s)).toFixed(1)}" r="1.3" fill="#333" fill-opacity="0.5"/>`);
   for (const s of samples) {
-    const kind = classify(s, marks.reloads);
+    const kind = classify(s, marks.reloads, marks.shutdown?.signalAt);
     if (!kind) continue;
     const cx = x(s.sched);
     const cy = PAD.top + 4;

@@ -17,7 +17,14 @@ export function verdictText(v: Verdict, label: string): string {
     `  requests   ${v.sent} sent, ${v.answered} answered, ${v.failed} lost${v.unsent ? ` (${v.unsent} more were still waiting for a free connection at SIGTERM: not sent)` : ""}`,
   );
   L.push(`  lost       ${FAILURE_KINDS.map((k) => `${k} ${v.failures[k]}`).join(" · ")}`);
-  if (v.lostByStep.length) L.push(`  lost in    ${v.lostByStep.map((l) => `${l.step} ${l.lost}`).join(" · ")}`);
+  if (v.lostByStep.length) {
+    L.push(`  lost in    ${v.lostByStep.map((l) => `${l.step} ${l.lost}`).join(" · ")}`);
+    L.push(
+      `  lost as    ${Object.entries(v.lostDetail)
+        .map(([seen, n]) => `${seen} ${n}`)
+        .join(" · ")}`,
+    );
+  }
   L.push(
     `  p99        steady ${ms(v.p99Steady)}${v.reloads.map((r) => ` · 1 s after reload ${r.number}: ${ms(r.p99)}`).join("")}`,
   );
@@ -31,7 +38,7 @@ export function verdictText(v: Verdict, label: string): string {
     );
   if (v.shutdown)
     L.push(
-      `  shutdown   ${v.shutdown.inFlightAtSignal} request(s) in flight at SIGTERM; exit ${v.shutdown.exitSignal ?? v.shutdown.exitCode ?? "–"} after ${ms(v.shutdown.stopMs)}`,
+      `  shutdown   ${v.shutdown.inFlightAtSignal} request(s) in flight at SIGTERM; exit ${v.shutdown.exitSignal ?? v.shutdown.exitCode ?? "–"} after ${ms(v.shutdown.stopMs)}${v.refusedAfterStop ? `; ${v.refusedAfterStop} fresh connection(s) still opening were refused (not lost: pounce stops listening on SIGTERM)` : ""}`,
     );
   L.push(`  force-stopped workers ${v.forceStopped}`);
   L.push(

@@ -52,9 +52,9 @@ export interface RunMarks {
  * response from older code on a connection the client started opening after the supervisor had
  * reported the cut-over to newer code (kept-alive connections opened before may finish on the old).
  */
-export function classify(s: Sample, reloads: ReloadMark[]): FailureKind | null {
+export function classify(s: Sample, reloads: ReloadMark[], stopAt = Number.POSITIVE_INFINITY): FailureKind | null {
   if (s.error !== null) {
-    if (s.error === "unsent") return null;
+    if (s.error === "unsent" || refusedAfterStop(s, stopAt)) return null;
     if (s.error === "ECONNREFUSED") return "refused";
     if (s.error === "timeout") return "timeout";
     return "reset";
@@ -83,6 +83,15 @@ function stepAt(steps: Array<{ step: string; at: number }>, t: number): string {
   return current;
 }
 
+/**
+ * A fresh connection refused once SIGTERM was sent: pounce stops listening on SIGTERM by design, so
+ * a connection the client was still opening then is not a lost request (a load balancer must have
+ * stopped routing). One that was accepted and then reset is.
+ */
+export function refusedAfterStop(s: Sample, stopAt: number): boolean {
+  return s.fresh && !s.connected && s.error === "ECONNREFUSED" && s.done >= stopAt;
+}
+
 export interface ReloadVerdict {
   number: number;
   outcome: ReloadMark["outcome"];
@@ -104,6 +113,8 @@ export interface Verdict {
   sent: number;
   answered: number;
   unsent: number;
+  /** Fresh connections refused after SIGTERM (see refusedAfterStop): not lost. */
+  refusedAfterStop: number;
   failed: number;
   failures: Record<FailureKind, number>;
   p99Steady: number | null;
@@ -113,6 +124,8 @@ export interface Verdict {
   clientWaitP99: number | null;
   reloads: ReloadVerdict[];
   bad: BadDeployMark | null;
+  /** Lost requests by what the client saw: "fresh ECONNRESET", "kept-alive eof", "fresh 502", … */
+  lostDetail: Record<string, number>;
   /** Lost requests by the step in progress when they failed ("steady" before the first signal). */
   lostByStep: Array<{ step: string; lost: number }>;
   shutdown: (ShutdownMark & { stopMs: number | null }) | null;
@@ -126,16 +139,21 @@ const AFTER_RELOAD_MS = 1000;
 export function verdict(samples: Sample[], marks: RunMarks): Verdict {
   const failures = Object.fromEntries(FAILURE_KINDS.map((k) => [k, 0])) as Record<FailureKind, number>;
   let unsent = 0;
+  let refusedLate = 0;
   let answered = 0;
   const steps = stepsOf(marks);
   const lostIn = new Map<string, number>();
+  const lostDetail: Record<string, number> = {};
   const stopAt = marks.shutdown?.signalAt ?? Number.POSITIVE_INFINITY;
   for (const s of samples) {
     if (s.error === "unsent") unsent++;
+    if (refusedAfterStop(s, stopAt)) refusedLate++;
     if (s.status !== null) answered++;
-    const kind = classify(s, marks.reloads);
+    const kind = classify(s, marks.reloads, stopAt);
     if (!kind) continue;
     failures[kind]++;
+    const seen = `${s.fresh ? "fresh" : "kept-alive"} ${s.error ?? (kind === "wrong-version" ? `deploy ${s.deploy}` : s.status)}`;
+    lostDetail[seen] = (lostDetail[seen] ?? 0) + 1;
     const step = stepAt(steps, s.done);
     lostIn.set(step, (lostIn.get(step) ?? 0) + 1);
   }
@@ -187,6 +205,7 @@ export function verdict(samples: Sample[], marks: RunMarks): Verdict {
     sent: samples.length - unsent,
     answered,
     unsent,
+    refusedAfterStop: refusedLate,
     failed,
     failures,
     p99Steady: p99Where(samples, [steady], afterSignals),
@@ -196,6 +215,7 @@ export function verdict(samples: Sample[], marks: RunMarks): Verdict {
     ),
     reloads,
     bad: marks.bad,
+    lostDetail,
     lostByStep: steps.filter((st) => lostIn.has(st.step)).map((st) => ({ step: st.step, lost: lostIn.get(st.step) as number })),
     shutdown: sh ? { ...sh, stopMs: sh.exitAt === null ? null : sh.exitAt - sh.signalAt } : null,
     forceStopped: marks.forceStopped,

@@ -69,6 +69,20 @@ describe("verify: classify", () => {
     // A reload that never cut over expects nothing new.
     assert.equal(classify(sample({ deploy: 1, connStart: T0 + 1300 }), [reload({ cutoverAt: null, outcome: "failed" })]), null);
   });
+
+  it("a fresh connection refused after SIGTERM is not lost; one accepted and then reset is", () => {
+    const stop = T0 + 5000;
+    const opening = { fresh: true, connected: false, status: null, sched: stop - 2, done: stop + 3 };
+    assert.equal(classify(sample({ ...opening, error: "ECONNREFUSED" }), [], stop), null);
+    assert.equal(classify(sample({ ...opening, error: "ECONNREFUSED", done: stop - 1 }), [], stop), "refused", "before the stop");
+    assert.equal(classify(sample({ ...opening, error: "ECONNRESET" }), [], stop), "reset");
+    assert.equal(classify(sample({ ...opening, connected: true, error: "ECONNREFUSED" }), [], stop), "refused");
+    const v = verdict([sample({ ...opening, error: "ECONNREFUSED" })], marks());
+    assert.deepEqual(
+      { ok: v.ok, failed: v.failed, refusedAfterStop: v.refusedAfterStop },
+      { ok: true, failed: 0, refusedAfterStop: 1 },
+    );
+  });
 });
 
 describe("verify: latency", () => {
@@ -126,6 +140,7 @@ describe("verify: verdict", () => {
     assert.deepEqual({ reset: v.failures.reset, fivexx: v.failures["5xx"] }, { reset: 2, fivexx: 1 });
     assert.equal(v.unsent, 1);
     assert.equal(v.sent, 3);
+    assert.deepEqual(v.lostDetail, { "kept-alive ECONNRESET": 1, "kept-alive eof": 1, "kept-alive 502": 1 });
     assert.deepEqual(v.lostByStep, [
       { step: "steady", lost: 1 },
       { step: "reload 1", lost: 1 },

@@ -107,6 +107,17 @@ for (const rt of selectedRuntimes()) {
       assert.match(v.problems[0], /request\(s\) lost: \d+ reset/);
     });
 
+    it("an app that cannot start fails the run at once: exit 1, naming the cause", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "verify-boot-"));
+      const app = join(dir, "app.ts");
+      writeFileSync(app, 'throw new Error("no database");\nexport default { fetch: () => new Response("x") };\n');
+      const ran = await runPounce(rt, ["verify", app, ...SHORT], { timeoutMs: 60_000 }).finally(() =>
+        rmSync(dir, { recursive: true, force: true }),
+      );
+      assert.equal(ran.code, 1, `${ran.stdout}\n${ran.stderr}`);
+      assert.match(ran.stdout, /^FAIL: the app did not start: .*Error: no database/m);
+    });
+
     it("refuses what it sets itself, in one line (exit 2)", async () => {
       const ran = await runPounce(rt, ["verify", fixture("hello.ts"), "--port", "9000"], { timeoutMs: 30_000 });
       assert.equal(ran.code, 2);

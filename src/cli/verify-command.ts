@@ -63,8 +63,13 @@ async function verifyRun(args: string[]): Promise<void> {
     );
     writeFileSync(join(o.reportDir, "report.md"), verdictMarkdown(v, info));
   }
+  const label = `${info.entry}${info.next ? ` → ${info.next}` : ""} on ${info.runtime}`;
   process.stdout.write(
-    o.json ? verdictJson(v, info) : verdictText(v, `${info.entry}${info.next ? ` → ${info.next}` : ""} on ${info.runtime}`),
+    o.json
+      ? verdictJson(v, info)
+      : run.bootError
+        ? `pounce verify: ${label}\nFAIL: ${v.problems.join("; ")}\n`
+        : verdictText(v, label),
   );
   if (!v.ok && !o.json && run.bootError) for (const l of run.other.slice(-5)) process.stderr.write(`  ${l}\n`);
   process.exitCode = v.ok ? EXIT.ok : EXIT.failure;

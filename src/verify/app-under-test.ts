@@ -132,7 +132,7 @@ export class AppUnderTest {
     });
   }
 
-  /** SIGHUP, then the reload's outcome from the state file; `waitDrained` also waits for the old workers. */
+  /** SIGHUP, then the reload's outcome from the state file, once it completed (old workers gone) or failed. */
   async reload(timeoutMs: number): Promise<ReloadResult> {
     const ours = (readState(this.#statePath)?.reloads_requested ?? 0) + 1;
     process.kill(this.pid, "SIGHUP"); // not proc.kill(): Deno's sends only its first signal

@@ -46,7 +46,7 @@ export function latencySvg(samples: Sample[], marks: RunMarks, title: string): s
   const mark = (t: number, colour: string, label: string, dash = "") =>
     out.push(
       `<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${PAD.top}" y2="${H - PAD.bottom}" stroke="${colour}"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`,
-      `<text x="${(x(t) + 3).toFixed(1)}" y="${PAD.top + 10}" fill="${colour}">${esc(label)}</text>`,
+      ...(label ? [`<text x="${(x(t) + 3).toFixed(1)}" y="${PAD.top + 10}" fill="${colour}">${esc(label)}</text>`] : []),
     );
   for (const r of marks.reloads) {
     mark(r.signalAt, "#1f77b4", `reload ${r.number}`);

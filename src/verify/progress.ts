@@ -25,6 +25,7 @@ export class Progress {
     if (!this.#out.isTTY) return;
     this.#load = load ?? this.#load;
     if (s.kind === "steady") {
+      if (this.#label === "starting") this.#label = "steady";
       this.#draw();
       return;
     }

@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<CommandSpec>> = {
   stop: async () => (await import("./stop-command.ts")).stopCommand,
   status: async () => (await import("./status-command.ts")).statusCommand,
   wrap: async () => (await import("./wrap-command.ts")).wrapCommand,
+  verify: async () => (await import("./verify-command.ts")).verifyCommand,
 };
 
 /** `early`: the signals bin/pounce.mjs caught before pounce was loaded (see early-signals.ts). */

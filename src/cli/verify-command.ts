@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runtime } from "std-env";
+import { isCI, runtime } from "std-env";
 import { EXIT } from "../errors.ts";
 import { parseVerifyArgs, SET_BY_VERIFY, VERIFY_FLAGS } from "../verify/options.ts";
 import { Progress } from "../verify/progress.ts";
@@ -39,7 +39,8 @@ export const verifyCommand: CommandSpec = {
 
 async function verifyRun(args: string[]): Promise<void> {
   const o = await parseVerifyArgs(args, process.env);
-  const progress = new Progress(process.stderr, o.reloads + 3);
+  // No progress line in CI even where the runner gives a terminal (std-env knows the CI providers).
+  const progress = new Progress(isCI ? { isTTY: false, write: () => true } : process.stderr, o.reloads + 3);
   const run = await runScenario(o, (s, load) => progress.step(s, load));
   progress.end();
   const v = verdict(run.samples, run.marks);

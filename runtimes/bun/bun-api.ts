@@ -17,6 +17,17 @@ export interface BunServer {
   timeout?(request: Request, seconds: number): void;
 }
 
+/** The slice of Bun's ServerWebSocket pounce touches. */
+export interface BunServerWebSocket {
+  close(code?: number, reason?: string): void;
+}
+
+export interface BunWebSocketHandler {
+  open?(ws: BunServerWebSocket): unknown;
+  close?(ws: BunServerWebSocket, code: number, reason: string): unknown;
+  [handler: string]: unknown;
+}
+
 export interface BunServeOptions {
   hostname?: string;
   port?: number;
@@ -24,6 +35,8 @@ export interface BunServeOptions {
   /** A unix socket path instead of hostname/port. */
   unix?: string;
   idleTimeout?: number;
+  /** Bun's WebSocket handler (open/message/close/drain…), required for `server.upgrade()`. */
+  websocket?: BunWebSocketHandler;
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
   error?(err: Error): Response | Promise<Response>;
 }

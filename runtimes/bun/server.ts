@@ -16,6 +16,7 @@ import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Bun, type BunServer } from "./bun-api.ts";
 import { bunSocketCalls } from "./socket-calls.ts";
 import { isStreaming, OriginalResponse } from "./stream-mark.ts";
+import { bunWebSockets } from "./websocket.ts";
 
 class BunContext {
   readonly server: BunServer;
@@ -38,6 +39,7 @@ class BunContext {
 export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<ServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
   let drainer: ReusePortDrain | undefined;
+  const webSockets = bunWebSockets(opts.webSocket, opts.socketOpened, opts.socketClosed);
 
   const countBody = (res: Response): Response => {
     const body = res.body as ReadableStream<Uint8Array>;
@@ -89,6 +91,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   try {
     server = Bun.serve({
       ...where,
+      ...(webSockets.handler ? { websocket: webSockets.handler } : {}),
       // Bun's own idleTimeout (default 10 s) closes only kept-alive sockets with no request: a
       // silent handler or a stream with long pauses is not cut (measured), so it stays as it is.
       fetch(request, srv) {
@@ -129,5 +132,6 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     closeIdle: () => drain.closeIdle(),
     closeAll: () => drain.closeAll(() => void server.stop(true).catch(() => {})),
     connections: () => drain.connections(Math.max(server.pendingRequests, openConnections() ?? 0)),
+    closeWebSockets: webSockets.closeAll,
   };
 }

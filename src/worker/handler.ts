@@ -1,10 +1,13 @@
 /**
  * The request pipeline every adapter serves: health first, then the app, with request_timeout,
  * generic 500s for app errors (stack to the log only) and the optional access log.
+ * A WebSocket upgrade reaches the app as the very Request the runtime gave (Bun's server.upgrade()
+ * and Deno.upgradeWebSocket() refuse, or silently never open, a rebuilt one), outside
+ * request_timeout: the handshake answers at once, and the socket's life is not a response's.
  * Kept free of allocations when no option asks for them: this is the hot path.
  */
 
-import type { RequestExtras, ServeOptions } from "../adapter.ts";
+import type { ServeOptions } from "../adapter.ts";
 import type { PounceApp, ServeContext } from "../app.ts";
 import type { Logger } from "../log.ts";
 import { type HealthState, healthResponse, pathOf } from "./health.ts";
@@ -72,23 +75,17 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
   };
 
   const withTimeout = (request: Request, ctx: ServeContext): Promise<Response> => {
-    const deadline = startDeadline(
-      request,
-      requestTimeoutMs,
-      () => {
-        log.warn(
-          `${request.method} ${pathOf(request.url)} exceeded request_timeout (${(requestTimeoutMs / 1000).toFixed(1)}s) — aborted`,
-          { event: "request_timeout" },
-        );
-      },
-      (ctx as RequestExtras).abortConnection?.bind(ctx),
-    );
+    const deadline = startDeadline(request, requestTimeoutMs, () => {
+      log.warn(
+        `${request.method} ${pathOf(request.url)} exceeded request_timeout (${(requestTimeoutMs / 1000).toFixed(1)}s) — aborted`,
+        { event: "request_timeout" },
+      );
+    });
     return deadline.race(Promise.resolve().then(() => app.fetch(deadline.request, ctx, ctx))).then(
       (res) => {
-        const ok = checked(request, res);
-        if (ok === res) return deadline.guardBody(ok);
+        // The response has its headers: the timeout is over, a streaming body goes on (README).
         deadline.clear();
-        return ok;
+        return checked(request, res);
       },
       (err) => {
         deadline.clear();
@@ -104,10 +101,15 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     ctx.passThroughOnException = passThroughOnException;
     ctx.worker = worker;
     const started = accessLog ? performance.now() : 0;
-    const result = requestTimeoutMs > 0 ? withTimeout(request, ctx) : call(request, ctx);
+    const result = requestTimeoutMs > 0 && !isUpgrade(request) ? withTimeout(request, ctx) : call(request, ctx);
     if (!accessLog) return result;
     return result instanceof Promise ? result.then((res) => logged(request, started, res)) : logged(request, started, result);
   };
+}
+
+function isUpgrade(request: Request): boolean {
+  const upgrade = request.headers.get("upgrade");
+  return upgrade !== null && upgrade.toLowerCase() === "websocket";
 }
 
 function errText(err: unknown): string {

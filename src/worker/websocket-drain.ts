@@ -9,6 +9,7 @@
  * A shutdown that overtakes a reload drain changes the code of a close still to come.
  */
 import type { DrainInfo } from "../app.ts";
+import { type Clock, systemClock } from "../supervisor/clock.ts";
 
 /** From the drain order: how long the app's own goodbye (onDrain) gets before pounce closes. */
 export const WEBSOCKET_CLOSE_GRACE_MS = 1_000;
@@ -24,28 +25,18 @@ export function webSocketCloseFor(reason: DrainInfo["reason"]): WebSocketClose {
   return reason === "shutdown" ? { code: 1001, reason: "Going Away" } : { code: 1012, reason: "Service Restart" };
 }
 
-export interface Timers {
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-const realTimers: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 export class WebSocketDrain {
   #closeAll: (close: WebSocketClose) => void;
-  #timers: Timers;
+  #clock: Pick<Clock, "setTimeout" | "clearTimeout">;
   #reason: DrainInfo["reason"] | undefined;
   #graceOver = false;
   #hookDone = false;
   #closed = false;
   #handles: unknown[] = [];
 
-  constructor(closeAll: (close: WebSocketClose) => void, timers: Timers = realTimers) {
+  constructor(closeAll: (close: WebSocketClose) => void, clock: Pick<Clock, "setTimeout" | "clearTimeout"> = systemClock) {
     this.#closeAll = closeAll;
-    this.#timers = timers;
+    this.#clock = clock;
   }
 
   /** Whether pounce has closed the sockets (one opened since is closed at once: see `opened`). */
@@ -84,7 +75,7 @@ export class WebSocketDrain {
   }
 
   #after(ms: number, fn: () => void): void {
-    this.#handles.push(this.#timers.set(fn, ms));
+    this.#handles.push(this.#clock.setTimeout(fn, ms));
   }
 
   #maybeClose(): void {
@@ -94,7 +85,7 @@ export class WebSocketDrain {
   #close(): void {
     if (this.#closed || !this.#reason) return;
     this.#closed = true;
-    for (const h of this.#handles) this.#timers.clear(h);
+    for (const h of this.#handles) this.#clock.clearTimeout(h);
     this.#closeAll(webSocketCloseFor(this.#reason));
   }
 }

@@ -79,6 +79,9 @@ export interface RuntimeAdapter {
 /** What the adapter passes with each request: merged into the app's ServeContext. */
 export type RequestExtras = Partial<ServeContext> & {
   remoteAddr: ServeContext["remoteAddr"];
+  /** Whether the app took this request's connection as a WebSocket (Bun's `server.upgrade()`):
+   *  a handler that then returns nothing is no error. Absent where an upgrade answers a Response. */
+  upgraded?: () => boolean;
 };
 
 export interface ServeOptions {

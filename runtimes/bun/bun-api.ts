@@ -15,6 +15,8 @@ export interface BunServer {
   closeIdleConnections?(): void;
   requestIP(request: Request): BunSocketAddress | null;
   timeout?(request: Request, seconds: number): void;
+  /** Take the request's connection as a WebSocket; true when done (only with a websocket handler). */
+  upgrade?(request: Request, options?: unknown): boolean;
 }
 
 /** The slice of Bun's ServerWebSocket pounce touches. */

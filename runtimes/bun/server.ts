@@ -16,7 +16,7 @@ import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Bun, type BunServer } from "./bun-api.ts";
 import { bunSocketCalls } from "./socket-calls.ts";
 import { isStreaming, OriginalResponse } from "./stream-mark.ts";
-import { bunWebSockets } from "./websocket.ts";
+import { bunWebSockets, trackUpgrades, wasUpgraded } from "./websocket.ts";
 
 class BunContext {
   readonly server: BunServer;
@@ -25,6 +25,9 @@ class BunContext {
   constructor(request: Request, server: BunServer) {
     this.request = request;
     this.server = server;
+  }
+  upgraded(): boolean {
+    return wasUpgraded(this.request);
   }
   /** Deno's shape, from `server.requestIP` (looked up only when the app asks; null on a unix socket). */
   get remoteAddr(): RequestExtras["remoteAddr"] {
@@ -72,6 +75,11 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   };
 
   const respond = (res: Response): Response => {
+    if (res === undefined) {
+      // The app upgraded the connection and answered nothing (the pipeline let it through).
+      requestFinished();
+      return res;
+    }
     if (drainer?.draining) res = withConnectionClose(res, OriginalResponse);
     if (isStreaming(res) && res.body !== null) return countBody(res);
     requestFinished();
@@ -111,6 +119,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     throw listenFailure(target, message, inUse);
   }
 
+  trackUpgrades(server);
   // Read once: Bun answers `server.port` from the listening fd, which the drain replaces.
   const port = target.kind === "tcp" ? server.port : 0;
   const control = listenerControl(

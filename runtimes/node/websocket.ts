@@ -6,8 +6,14 @@
  * `upgradeWebSocket` from '@hono/node-server' works unchanged; the upgrade request runs through the
  * core pipeline like any other. This file counts each socket from its `connection` to its `close`
  * and keeps it, so the core can have them all closed with one code.
+ *
+ * The other shape is crossws's Node adapter (`crossws(options)` from 'crossws/adapters/node'), or
+ * anything like it: `handleUpgrade(req, socket, head)` gets Node's `upgrade` event as it comes
+ * (crossws's own `upgrade` hook decides; the app's fetch does not see it) and `closeAll(code,
+ * reason)` closes its sockets. Each upgraded connection counts from the event to its socket's close.
  */
 import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { createAdaptorServer, type WebSocketLike, type WebSocketServerLike } from "@hono/node-server";
 import type { RequestExtras } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
@@ -37,6 +43,7 @@ export function nodeWebSockets(
     for (const ws of open) ws.close(code, reason);
   };
   if (config === undefined || config === null) return { closeAll };
+  if (isUpgradeHandler(config)) return rawUpgrades(server, config, opened, closed);
   const wss = (config as { server?: WebSocketServerLike }).server;
   if (!wss || typeof wss.handleUpgrade !== "function" || typeof wss.on !== "function" || wss.options?.noServer !== true)
     throw errors.webSocketExport();
@@ -60,4 +67,26 @@ export function nodeWebSockets(
     });
   });
   return { closeAll };
+}
+
+/** crossws's Node adapter shape: it handles Node's `upgrade` event itself and can close its sockets. */
+interface UpgradeHandler {
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): unknown;
+  closeAll(code?: number, reason?: string): void;
+}
+
+function isUpgradeHandler(config: object): config is UpgradeHandler {
+  const c = config as Partial<UpgradeHandler>;
+  return !("server" in config) && typeof c.handleUpgrade === "function" && typeof c.closeAll === "function";
+}
+
+function rawUpgrades(server: Server, handler: UpgradeHandler, opened: () => void, closed: () => void): NodeWebSockets {
+  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    opened();
+    socket.once("close", closed);
+    void Promise.resolve()
+      .then(() => handler.handleUpgrade(request, socket, head))
+      .catch(() => socket.destroy());
+  });
+  return { closeAll: (code, reason) => handler.closeAll(code, reason) };
 }

@@ -7,7 +7,7 @@
  * Kept free of allocations when no option asks for them: this is the hot path.
  */
 
-import type { ServeOptions } from "../adapter.ts";
+import type { RequestExtras, ServeOptions } from "../adapter.ts";
 import type { PounceApp, ServeContext } from "../app.ts";
 import type { Logger } from "../log.ts";
 import { type HealthState, healthResponse, pathOf } from "./health.ts";
@@ -65,13 +65,12 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     } catch (err) {
       return failed(request, err);
     }
+    // `if (server.upgrade(request)) return;` (Bun's documented shape, crossws's): nothing to send.
+    const answer = (res: Response) => (res === undefined && (ctx as RequestExtras).upgraded?.() ? res : checked(request, res));
     if (result && typeof (result as Promise<Response>).then === "function") {
-      return (result as Promise<Response>).then(
-        (res) => checked(request, res),
-        (err) => failed(request, err),
-      );
+      return (result as Promise<Response>).then(answer, (err) => failed(request, err));
     }
-    return checked(request, result);
+    return answer(result as Response);
   };
 
   const withTimeout = (request: Request, ctx: ServeContext): Promise<Response> => {

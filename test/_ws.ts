@@ -113,3 +113,54 @@ export function connect(port: number, path = "/ws"): WsClient {
   ws.addEventListener("message", (e) => client.messages.push(String(e.data)));
   return client;
 }
+
+/** The same echo with unjs crossws, glued per runtime the way its adapters document (no Hono). */
+export function crosswsApp(rt: Runtime, dir: string, version: string): string {
+  const adapter = rt.name === "bun" ? "bun" : rt.name === "deno" ? "deno" : "node";
+  const glue =
+    adapter === "bun"
+      ? `fetch(request: Request, ctx: { server: never }) {
+    if (request.headers.get("upgrade") === "websocket") return ws.handleUpgrade(request, ctx.server);
+    return new Response(VERSION);
+  },
+  websocket: ws.websocket,`
+      : adapter === "deno"
+        ? `fetch(request: Request, ctx: never) {
+    if (request.headers.get("upgrade") === "websocket") return ws.handleUpgrade(request, ctx);
+    return new Response(VERSION);
+  },`
+        : `fetch() {
+    return new Response(VERSION);
+  },
+  websocket: ws,`;
+  const file = join(dir, "app.ts");
+  writeFileSync(
+    file,
+    `import crossws from "crossws/adapters/${adapter}";
+const VERSION = ${JSON.stringify(version)};
+const peers = new Set<{ send(s: string): void }>();
+const ws = crossws({
+  hooks: {
+    open(peer) {
+      peers.add(peer);
+      peer.send("hello " + VERSION);
+    },
+    message(peer, message) {
+      peer.send(VERSION + ":" + message.text());
+    },
+    close(peer) {
+      peers.delete(peer);
+      console.log("CROSSWS-CLOSE");
+    },
+  },
+});
+export default {
+  ${glue}
+  onDrain(info: { reason: string }) {
+    for (const peer of peers) peer.send("goodbye " + info.reason);
+  },
+};
+`,
+  );
+  return file;
+}

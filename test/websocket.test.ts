@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { request, sleep, waitUntil, withPounce } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
-import { connect, type WsClient, wsApp } from "./_ws.ts";
+import { connect, crosswsApp, type WsClient, wsApp } from "./_ws.ts";
 
 const RELOADS = 3;
 const SESSIONS = 4;
@@ -134,7 +134,7 @@ for (const rt of selectedRuntimes()) {
           }
           // Each reconnect (the n-th close of a session) landed on the code of reload n.
           for (const s of sessions) {
-            s.closes.forEach((c, n) => assert.equal(c.greeting, `hello v${n + 1}`));
+            for (const [n, c] of s.closes.entries()) assert.equal(c.greeting, `hello v${n + 1}`);
           }
           assert.ok(p.count("APP-ONCLOSE 1012") >= SESSIONS * RELOADS, "the app's onClose saw 1012");
         },
@@ -186,6 +186,37 @@ for (const rt of selectedRuntimes()) {
           assert.doesNotMatch(shutdownLog, /no active connections/);
           assert.match(shutdownLog, /APP-ONCLOSE 1001/);
           assert.doesNotMatch(shutdownLog, /still had \d+ request/, "the drain reached its deadline");
+        },
+      );
+    });
+
+    it("crossws (its own adapter per runtime): echo, 1012 on a reload after the goodbye, 1001 on shutdown", async () => {
+      await withPounce(
+        rt,
+        (dir) => [crosswsApp(rt, dir, "v1")],
+        async (p, dir) => {
+          const a = connect(p.port);
+          await a.opened;
+          a.ws.send("ping");
+          await waitUntil("greeting and echo", () => a.messages.includes("hello v1") && a.messages.includes("v1:ping"));
+          crosswsApp(rt, dir, "v2");
+          const mark = p.output.length;
+          p.signal("SIGHUP");
+          const reloaded = await a.closed;
+          assert.equal(reloaded.code, 1012);
+          assert.ok(a.messages.includes("goodbye reload"), "the app's goodbye came before the close");
+          await p.waitFor("Graceful reload complete", { from: mark, timeoutMs: 30_000 });
+          assert.doesNotMatch(p.output.slice(mark), /no active connections/);
+          const b = connect(p.port);
+          await b.opened;
+          await waitUntil("greeted by v2", () => b.messages.includes("hello v2"));
+          p.signal("SIGTERM");
+          const shut = await b.closed;
+          assert.equal(shut.code, 1001);
+          assert.ok(b.messages.includes("goodbye shutdown"));
+          assert.equal((await p.exited(10_000)).code, 0);
+          assert.ok(p.count("CROSSWS-CLOSE") >= 2, "crossws's close hook ran");
+          assert.doesNotMatch(p.output, /Unhandled error/);
         },
       );
     });

@@ -144,7 +144,8 @@ for (const rt of selectedRuntimes()) {
     it("shutdown: in_flight and the drain line count open sockets; the goodbye, then 1001 within the timeout", async () => {
       await withPounce(
         rt,
-        (dir) => [wsApp(rt, dir, "v1"), "--health-check-path", "/health", "--shutdown-timeout", "5"],
+        // --request-timeout: an upgrade still reaches the app as the runtime's own Request (Deno).
+        (dir) => [wsApp(rt, dir, "v1"), "--health-check-path", "/health", "--shutdown-timeout", "5", "--request-timeout", "5"],
         async (p, dir) => {
           const a = connect(p.port);
           const b = connect(p.port);

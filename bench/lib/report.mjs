@@ -1,5 +1,6 @@
 // The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
 import { reportLines as watchLines } from "../sections/watch.mjs";
+import { reportLines as websocketLines } from "../sections/websocket.mjs";
 import { fmt, median, pct } from "./stats.mjs";
 import { ROOT } from "./targets.mjs";
 
@@ -243,6 +244,7 @@ export function report(res, base) {
       for (const row of r.rows) L.push(`- ${r.runtime} ${row.app}, ${row.mode}: \`${rel(row.command)}\``);
     L.push("");
   }
+  if (res.websocket?.length) L.push(...websocketLines(res.websocket, res.cfg));
   if (res.watch?.length) L.push(...watchLines(res.watch));
 
   // commands

@@ -24,8 +24,9 @@ const wss = new WebSocketServer({ noServer: true });`,
  * its onDrain sends `goodbye <reason>` on every open socket (and logs APP-GOODBYE). `/` answers the
  * version, `/sse?n=&ms=` streams n events ms apart.
  */
-export function wsApp(rt: Runtime, dir: string, version: string): string {
-  const { head, exports } = flavour(rt);
+export function wsApp(rt: Runtime, dir: string, version: string, opts: { withoutExport?: boolean } = {}): string {
+  const { head, exports: full } = flavour(rt);
+  const exports = opts.withoutExport ? "" : full;
   const file = join(dir, "app.ts");
   writeFileSync(
     file,

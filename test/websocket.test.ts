@@ -221,5 +221,31 @@ for (const rt of selectedRuntimes()) {
         },
       );
     });
+
+    it("without the websocket export: Node and Bun refuse the upgrade and the log says what to export; Deno needs none", async () => {
+      await withPounce(
+        rt,
+        (dir) => [wsApp(rt, dir, "v1", { withoutExport: true })],
+        async (p) => {
+          const c = connect(p.port);
+          if (rt.name === "deno") {
+            await c.opened;
+            await waitUntil("greeted", () => c.messages.includes("hello v1"));
+            c.ws.close(1000);
+            await c.closed;
+            assert.doesNotMatch(p.output, /exports no `websocket`/);
+            return;
+          }
+          await assert.rejects(c.opened);
+          await p.waitFor(
+            /WebSocket upgrade for GET \/ws failed \(500\) and the app exports no `websocket`: export the runtime's WebSocket handling/,
+          );
+          // Once per worker, not once per attempt.
+          await assert.rejects(connect(p.port).opened);
+          assert.equal((await request(p.url("/"))).body, "v1");
+          assert.equal(p.count("exports no `websocket`"), 1);
+        },
+      );
+    });
   });
 }

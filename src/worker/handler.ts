@@ -48,6 +48,20 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     return failed(request, new TypeError(`fetch handler returned ${res === null ? "null" : typeof res}, not a Response`));
   };
 
+  // An upgrade that ends in a 500 while the app exports no `websocket` (hono's Node helper answers
+  // an empty 500 then, Bun's server.upgrade() throws): say once what is missing.
+  let hinted = app.websocket !== undefined;
+  const upgradeChecked = (request: Request, res: Response): Response => {
+    if (hinted || res.status !== 500 || !isUpgrade(request)) return res;
+    hinted = true;
+    log.warn(
+      `WebSocket upgrade for ${request.method} ${pathOf(request.url)} failed (500) and the app exports no \`websocket\`: ` +
+        "export the runtime's WebSocket handling beside fetch (README: WebSockets)",
+      { event: "websocket_export_missing" },
+    );
+    return res;
+  };
+
   const logged = (request: Request, started: number, res: Response): Response => {
     log.info(`${request.method} ${pathOf(request.url)} ${res.status} ${(performance.now() - started).toFixed(1)}ms`, {
       event: "access",
@@ -63,12 +77,15 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     try {
       result = app.fetch(request, ctx, ctx);
     } catch (err) {
-      return failed(request, err);
+      return upgradeChecked(request, failed(request, err));
     }
     // `if (server.upgrade(request)) return;` (Bun's documented shape, crossws's): nothing to send.
-    const answer = (res: Response) => (res === undefined && (ctx as RequestExtras).upgraded?.() ? res : checked(request, res));
+    const answer = (res: Response) => {
+      if (res === undefined && (ctx as RequestExtras).upgraded?.()) return res;
+      return upgradeChecked(request, checked(request, res));
+    };
     if (result && typeof (result as Promise<Response>).then === "function") {
-      return (result as Promise<Response>).then(answer, (err) => failed(request, err));
+      return (result as Promise<Response>).then(answer, (err) => upgradeChecked(request, failed(request, err)));
     }
     return answer(result as Response);
   };

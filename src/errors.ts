@@ -152,7 +152,7 @@ export const errors = {
     new PounceError(
       "E_WEBSOCKET",
       "the app's `websocket` export on Node must be `{ server }` with a `ws` WebSocketServer made with " +
-        "`new WebSocketServer({ noServer: true })` (as @hono/node-server's serve() takes it)",
+        "`new WebSocketServer({ noServer: true })` (as @hono/node-server's serve() takes it), or crossws's Node adapter",
     ),
   importFailed: (entry: string, cause: string) => new PounceError("E_IMPORT", `failed to import ${entry}: ${cause}`),
   portInUse: (host: string, port: number) => new PounceError("E_PORT_IN_USE", `address ${host}:${port} is already in use`),

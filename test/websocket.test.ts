@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { request, sleep, waitUntil, withPounce } from "./_harness.ts";
+import { Pounce, request, sleep, waitUntil, withPounce, withTempDir, writeApp } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 import { connect, crosswsApp, type WsClient, wsApp } from "./_ws.ts";
 
@@ -246,6 +246,25 @@ for (const rt of selectedRuntimes()) {
           assert.equal(p.count("exports no `websocket`"), 1);
         },
       );
+    });
+
+    it("a websocket export that is not Node's shape: Node refuses to start, naming what it takes", async () => {
+      await withTempDir(async (dir) => {
+        const app = writeApp(dir, "app.ts", `export default { fetch: () => new Response("up"), websocket: { server: {} } };\n`);
+        if (!rt.name.startsWith("node")) {
+          // Bun hands it to Bun.serve, which takes it; Deno has no use for the export.
+          await withPounce(rt, [app], { dir }, async (p) => assert.equal((await request(p.url("/"))).body, "up"));
+          return;
+        }
+        const p = await Pounce.start(rt, [app], { ready: false });
+        const exit = await p.exited(20_000);
+        assert.equal(exit.code, 1);
+        assert.match(
+          p.output,
+          /Failed to start: the app's `websocket` export on Node must be `\{ server \}` with a `ws` WebSocketServer/,
+        );
+        assert.doesNotMatch(p.output, /\n\s+at /, "a stack reached the log");
+      });
     });
   });
 }

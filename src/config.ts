@@ -184,7 +184,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "optional-seconds",
     default: "",
     valueHint: "s",
-    description: "Answer 504 when a handler has not returned its response after this many seconds (off by default; a streaming body is not cut)",
+    description: "504 when a handler has not returned its response within this many seconds (off by default)",
   },
   {
     key: "healthCheckPath",

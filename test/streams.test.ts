@@ -130,5 +130,27 @@ for (const rt of selectedRuntimes()) {
         },
       );
     });
+
+    it("shutdown_timeout cuts a stream that outlasts it; pounce exits 0", async () => {
+      await withPounce(
+        rt,
+        (dir) => [wsApp(rt, dir, "v1"), "--shutdown-timeout", "2"],
+        async (p) => {
+          let first: () => void = () => {};
+          const firstEvent = new Promise<void>((r) => {
+            first = r;
+          });
+          const running = stream(p.port, "/sse?n=200&ms=100", () => first());
+          await firstEvent;
+          const signalled = Date.now();
+          p.signal("SIGTERM");
+          const r = await running;
+          assert.equal(r.complete, false, "the stream ran to its end");
+          assert.ok(r.endedAt - signalled < 8_000, `cut ${r.endedAt - signalled} ms after SIGTERM, long past shutdown_timeout`);
+          assert.ok(r.endedAt - signalled >= 1_500, `cut ${r.endedAt - signalled} ms after SIGTERM, before shutdown_timeout`);
+          assert.equal((await p.exited(15_000)).code, 0);
+        },
+      );
+    });
   });
 }

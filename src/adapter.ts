@@ -94,8 +94,9 @@ export interface ServeOptions {
   requestStarted(): void;
   requestFinished(): void;
   /** The app's `websocket` export, handed to the runtime's server as its WebSocket handling: Bun —
-   *  the `Bun.serve` websocket handler; Node — `{ server }`, a `ws` WebSocketServer made with
-   *  `{ noServer: true }` (as @hono/node-server's `serve` takes it). Deno needs none. */
+   *  the handler object its `serve()` takes; Node — `{ server }`, a `ws` WebSocketServer made with
+   *  `{ noServer: true }` (as @hono/node-server's `serve` takes it), or crossws's Node adapter.
+   *  Deno needs none. */
   webSocket?: unknown;
   /** Called when a WebSocket on this worker opens and when it has closed (drain accounting). */
   socketOpened(): void;

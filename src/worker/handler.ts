@@ -2,7 +2,7 @@
  * The request pipeline every adapter serves: health first, then the app, with request_timeout,
  * generic 500s for app errors (stack to the log only) and the optional access log.
  * A WebSocket upgrade reaches the app as the very Request the runtime gave (Bun's server.upgrade()
- * and Deno.upgradeWebSocket() refuse, or silently never open, a rebuilt one), outside
+ * and Deno's upgradeWebSocket() refuse, or silently never open, a rebuilt one), outside
  * request_timeout: the handshake answers at once, and the socket's life is not a response's.
  * Kept free of allocations when no option asks for them: this is the hot path.
  */

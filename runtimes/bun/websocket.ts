@@ -6,6 +6,7 @@
  * to remember which requests it took: a handler that then returns nothing (Bun's own shape) is no
  * error.
  */
+import { OpenSockets } from "../_shared/open-sockets.ts";
 import type { BunServer, BunServerWebSocket, BunWebSocketHandler } from "./bun-api.ts";
 
 export interface BunWebSockets {
@@ -32,24 +33,20 @@ export function wasUpgraded(request: Request): boolean {
 }
 
 export function bunWebSockets(app: unknown, opened: () => void, closed: () => void): BunWebSockets {
-  const open = new Set<BunServerWebSocket>();
-  const closeAll = (code: number, reason: string) => {
-    for (const ws of open) ws.close(code, reason);
-  };
-  if (!app || typeof app !== "object") return { handler: undefined, closeAll };
+  const open = new OpenSockets<BunServerWebSocket>(opened, closed);
+  // Bun checks the handler itself (its own error names the missing piece).
+  if (!app || typeof app !== "object") return { handler: undefined, closeAll: open.closeAll };
   const own = app as BunWebSocketHandler;
   const handler: BunWebSocketHandler = {
     ...own,
     open(ws) {
       open.add(ws);
-      opened();
       return own.open?.call(own, ws);
     },
     close(ws, code, reason) {
-      if (open.delete(ws)) closed();
+      open.delete(ws);
       return own.close?.call(own, ws, code, reason);
     },
   };
-  // Bun checks for a message handler itself (its own error names the missing piece).
-  return { handler, closeAll };
+  return { handler, closeAll: open.closeAll };
 }

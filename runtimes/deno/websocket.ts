@@ -5,6 +5,7 @@
  * each socket from its `open` to its `close` and keep it, so the core can have them all closed with
  * one code. The app's own `onclose` then runs with that code.
  */
+import { OpenSockets } from "../_shared/open-sockets.ts";
 import { Deno } from "./deno-api.ts";
 
 export interface DenoWebSockets {
@@ -15,29 +16,14 @@ export interface DenoWebSockets {
 }
 
 export function denoWebSockets(opened: () => void, closed: () => void): DenoWebSockets {
-  const open = new Set<WebSocket>();
-  const waiters: Array<() => void> = [];
+  const open = new OpenSockets<WebSocket>(opened, closed);
   const upgrade = Deno.upgradeWebSocket.bind(Deno);
   Deno.upgradeWebSocket = (request, options) => {
     const upgraded = upgrade(request, options);
     const socket = upgraded.socket;
-    socket.addEventListener("open", () => {
-      open.add(socket);
-      opened();
-    });
-    socket.addEventListener("close", () => {
-      if (!open.delete(socket)) return;
-      closed();
-      if (open.size === 0) for (const wake of waiters.splice(0)) wake();
-    });
+    socket.addEventListener("open", () => open.add(socket));
+    socket.addEventListener("close", () => open.delete(socket));
     return upgraded;
   };
-  return {
-    closeAll(code, reason) {
-      for (const socket of open) if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
-    },
-    allClosed() {
-      return open.size === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve));
-    },
-  };
+  return { closeAll: open.closeAll, allClosed: () => open.allClosed() };
 }

@@ -17,6 +17,10 @@ import type { Duplex } from "node:stream";
 import { createAdaptorServer, type WebSocketLike, type WebSocketServerLike } from "@hono/node-server";
 import type { RequestExtras } from "../../src/adapter.ts";
 import { errors } from "../../src/errors.ts";
+import { OpenSockets } from "../_shared/open-sockets.ts";
+
+/** The `ws` WebSocket, as far as pounce touches it. */
+type Socket = WebSocketLike & { close(code?: number, reason?: string): void; once(e: "close", f: () => void): void };
 
 type Fetch = (request: Request, extras: RequestExtras) => Response | Promise<Response>;
 
@@ -38,11 +42,8 @@ export function nodeWebSockets(
   opened: () => void,
   closed: () => void,
 ): NodeWebSockets {
-  const open = new Set<WebSocketLike & { close(code?: number, reason?: string): void }>();
-  const closeAll = (code: number, reason: string) => {
-    for (const ws of open) ws.close(code, reason);
-  };
-  if (config === undefined || config === null) return { closeAll };
+  const open = new OpenSockets<Socket>(opened, closed);
+  if (config === undefined || config === null) return { closeAll: open.closeAll };
   if (isUpgradeHandler(config)) return rawUpgrades(server, config, opened, closed);
   const wss = (config as { server?: WebSocketServerLike }).server;
   if (!wss || typeof wss.handleUpgrade !== "function" || typeof wss.on !== "function" || wss.options?.noServer !== true)
@@ -59,14 +60,11 @@ export function nodeWebSockets(
     createServer: (() => server) as never,
   });
   wss.on("connection", (ws: WebSocketLike, _request: IncomingMessage) => {
-    const socket = ws as WebSocketLike & { close(code?: number, reason?: string): void; once(e: "close", f: () => void): void };
+    const socket = ws as Socket;
     open.add(socket);
-    opened();
-    socket.once("close", () => {
-      if (open.delete(socket)) closed();
-    });
+    socket.once("close", () => open.delete(socket));
   });
-  return { closeAll };
+  return { closeAll: open.closeAll };
 }
 
 /** crossws's Node adapter shape: it handles Node's `upgrade` event itself and can close its sockets. */

@@ -125,9 +125,14 @@ for (const rt of selectedRuntimes()) {
           t.diagnostic(`${closes.length} closes, ${sessions.reduce((n, s) => n + s.sent, 0)} messages sent`);
           assert.deepEqual(failures, [], "a connection was refused or failed");
           assert.equal(closes.length, SESSIONS * RELOADS, "each session is closed once per reload");
+          // Deno closes the TCP socket right after its close frame: a client still sending then may
+          // get a reset that loses the frame (1006; README, docs/deno.md). Idle clients get 1012 on
+          // Deno too (the shutdown and crossws cases).
+          const allowed = rt.name === "deno" ? [1012, 1006] : [1012];
+          t.diagnostic(`close codes: ${closes.map((c) => c.code).join(" ")}`);
           for (const c of closes) {
-            assert.equal(c.code, 1012, `closed with ${c.code} ${c.reason}`);
-            assert.equal(c.reason, "Service Restart");
+            assert.ok(allowed.includes(c.code), `closed with ${c.code} ${c.reason}`);
+            if (c.code === 1012) assert.equal(c.reason, "Service Restart");
             assert.ok(c.goodbye, "the app's onDrain goodbye came before the close");
             assert.ok(c.echoes > 0, "the socket echoed under load");
             assert.equal(c.foreign, 0, "an echo came from other code than the greeting");
@@ -136,7 +141,9 @@ for (const rt of selectedRuntimes()) {
           for (const s of sessions) {
             for (const [n, c] of s.closes.entries()) assert.equal(c.greeting, `hello v${n + 1}`);
           }
-          assert.ok(p.count("APP-ONCLOSE 1012") >= SESSIONS * RELOADS, "the app's onClose saw 1012");
+          // The app's onClose ran for every socket (Deno's server-side event says 0 under load).
+          assert.ok(p.count(/APP-ONCLOSE (1012|0)$/) >= SESSIONS * RELOADS, "the app's onClose ran");
+          if (rt.name !== "deno") assert.ok(p.count("APP-ONCLOSE 1012") >= SESSIONS * RELOADS, "the app's onClose saw 1012");
         },
       );
     });

@@ -19,15 +19,6 @@ const APP = `export default {
         await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? 2000)));
         return new Response("slow done");
       }
-      case "/stream": {
-        let n = 0;
-        let timer: any;
-        const body = new ReadableStream({
-          start(c) { timer = setInterval(() => c.enqueue(new TextEncoder().encode("chunk " + n++ + "\\n")), 100); },
-          cancel() { clearInterval(timer); },
-        });
-        return new Response(body, { headers: { "content-type": "text/plain" } });
-      }
       case "/ctx":
         return Response.json({ addr: ctx.remoteAddr?.hostname, worker: ctx.worker });
       case "/background":

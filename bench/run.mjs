@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [--runtimes node24,bun] [--only throughput,startup,reload-speed,deploy,growth,rss,watch]`: pounce vs the servers operators would use
+// `npm run bench [-- --quick] [--runtimes node24,bun] [--only throughput,websocket,startup,reload-speed,deploy,growth,rss,watch]`: pounce vs the servers operators would use
 // instead, on every installed runtime, on 127.0.0.1. Writes bench/results/<date>[-quick].md + SVGs.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +20,7 @@ import * as rssS from "./sections/rss.mjs";
 import * as startS from "./sections/startup.mjs";
 import * as tputS from "./sections/throughput.mjs";
 import * as watchS from "./sections/watch.mjs";
+import * as wsS from "./sections/websocket.mjs";
 
 const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, runtimes: { type: "string" }, only: { type: "string" } },
@@ -65,7 +66,7 @@ const cfg = args.quick
 
 // --only throughput,deploy,growth,rss,reload-rss,watch runs a subset (the report then holds only those sections)
 const full = args.quick ? [] : ["growth", "reload-rss"];
-const only = new Set(args.only?.split(",") ?? ["throughput", "startup", "reload-speed", "deploy", ...full, "rss", "watch"]);
+const only = new Set(args.only?.split(",") ?? ["throughput", "websocket", "startup", "reload-speed", "deploy", ...full, "rss", "watch"]);
 
 function sh(cmd, argv) {
   try {
@@ -99,6 +100,7 @@ async function main() {
   plan(
     runtimes.length * ((only.has("startup") ? startS.estimate(cfg) : 0) + (only.has("reload-speed") ? speedS.estimate(cfg) : 0)),
   );
+  if (only.has("websocket")) plan(runtimes.length * wsS.estimate(cfg));
   const perDeep =
     (only.has("deploy") ? deployS.estimate(cfg) : 0) +
     (only.has("growth") ? growthS.estimate(cfg) : 0) +
@@ -123,6 +125,7 @@ async function main() {
     watch: [],
     startup: [],
     speed: [],
+    websocket: [],
     notAvailable: [],
   };
   // without the throughput rounds, one short wrk run of pounce (2 workers) gives the deploy rate
@@ -131,6 +134,7 @@ async function main() {
   const needRate = ["throughput", "deploy", "growth", "rss", "reload-rss"].some((s) => only.has(s));
   if (needRate) for (const rt of runtimes) res.throughput.push(await tputS.throughput(rt, tcfg));
   if (!only.has("throughput")) res.capacityOnly = res.throughput.splice(0);
+  if (only.has("websocket")) for (const rt of runtimes) res.websocket.push(await wsS.websocketEcho(rt, cfg));
   for (const t of res.throughput) {
     for (const row of Object.values(t.rows))
       if (row.unavailable) note(`${row.label.replace(/ \d+w$/, "")} on ${t.runtime}: not available (${row.unavailable})`);

@@ -2,6 +2,7 @@
 import { reportLines as speedLines } from "../sections/reload-speed.mjs";
 import { startBudgetMs, reportLines as startLines, supervisorBudgetKb } from "../sections/startup.mjs";
 import { reportLines as watchLines } from "../sections/watch.mjs";
+import { reportLines as websocketLines } from "../sections/websocket.mjs";
 import { fmt, median, pct } from "./stats.mjs";
 import { ROOT } from "./targets.mjs";
 
@@ -270,6 +271,7 @@ export function report(res, base) {
       for (const row of r.rows) L.push(`- ${r.runtime} ${row.app}, ${row.mode}: \`${rel(row.command)}\``);
     L.push("");
   }
+  if (res.websocket?.length) L.push(...websocketLines(res.websocket, res.cfg));
   if (res.watch?.length) L.push(...watchLines(res.watch));
   if (res.startup?.length) L.push(...startLines(res.startup));
   if (res.speed?.length) L.push(...speedLines(res.speed, res.cfg));

@@ -17,6 +17,7 @@ import { portSharing } from "../_shared/reuse-port.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo, type DenoServeOptions } from "./deno-api.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
+import { denoWebSockets } from "./websocket.ts";
 
 /** The adapter's part of the ServeContext. `remoteAddr` is read from Deno only when the app asks:
  *  the lookup (an op call and two allocations) was 3.5 % of a hello-world worker's CPU when eager. */
@@ -48,6 +49,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
   let inFlight = 0;
   let drainer: ReusePortDrain | undefined;
+  const webSockets = denoWebSockets(opts.socketOpened, opts.socketClosed);
 
   const markClose = (res: Response): Response => (drainer?.draining ? withConnectionClose(res) : res);
 
@@ -106,7 +108,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
 
     const drain = new ReusePortDrain({
       closeListenerAlone: () => control?.detach() === true,
-      stop: () => server.shutdown(),
+      stop: () => webSockets.allClosed().then(() => server.shutdown()),
       held: () => control?.connections(),
     });
     drainer = drain;
@@ -121,6 +123,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
       // `info.completed` settles before Deno has flushed the last bytes; only shutdown() resolving
       // says every response left (the drain reports one at least until then).
       connections: () => drain.connections(inFlight),
+      closeWebSockets: webSockets.closeAll,
     });
   });
 }

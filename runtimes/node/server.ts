@@ -16,6 +16,7 @@ import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { DrainOrder, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { listenFailure } from "../../src/errors.ts";
+import { nodeWebSockets, remoteAddrOf } from "./websocket.ts";
 
 /** After the idle grace, idle kept-alive sockets are closed again this often (new ones go idle). */
 const IDLE_SWEEP_MS = 250;
@@ -27,14 +28,8 @@ class NodeContext {
     this.incoming = incoming;
     this.outgoing = outgoing;
   }
-  abortConnection(): void {
-    this.outgoing.destroy();
-  }
   get remoteAddr() {
-    const s = this.incoming.socket;
-    // A unix socket's client has no address (remoteAddress is undefined there).
-    if (s.remoteAddress === undefined && s.remotePort === undefined) return { transport: "unix" as const, path: "" };
-    return { transport: "tcp" as const, hostname: s.remoteAddress ?? "", port: s.remotePort ?? 0 };
+    return remoteAddrOf(this.incoming);
   }
 }
 
@@ -61,6 +56,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
     if (draining) res.shouldKeepAlive = false;
     void listener(req, res);
   });
+  const webSockets = nodeWebSockets(server, opts.webSocket, handle, opts.socketOpened, opts.socketClosed);
   let connections = 0;
   server.on("connection", (socket) => {
     connections++;
@@ -108,6 +104,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
           server.closeAllConnections();
         },
         connections: () => connections,
+        closeWebSockets: webSockets.closeAll,
       });
     };
     if (target.kind === "fd") return listenOnInheritedFd(server, target.fd, listening);

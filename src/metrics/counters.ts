@@ -42,10 +42,6 @@ export class RequestCounters {
   readonly requests = STATUS_CLASSES.map(() => 0);
   readonly durationBuckets = [...DURATION_BUCKETS.map(() => 0), 0];
   durationSum = 0;
-  /** Open WebSockets: whatever upgrades a request to a WebSocket calls opened/closed. Nothing does
-   *  yet (WebSockets are not served), so the gauge reads 0. */
-  websockets = 0;
-
   /** One finished request: its status and how long the handler took to give its Response (ms). */
   readonly observe = (status: number, ms: number): void => {
     const cls = status >= 100 && status < 600 ? ((status / 100) | 0) - 1 : 4;
@@ -57,22 +53,14 @@ export class RequestCounters {
     this.durationSum += seconds;
   };
 
-  readonly websocketOpened = (): void => {
-    this.websockets++;
-  };
-
-  readonly websocketClosed = (): void => {
-    this.websockets--;
-  };
-
-  report(gauges: { inFlight: number; connections: number; rss: number }): WorkerCounters {
+  report(gauges: { inFlight: number; connections: number; websockets: number; rss: number }): WorkerCounters {
     return {
       requests: [...this.requests],
       durationBuckets: [...this.durationBuckets],
       durationSum: this.durationSum,
       inFlight: gauges.inFlight,
       connections: gauges.connections,
-      websockets: this.websockets,
+      websockets: gauges.websockets,
       rss: gauges.rss,
     };
   }

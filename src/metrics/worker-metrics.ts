@@ -16,7 +16,10 @@ export const METRICS_ANSWER_TIMEOUT_MS = 5_000;
 
 export interface WorkerMetricsOptions {
   send(msg: WorkerMessage): void;
+  /** Requests in flight (app requests, WebSockets not included). */
   inFlight(): number;
+  /** Open WebSockets. */
+  websockets(): number;
 }
 
 export class WorkerMetrics {
@@ -69,6 +72,7 @@ export class WorkerMetrics {
     return this.counters.report({
       inFlight: Math.max(0, this.#opts.inFlight() - self),
       connections: this.connections(),
+      websockets: this.#opts.websockets(),
       rss: process.memoryUsage.rss(),
     });
   }

@@ -123,7 +123,7 @@ describe("metrics: a worker's request counters", () => {
     c.observe(404, 20_000); // past 10 s → +Inf
     c.observe(503, 5);
     c.observe(0, 1); // nonsense status: counted as 5xx
-    const report = c.report({ inFlight: 2, connections: 1, rss: 9 });
+    const report = c.report({ inFlight: 2, connections: 1, websockets: 3, rss: 9 });
     assert.deepEqual(report.requests, [0, 2, 0, 1, 2]);
     assert.equal(report.durationBuckets[0], 3);
     assert.equal(report.durationBuckets[3], 1);
@@ -135,7 +135,7 @@ describe("metrics: a worker's request counters", () => {
     const r = booted({ workers: "1", "metrics-path": "/metrics" });
     const c = new RequestCounters();
     for (const ms of [1, 2, 30, 300, 20_000]) c.observe(200, ms);
-    const h = scrape(r.adapter.live(0)[0] as FakeWorker, c.report({ inFlight: 0, connections: 0, rss: 0 })).histogram(
+    const h = scrape(r.adapter.live(0)[0] as FakeWorker, c.report({ inFlight: 0, connections: 0, websockets: 0, rss: 0 })).histogram(
       "pounce_http_request_duration_seconds",
     );
     assert.equal(h.buckets["0.005"], 2);

@@ -24,6 +24,7 @@ export interface BunServeOptions {
   /** A unix socket path instead of hostname/port. */
   unix?: string;
   idleTimeout?: number;
+  tls?: { cert: string; key: string; passphrase?: string; ca?: string };
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
   error?(err: Error): Response | Promise<Response>;
 }

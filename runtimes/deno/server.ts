@@ -17,6 +17,7 @@ import { portSharing } from "../_shared/reuse-port.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo, type DenoServeOptions } from "./deno-api.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
+import { denoTls } from "./tls.ts";
 
 /** The adapter's part of the ServeContext. `remoteAddr` is read from Deno only when the app asks:
  *  the lookup (an op call and two allocations) was 3.5 % of a hello-world worker's CPU when eager. */
@@ -85,6 +86,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
       server = Deno.serve(
         {
           ...where,
+          ...denoTls(opts.tls),
           onListen() {},
           onError() {
             // The core's pipeline already turns app errors into a 500; this is a last resort.

@@ -1,0 +1,80 @@
+/**
+ * Node's HTTPS server: `http2.createSecureServer({ allowHTTP1: true })`, so HTTP/2 and HTTP/1.1 are
+ * negotiated by ALPN on one listener, with the PEM texts the supervisor checked. @hono/node-server's
+ * request listener serves both kinds of request (its Http2Bindings), as it does for `serve({
+ * createServer: http2.createSecureServer })`.
+ *
+ * The drain mechanics http.Server has built in, done here by hand (an Http2SecureServer has no
+ * closeIdleConnections/closeAllConnections):
+ *  - an HTTP/2 session is sent GOAWAY the moment the drain starts (`session.close()`: the streams it
+ *    already has finish, the client opens no new ones here), and so is a session that arrives after;
+ *  - an HTTP/1.1 socket with no request in flight is idle, and closed by `closeIdle()`;
+ *  - `closeAll()` destroys every session and socket.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
+import type { Server as NetServer, Socket } from "node:net";
+import type { TlsMaterial } from "../../src/tls/material.ts";
+
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+
+/** A listening server with the mechanics server.ts drives, whether plain HTTP or HTTPS. */
+export interface NodeWebServer {
+  readonly server: NetServer;
+  /** The drain began: tell HTTP/2 clients (GOAWAY). */
+  draining(): void;
+  closeIdle(): void;
+  closeAll(): void;
+}
+
+export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res: NodeResponse) => void): NodeWebServer {
+  /** HTTP/1.1 sockets, with their requests in flight. */
+  const http1 = new Map<Socket, number>();
+  const sessions = new Set<ServerHttp2Session>();
+  let goingAway = false;
+  const server = createSecureServer(
+    {
+      allowHTTP1: true,
+      cert: tls.cert,
+      key: tls.key,
+      ...(tls.passphrase ? { passphrase: tls.passphrase } : {}),
+      ...(tls.ca ? { ca: tls.ca } : {}),
+    },
+    (req, res) => {
+      const socket = req.httpVersionMajor < 2 ? (req.socket as Socket) : undefined;
+      if (socket && http1.has(socket)) {
+        http1.set(socket, (http1.get(socket) ?? 0) + 1);
+        res.once("close", () => {
+          const n = http1.get(socket);
+          if (n !== undefined) http1.set(socket, n - 1);
+        });
+      }
+      onRequest(req, res);
+    },
+  );
+  server.on("secureConnection", (socket) => {
+    if (socket.alpnProtocol === "h2") return;
+    http1.set(socket, 0);
+    socket.once("close", () => http1.delete(socket));
+  });
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    if (goingAway) session.close();
+  });
+  return {
+    server,
+    draining() {
+      goingAway = true;
+      for (const s of sessions) s.close();
+    },
+    closeIdle() {
+      for (const [socket, inFlight] of http1) if (inFlight === 0) socket.destroy();
+    },
+    closeAll() {
+      for (const s of sessions) s.destroy();
+      for (const socket of http1.keys()) socket.destroy();
+    },
+  };
+}

@@ -66,7 +66,12 @@ export class ConfigSource {
     }
     // http:// or https:// is what clients were told at start; the files behind it may change.
     if ((boot.config.tlsCert === "") !== (next.config.tlsCert === ""))
-      throw errors.configFixed(next.file ?? "the configuration", "tlsCert (HTTPS on or off)", boot.config.tlsCert, next.config.tlsCert);
+      throw errors.configFixed(
+        next.file ?? "the configuration",
+        "tlsCert (HTTPS on or off)",
+        boot.config.tlsCert,
+        next.config.tlsCert,
+      );
     return next;
   }
 }

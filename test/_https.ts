@@ -6,7 +6,11 @@ import https from "node:https";
 import tls from "node:tls";
 import type { LoadResult, Reply } from "./_http.ts";
 
-export function httpsRequest(url: string, ca: string, opts: { agent?: https.Agent | false; timeoutMs?: number } = {}): Promise<Reply> {
+export function httpsRequest(
+  url: string,
+  ca: string,
+  opts: { agent?: https.Agent | false; timeoutMs?: number } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = https.request(url, { ca, agent: opts.agent ?? false }, (res) => {
       let body = "";
@@ -22,7 +26,11 @@ export function httpsRequest(url: string, ca: string, opts: { agent?: https.Agen
 }
 
 /** One TLS handshake: the leaf certificate's serial and the ALPN protocol agreed (false: none). */
-export function handshake(port: number, ca: string, alpn = ["h2", "http/1.1"]): Promise<{ serial: string; alpn: string | false }> {
+export function handshake(
+  port: number,
+  ca: string,
+  alpn = ["h2", "http/1.1"],
+): Promise<{ serial: string; alpn: string | false }> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ host: "127.0.0.1", port, ca, ALPNProtocols: alpn }, () => {
       const serial = socket.getPeerCertificate().serialNumber;

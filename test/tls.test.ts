@@ -53,7 +53,8 @@ for (const rt of selectedRuntimes()) {
         assert.deepEqual(result.errors, {}, `failed requests: ${JSON.stringify(result.errors)}`);
         assert.ok(result.ok > 200, `only ${result.ok} requests`);
         assert.match(p.output.slice(mark), /TLS certificate .*live\.pem: serial B2, valid until /);
-        for (let i = 0; i < 6; i++) assert.equal((await handshake(p.port, ca)).serial, "B2", "new connections get the new certificate");
+        for (let i = 0; i < 6; i++)
+          assert.equal((await handshake(p.port, ca)).serial, "B2", "new connections get the new certificate");
       });
     });
 
@@ -68,11 +69,7 @@ for (const rt of selectedRuntimes()) {
         const good = join(tls.certs.dir, "first.pem");
         const cases: Array<[string, () => void, RegExp]> = [
           ["expired", () => replace(tls.cert, tls.certs.leaf("expired", "E0", -1)), /live\.pem expired on .* \(serial E0\)/],
-          [
-            "another key",
-            () => replace(tls.key, tls.certs.otherKeyFile),
-            /live\.key does not match the certificate .*live\.pem/,
-          ],
+          ["another key", () => replace(tls.key, tls.certs.otherKeyFile), /live\.key does not match the certificate .*live\.pem/],
           ["missing", () => rmSync(tls.cert), /live\.pem does not exist/],
         ];
         for (const [what, breakIt, why] of cases) {
@@ -134,9 +131,18 @@ for (const rt of selectedRuntimes()) {
         const expired = certs.leaf("expired", "E0", -1);
         const good = certs.leaf("good", "A1");
         const runs: Array<[string[], RegExp]> = [
-          [["--tls-cert", expired, "--tls-key", certs.keyFile], /^pounce: error: TLS file .*expired\.pem expired on .*\(serial E0\)$/],
-          [["--tls-cert", good, "--tls-key", certs.otherKeyFile], /^pounce: error: TLS file .*other\.key does not match the certificate/],
-          [["--tls-cert", join(dir, "none.pem"), "--tls-key", certs.keyFile], /^pounce: error: TLS file .*none\.pem does not exist$/],
+          [
+            ["--tls-cert", expired, "--tls-key", certs.keyFile],
+            /^pounce: error: TLS file .*expired\.pem expired on .*\(serial E0\)$/,
+          ],
+          [
+            ["--tls-cert", good, "--tls-key", certs.otherKeyFile],
+            /^pounce: error: TLS file .*other\.key does not match the certificate/,
+          ],
+          [
+            ["--tls-cert", join(dir, "none.pem"), "--tls-key", certs.keyFile],
+            /^pounce: error: TLS file .*none\.pem does not exist$/,
+          ],
           [["--tls-cert", good], /^pounce: error: --tls-cert needs --tls-key/],
         ];
         for (const [flags, want] of runs) {

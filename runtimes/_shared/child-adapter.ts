@@ -67,13 +67,15 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
       rt.prepareShared?.(config, log);
     },
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
-      const link = linkWorker(events, (msg) => answerTls(spec, msg, (answer) => {
-        try {
-          child.send(answer);
-        } catch {
-          // the worker is going; its exit follows
-        }
-      }));
+      const link = linkWorker(events, (msg) =>
+        answerTls(spec, msg, (answer) => {
+          try {
+            child.send(answer);
+          } catch {
+            // the worker is going; its exit follows
+          }
+        }),
+      );
       const child = rt.spawnChild(specWithoutSecrets(spec), link);
       return {
         get pid() {

@@ -62,7 +62,8 @@ export function checkTls(files: TlsFiles, now: number): TlsMaterial {
 function keyProblem(pem: string, passphrase: string | undefined, err: unknown): string {
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return "is not a PEM private key (no BEGIN PRIVATE KEY line)";
   const encrypted = /ENCRYPTED/.test(pem);
-  if (encrypted && !passphrase) return "is encrypted: give its passphrase with --tls-key-passphrase (or POUNCE_TLS_KEY_PASSPHRASE)";
+  if (encrypted && !passphrase)
+    return "is encrypted: give its passphrase with --tls-key-passphrase (or POUNCE_TLS_KEY_PASSPHRASE)";
   if (encrypted) return "cannot be decrypted with the passphrase given (--tls-key-passphrase)";
   return `is not a readable private key (${reason(err)})`;
 }

@@ -65,7 +65,10 @@ describe("TLS checks", () => {
   });
 
   it("a directory is not a file", () => {
-    assert.match(refusal(() => readTls(config({ "tls-cert": dir, "tls-key": certs.keyFile }), dir)), /is a directory/);
+    assert.match(
+      refusal(() => readTls(config({ "tls-cert": dir, "tls-key": certs.keyFile }), dir)),
+      /is a directory/,
+    );
   });
 
   it("an expired certificate is refused with its date and serial", () => {
@@ -88,7 +91,10 @@ describe("TLS checks", () => {
 
   it("an encrypted key needs its passphrase; a wrong one is refused; the right one passes", () => {
     const flags = { "tls-cert": good, "tls-key": certs.encryptedKeyFile };
-    assert.match(refusal(() => readTls(config(flags), dir)), /is encrypted: give its passphrase with --tls-key-passphrase/);
+    assert.match(
+      refusal(() => readTls(config(flags), dir)),
+      /is encrypted: give its passphrase with --tls-key-passphrase/,
+    );
     assert.match(
       refusal(() => readTls(config({ ...flags, "tls-key-passphrase": "wrong" }), dir)),
       /cannot be decrypted with the passphrase given/,
@@ -100,8 +106,14 @@ describe("TLS checks", () => {
   it("something that is not PEM is refused", () => {
     const junk = join(dir, "junk.pem");
     writeFileSync(junk, "not a certificate\n");
-    assert.match(refusal(() => readTls(config({ "tls-cert": junk, "tls-key": certs.keyFile }), dir)), /is not a PEM certificate/);
-    assert.match(refusal(() => readTls(config({ "tls-cert": good, "tls-key": junk }), dir)), /is not a PEM private key/);
+    assert.match(
+      refusal(() => readTls(config({ "tls-cert": junk, "tls-key": certs.keyFile }), dir)),
+      /is not a PEM certificate/,
+    );
+    assert.match(
+      refusal(() => readTls(config({ "tls-cert": good, "tls-key": junk }), dir)),
+      /is not a PEM private key/,
+    );
     const broken = join(dir, "broken.pem");
     writeFileSync(broken, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     assert.match(
@@ -122,10 +134,22 @@ describe("TLS checks", () => {
 
 describe("TLS options", () => {
   it("only one of --tls-cert / --tls-key is a one-line usage error", () => {
-    assert.match(refusal(() => config({ "tls-cert": good })), /^--tls-cert needs --tls-key/);
-    assert.match(refusal(() => config({ "tls-key": certs.keyFile })), /^--tls-key needs --tls-cert/);
-    assert.match(refusal(() => config({ "tls-ca": certs.caFile })), /^--tls-ca only applies with --tls-cert/);
-    assert.match(refusal(() => config({ "tls-key-passphrase": "x" })), /^--tls-key-passphrase only applies/);
+    assert.match(
+      refusal(() => config({ "tls-cert": good })),
+      /^--tls-cert needs --tls-key/,
+    );
+    assert.match(
+      refusal(() => config({ "tls-key": certs.keyFile })),
+      /^--tls-key needs --tls-cert/,
+    );
+    assert.match(
+      refusal(() => config({ "tls-ca": certs.caFile })),
+      /^--tls-ca only applies with --tls-cert/,
+    );
+    assert.match(
+      refusal(() => config({ "tls-key-passphrase": "x" })),
+      /^--tls-key-passphrase only applies/,
+    );
   });
 
   it("from the environment (POUNCE_TLS_CERT, POUNCE_TLS_KEY) and the config file", () => {
@@ -140,7 +164,12 @@ describe("TLS files on reload (ConfigSource)", () => {
   it("are read again: a renewed certificate in the same file comes with the next reading", async () => {
     const live = join(dir, "live.pem");
     copyFileSync(good, live);
-    const source = new ConfigSource({ entry: "app.ts", flags: { "tls-cert": live, "tls-key": certs.keyFile }, env: {}, startDir: dir });
+    const source = new ConfigSource({
+      entry: "app.ts",
+      flags: { "tls-cert": live, "tls-key": certs.keyFile },
+      env: {},
+      startDir: dir,
+    });
     assert.equal((await source.load()).config.tls?.serial, "A1");
     copyFileSync(certs.leaf("renewed", "B2"), live);
     assert.equal((await source.reload()).config.tls?.serial, "B2");
@@ -157,7 +186,9 @@ describe("TLS files on reload (ConfigSource)", () => {
       const source = new ConfigSource({ entry: "app.ts", flags: {}, env: {}, startDir: d });
       assert.equal((await source.load()).config.tls?.serial, "A1");
       writeFileSync(join(d, "pounce.config.ts"), "export default {};\n");
-      await assert.rejects(source.reload(), (err: Error) => /tlsCert \(HTTPS on or off\) cannot change on a reload/.test(err.message));
+      await assert.rejects(source.reload(), (err: Error) =>
+        /tlsCert \(HTTPS on or off\) cannot change on a reload/.test(err.message),
+      );
     } finally {
       rmSync(d, { recursive: true, force: true });
     }

@@ -296,7 +296,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     default: "",
     valueHint: "file",
-    description: "Extra PEM CA certificates the server trusts and presents (with --tls-cert)",
+    description: "Intermediate CA certificates (PEM) sent after the certificate, when the --tls-cert file holds the leaf alone",
   },
   {
     key: "config",

@@ -1,7 +1,7 @@
 /**
  * Certificates for the TLS tests, made with `openssl` into a scratch folder: one CA, leaf
  * certificates for 127.0.0.1 with chosen serials (all on one key, as a renewal keeps it, or on a
- * new key), an expired one (`-days -1`: openssl 3.0 has no -not_after), a key of another pair, and
+ * new key), a leaf under an intermediate CA, an expired one (`-days -1`: openssl 3.0 has no -not_after), a key of another pair, and
  * the leaf key encrypted with a passphrase.
  */
 import { execFileSync } from "node:child_process";
@@ -21,6 +21,8 @@ export interface Certs {
   encryptedKeyFile: string;
   /** A leaf certificate for 127.0.0.1 with this serial (hex), valid `days` days (negative: expired). */
   leaf(name: string, serial: string, days?: number): string;
+  /** An intermediate CA (serial 10) under the CA, and a leaf (serial 20) it signed for `keyFile`. */
+  chain(): { intermediateFile: string; leafFile: string };
 }
 
 export const PASSPHRASE = "correct horse";
@@ -48,6 +50,15 @@ export function makeCerts(dir: string): Certs {
       const sign = ["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", `0x${serial}`];
       openssl(dir, [...sign, "-days", String(days), "-extfile", "san.ext", "-out", out]);
       return join(dir, out);
+    },
+    chain() {
+      writeFileSync(join(dir, "ca.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
+      openssl(dir, ["req", ...ec, "-keyout", "int.key", "-out", "int.csr", "-subj", "/CN=pounce test intermediate"]);
+      const signInt = ["x509", "-req", "-in", "int.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "0x10"];
+      openssl(dir, [...signInt, "-days", "2", "-extfile", "ca.ext", "-out", "int.pem"]);
+      const signLeaf = ["x509", "-req", "-in", "leaf.csr", "-CA", "int.pem", "-CAkey", "int.key", "-set_serial", "0x20"];
+      openssl(dir, [...signLeaf, "-days", "2", "-extfile", "san.ext", "-out", "chained.pem"]);
+      return { intermediateFile: join(dir, "int.pem"), leafFile: join(dir, "chained.pem") };
     },
   };
 }

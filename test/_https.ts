@@ -33,10 +33,10 @@ export function handshake(
 ): Promise<{ serial: string; alpn: string | false }> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ host: "127.0.0.1", port, ca, ALPNProtocols: alpn }, () => {
-      const serial = socket.getPeerCertificate().serialNumber;
+      const peer = socket.getPeerCertificate(true);
       const agreed = socket.alpnProtocol ?? false;
       socket.end();
-      resolve({ serial, alpn: agreed });
+      resolve({ serial: peer.serialNumber, issuerSerial: peer.issuerCertificate?.serialNumber ?? "", alpn: agreed });
     });
     socket.setTimeout(10_000, () => socket.destroy(new Error("handshake timeout")));
     socket.once("error", reject);

@@ -4,11 +4,11 @@
  * timeout work over TLS, and a bad pair at start is a one-line error.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type Certs, makeCerts, PASSPHRASE } from "./_certs.ts";
-import { versionedApp, withPounce, withTempDir } from "./_harness.ts";
+import { versionedApp, withPounce, withTempDir, writeApp } from "./_harness.ts";
 import { handshake, httpsRequest, startHttpsLoad } from "./_https.ts";
 import { runPounce } from "./_run.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
@@ -27,6 +27,23 @@ function served(dir: string): { certs: Certs; cert: string; key: string } {
   copyFileSync(certs.leaf("first", "A1"), cert);
   copyFileSync(certs.keyFile, key);
   return { certs, cert, key };
+}
+
+/** An app that answers /leak with whether a PEM private key is in its argv or its environment. */
+function leakApp(dir: string): string {
+  return writeApp(
+    dir,
+    "app.ts",
+    `import process from "node:process";
+const LEAK = "PRIVATE" + " KEY";
+export default {
+  fetch(request: Request): Response {
+    if (new URL(request.url).pathname !== "/leak") return new Response("v1");
+    return Response.json({ argv: process.argv.join(" ").includes(LEAK), env: JSON.stringify(process.env).includes(LEAK) });
+  },
+};
+`,
+  );
 }
 
 for (const rt of selectedRuntimes()) {
@@ -121,6 +138,39 @@ for (const rt of selectedRuntimes()) {
         assert.equal(slow.status, 504);
         assert.equal((await httpsRequest(`${base}/`, certs.caPem)).body, "v1");
         assert.equal((await handshake(p.port, certs.caPem)).serial, "A1");
+      });
+    });
+
+    it("--tls-ca sends the intermediate after a leaf-only certificate; the key is on no command line or environment", async () => {
+      let certs!: Certs;
+      const args = (dir: string) => {
+        certs = makeCerts(dir);
+        const { intermediateFile, leafFile } = certs.chain();
+        return [leakApp(dir), "--workers", "2", "--tls-cert", leafFile, "--tls-key", certs.keyFile, "--tls-ca", intermediateFile];
+      };
+      await withPounce(rt, args, async (p) => {
+        // The client trusts the root only: it can verify the leaf only with the intermediate sent.
+        assert.equal((await httpsRequest(`https://127.0.0.1:${p.port}/`, certs.caPem)).body, "v1");
+        const hs = await handshake(p.port, certs.caPem);
+        assert.equal(hs.serial, "20");
+        assert.equal(hs.issuerSerial, "10", "the intermediate is sent");
+        // What the app's own process holds: argv and environment (its children would inherit it).
+        const seen = JSON.parse((await httpsRequest(`https://127.0.0.1:${p.port}/leak`, certs.caPem)).body);
+        assert.deepEqual(seen, { argv: false, env: false }, "the PEM key reaches the worker only over IPC");
+        const keyBody = readFileSync(certs.keyFile, "utf8").split("\n")[1] as string;
+        const pids = [p.pid, ...p.groupPids()];
+        assert.ok(pids.length >= 3, `supervisor and two workers: ${pids}`);
+        for (const pid of pids) {
+          for (const what of ["cmdline", "environ"]) {
+            let text = "";
+            try {
+              text = readFileSync(`/proc/${pid}/${what}`, "latin1");
+            } catch {
+              continue; // gone meanwhile
+            }
+            assert.ok(!text.includes("PRIVATE KEY") && !text.includes(keyBody), `the key is in /proc/${pid}/${what}`);
+          }
+        }
       });
     });
 

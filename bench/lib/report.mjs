@@ -1,4 +1,5 @@
 // The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
+import { reportLines as httpsLines } from "../sections/https.mjs";
 import { reportLines as watchLines } from "../sections/watch.mjs";
 import { fmt, median, pct } from "./stats.mjs";
 import { ROOT } from "./targets.mjs";
@@ -244,6 +245,7 @@ export function report(res, base) {
     L.push("");
   }
   if (res.watch?.length) L.push(...watchLines(res.watch));
+  if (res.https?.length) L.push(...httpsLines(res.https));
 
   // commands
   L.push("## Commands", "");

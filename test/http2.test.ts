@@ -89,16 +89,39 @@ for (const rt of selectedRuntimes()) {
       const certs = makeCerts(dir);
       caPem = certs.caPem;
       const app = h2App(dir, "v1");
-      return [app, "--workers", "2", "--tls-cert", certs.leaf("a", "A1"), "--tls-key", certs.keyFile];
+      return [
+        app,
+        "--workers",
+        "2",
+        "--tls-cert",
+        certs.leaf("a", "A1"),
+        "--tls-key",
+        certs.keyFile,
+        "--health-check-path",
+        "/healthz",
+        "--request-timeout",
+        "2",
+      ];
     };
 
-    it(`ALPN: ${h2 ? "h2 for an h2 client, http/1.1 for an HTTP/1.1 one" : "no protocol agreed (HTTP/1.1 only)"}`, async () => {
+    it(`ALPN: ${h2 ? "h2 for an h2 client (health and request timeout over it), http/1.1 for an HTTP/1.1 one" : "no protocol agreed (HTTP/1.1 only)"}`, async () => {
       await withPounce(rt, args, async (p) => {
         const both = await handshake(p.port, caPem, ["h2", "http/1.1"]);
         const one = await handshake(p.port, caPem, ["http/1.1"]);
         if (h2) {
           assert.equal(both.alpn, "h2");
           assert.equal(one.alpn, "http/1.1");
+          // Health and the request timeout over HTTP/2 too.
+          const session = http2.connect(`https://127.0.0.1:${p.port}`, { ca: caPem });
+          try {
+            const health = await h2get(session, "/healthz");
+            assert.equal(health.status, 200);
+            assert.equal(JSON.parse(health.body).status, "ok");
+            assert.equal((await h2get(session, "/slow?ms=6000")).status, 504);
+            assert.deepEqual(await h2get(session, "/"), { status: 200, body: "v1" });
+          } finally {
+            session.close();
+          }
         } else {
           assert.equal(both.alpn, false, "Bun.serve agrees on no ALPN protocol");
           assert.equal(one.alpn, false);

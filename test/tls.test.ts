@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import tls from "node:tls";
 import { type Certs, makeCerts, PASSPHRASE } from "./_certs.ts";
 import { versionedApp, withPounce, withTempDir, writeApp } from "./_harness.ts";
 import { handshake, httpsRequest, startHttpsLoad } from "./_https.ts";
@@ -173,6 +174,36 @@ for (const rt of selectedRuntimes()) {
         }
       });
     });
+
+    // Node only: its HTTPS/1.1 runs node:http's connection handling on the http2 server, whose idle
+    // timeout pounce sets to node:http's default (Bun and Deno keep their own servers' behaviour).
+    if (rt.name.startsWith("node"))
+      it("an idle kept-alive HTTPS/1.1 connection is closed after node:http's keep-alive timeout", async () => {
+        let certs!: Certs;
+        const args = (dir: string) => {
+          certs = makeCerts(dir);
+          return [versionedApp(dir, "v1"), "--tls-cert", certs.leaf("a", "A1"), "--tls-key", certs.keyFile];
+        };
+        await withPounce(rt, args, async (p) => {
+          // A raw socket: no client library that might close an idle connection itself.
+          const closedAfter = await new Promise<number>((resolve, reject) => {
+            const socket = tls.connect({ host: "127.0.0.1", port: p.port, ca: certs.caPem, ALPNProtocols: ["http/1.1"] }, () =>
+              socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+            );
+            let answeredAt = 0;
+            socket.on("data", (d) => {
+              if (!answeredAt && d.toString().endsWith("v1")) answeredAt = Date.now();
+            });
+            socket.once("close", () => (answeredAt ? resolve(Date.now() - answeredAt) : reject(new Error("closed unanswered"))));
+            socket.on("error", () => {});
+            setTimeout(() => {
+              socket.destroy();
+              reject(new Error("the idle socket is still open after 15 s"));
+            }, 15_000);
+          });
+          assert.ok(closedAfter >= 3_000 && closedAfter < 12_000, `closed after ${closedAfter} ms`);
+        });
+      });
 
     it("at start, a bad certificate or half a pair is a one-line error and a non-zero exit", async () => {
       await withTempDir(async (dir) => {

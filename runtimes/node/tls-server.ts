@@ -11,10 +11,13 @@
  *  - an HTTP/1.1 socket with no request in flight is idle, and closed by `closeIdle()`;
  *  - `closeAll()` destroys every session and socket.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingMessage, Server, type ServerResponse } from "node:http";
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import type { TlsMaterial } from "../../src/tls/material.ts";
+
+/** node:http's default keepAliveTimeout, so HTTPS/1.1 closes idle sockets as HTTP does. */
+const HTTP1_KEEP_ALIVE_MS = new Server().keepAliveTimeout;
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -53,6 +56,10 @@ export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res
       onRequest(req, res);
     },
   );
+  // HTTP/1.1 connections are node:http's connection handling on this server, which reads its
+  // timeouts from the server: without this, on Node 20, an idle kept-alive socket stays open for
+  // ever (probed; Node 24 closes it), where node:http's own server closes it after its default.
+  Object.assign(server, { keepAliveTimeout: HTTP1_KEEP_ALIVE_MS });
   server.on("secureConnection", (socket) => {
     if (socket.alpnProtocol === "h2") return;
     http1.set(socket, 0);

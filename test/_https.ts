@@ -9,10 +9,10 @@ import type { LoadResult, Reply } from "./_http.ts";
 export function httpsRequest(
   url: string,
   ca: string,
-  opts: { agent?: https.Agent | false; timeoutMs?: number } = {},
+  opts: { agent?: https.Agent | false; timeoutMs?: number; socketPath?: string } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { ca, agent: opts.agent ?? false }, (res) => {
+    const req = https.request(url, { ca, agent: opts.agent ?? false, socketPath: opts.socketPath }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d) => (body += d));

@@ -205,6 +205,29 @@ for (const rt of selectedRuntimes()) {
         });
       });
 
+    it(
+      rt.name === "deno"
+        ? "--uds with TLS is refused at start (Deno.serve would serve plain HTTP on the socket)"
+        : "--uds with TLS: HTTPS on the unix socket",
+      async () => {
+        await withTempDir(async (dir) => {
+          const certs = makeCerts(dir);
+          const sock = join(dir, "app.sock");
+          const flags = [versionedApp(dir, "v1"), "--uds", sock, "--tls-cert", certs.leaf("a", "A1"), "--tls-key", certs.keyFile];
+          if (rt.name === "deno") {
+            const ran = await runPounce(rt, flags, { cwd: dir, timeoutMs: 20_000 });
+            assert.equal(ran.code, 1, ran.stderr);
+            assert.match(ran.stderr, /Failed to start: .*Deno\.serve cannot serve TLS on a unix socket/);
+            return;
+          }
+          await withPounce(rt, flags, { dir }, async () => {
+            const r = await httpsRequest("https://127.0.0.1/", certs.caPem, { socketPath: sock });
+            assert.equal(r.body, "v1");
+          });
+        });
+      },
+    );
+
     it("at start, a bad certificate or half a pair is a one-line error and a non-zero exit", async () => {
       await withTempDir(async (dir) => {
         const certs = makeCerts(dir);

@@ -86,7 +86,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
       server = Deno.serve(
         {
           ...where,
-          ...denoTls(opts.tls),
+          ...denoTls(opts.tls, target.kind === "unix"),
           onListen() {},
           onError() {
             // The core's pipeline already turns app errors into a 500; this is a last resort.

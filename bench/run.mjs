@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [--runtimes node24,bun] [--only throughput,deploy,growth,rss,watch]`: pounce vs the servers operators would use
+// `npm run bench [-- --quick] [--runtimes node24,bun] [--only throughput,deploy,growth,rss,watch,websocket]`: pounce vs the servers operators would use
 // instead, on every installed runtime, on 127.0.0.1. Writes bench/results/<date>[-quick].md + SVGs.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +19,7 @@ import * as reloadRssS from "./sections/reload-rss.mjs";
 import * as rssS from "./sections/rss.mjs";
 import * as tputS from "./sections/throughput.mjs";
 import * as watchS from "./sections/watch.mjs";
+import * as wsS from "./sections/websocket.mjs";
 
 const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, runtimes: { type: "string" }, only: { type: "string" } },
@@ -60,7 +61,7 @@ const cfg = args.quick
 
 // --only throughput,deploy,growth,rss,reload-rss,watch,https runs a subset (the report then holds only those sections)
 const full = args.quick ? [] : ["growth", "reload-rss"];
-const only = new Set(args.only?.split(",") ?? ["throughput", "deploy", ...full, "rss", "watch", "https"]);
+const only = new Set(args.only?.split(",") ?? ["throughput", "websocket", "deploy", ...full, "rss", "watch", "https"]);
 
 function sh(cmd, argv) {
   try {
@@ -91,6 +92,7 @@ async function main() {
   // deploy, growth and RSS run on every runtime in full mode, on node24 (or the first) in quick mode
   const deep = cfg.mode === "quick" ? [runtimes.find((r) => r.name === "node24") ?? runtimes[0]].filter(Boolean) : runtimes;
   plan(runtimes.length * ((only.has("throughput") ? tputS.estimate(cfg) : 8) + (only.has("https") ? httpsS.estimate(cfg) : 0)));
+  if (only.has("websocket")) plan(runtimes.length * wsS.estimate(cfg));
   const perDeep =
     (only.has("deploy") ? deployS.estimate(cfg) : 0) +
     (only.has("growth") ? growthS.estimate(cfg) : 0) +
@@ -114,6 +116,7 @@ async function main() {
     reloadRss: [],
     watch: [],
     https: [],
+    websocket: [],
     notAvailable: [],
   };
   // without the throughput rounds, one short wrk run of pounce (2 workers) gives the deploy rate
@@ -121,6 +124,7 @@ async function main() {
   for (const rt of runtimes) res.throughput.push(await tputS.throughput(rt, tcfg));
   if (only.has("https")) for (const rt of runtimes) res.https.push(await httpsS.httpsThroughput(rt, cfg));
   if (!only.has("throughput")) res.capacityOnly = res.throughput.splice(0);
+  if (only.has("websocket")) for (const rt of runtimes) res.websocket.push(await wsS.websocketEcho(rt, cfg));
   for (const t of res.throughput) {
     for (const row of Object.values(t.rows))
       if (row.unavailable) note(`${row.label.replace(/ \d+w$/, "")} on ${t.runtime}: not available (${row.unavailable})`);

@@ -80,9 +80,9 @@ export interface RuntimeAdapter {
 /** What the adapter passes with each request: merged into the app's ServeContext. */
 export type RequestExtras = Partial<ServeContext> & {
   remoteAddr: ServeContext["remoteAddr"];
-  /** Drop this response's connection now (request_timeout cutting a body already streaming). When
-   *  absent, the core errors the body stream and relies on the runtime to abort the connection. */
-  abortConnection?: () => void;
+  /** Whether the app took this request's connection as a WebSocket (Bun's `server.upgrade()`):
+   *  a handler that then returns nothing is no error. Absent where an upgrade answers a Response. */
+  upgraded?: () => boolean;
 };
 
 export interface ServeOptions {
@@ -97,6 +97,13 @@ export interface ServeOptions {
   /** Called when a request arrives and when its response has been completely sent (or abandoned). */
   requestStarted(): void;
   requestFinished(): void;
+  /** The app's `websocket` export, handed to the runtime's server as its WebSocket handling: Bun —
+   *  the `Bun.serve` websocket handler; Node — `{ server }`, a `ws` WebSocketServer made with
+   *  `{ noServer: true }` (as @hono/node-server's `serve` takes it). Deno needs none. */
+  webSocket?: unknown;
+  /** Called when a WebSocket on this worker opens and when it has closed (drain accounting). */
+  socketOpened(): void;
+  socketClosed(): void;
 }
 
 /**
@@ -131,6 +138,8 @@ export interface ServerHandle {
   closeAll(): void;
   /** Open client connections. */
   connections(): number;
+  /** Close every open WebSocket now with this close code and reason (the core says when). */
+  closeWebSockets(code: number, reason: string): void;
 }
 
 export interface WorkerHost {

@@ -2,6 +2,7 @@
  * The app contract: what pounce accepts from the user's module and what it passes to `fetch`.
  *
  *   export default { fetch(request, ctx) { … }, onDrain(info) { … } }
+ *   export default { fetch: app.fetch, websocket }   // WebSockets (see ServeOptions.webSocket)
  *   export default app            // a Hono app: app.fetch(request, env, executionCtx)
  *   pounce app.ts:api             // a named export of either shape
  *
@@ -39,6 +40,8 @@ export interface PounceApp {
   fetch: FetchHandler;
   /** Called once when this worker starts draining; drain waits for it up to the timeout. */
   onDrain?: (info: DrainInfo) => void | Promise<void>;
+  /** The runtime's WebSocket handling, passed through to its server (see ServeOptions.webSocket). */
+  websocket?: unknown;
 }
 
 /** Pick the app out of an imported module namespace, or explain in one line why not. */
@@ -61,10 +64,11 @@ export function resolveApp(mod: Record<string, unknown>, exportName: string, ent
         : `it is ${target === null ? "null" : typeof target} without a fetch method`;
     throw errors.noFetch(entryLabel, exportName, found);
   }
-  const app = target as { fetch: FetchHandler; onDrain?: PounceApp["onDrain"] };
+  const app = target as { fetch: FetchHandler; onDrain?: PounceApp["onDrain"]; websocket?: unknown };
   return {
     fetch: app.fetch.bind(app),
     onDrain: typeof app.onDrain === "function" ? app.onDrain.bind(app) : undefined,
+    websocket: app.websocket ?? undefined,
   };
 }
 

@@ -192,7 +192,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "optional-seconds",
     default: "",
     valueHint: "s",
-    description: "Abort a handler after this many seconds with a 504 (off by default)",
+    description: "504 when a handler has not returned its response within this many seconds (off by default)",
   },
   {
     key: "healthCheckPath",

@@ -25,6 +25,7 @@ export type ErrorCode =
   | "E_COMMAND_NOT_FOUND"
   | "E_NO_FETCH"
   | "E_IMPORT"
+  | "E_WEBSOCKET"
   | "E_PORT_IN_USE"
   | "E_LISTEN"
   | "E_STARTUP_TIMEOUT"
@@ -150,6 +151,12 @@ export const errors = {
       "E_NO_FETCH",
       `${entry} has no fetch handler in export "${exportName}" (${found}); expected ` +
         "`export default { fetch(request) {…} }`, a Hono app, or a named export (file.ts:name)",
+    ),
+  webSocketExport: () =>
+    new PounceError(
+      "E_WEBSOCKET",
+      "the app's `websocket` export on Node must be `{ server }` with a `ws` WebSocketServer made with " +
+        "`new WebSocketServer({ noServer: true })` (as @hono/node-server's serve() takes it), or crossws's Node adapter",
     ),
   importFailed: (entry: string, cause: string) => new PounceError("E_IMPORT", `failed to import ${entry}: ${cause}`),
   portInUse: (host: string, port: number) => new PounceError("E_PORT_IN_USE", `address ${host}:${port} is already in use`),

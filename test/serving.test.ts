@@ -110,7 +110,7 @@ for (const rt of selectedRuntimes()) {
       });
     });
 
-    it("request timeout: 504 and request.signal aborted; a stream already running is cut; the worker keeps serving", async () => {
+    it("request timeout: 504 and request.signal aborted; the worker keeps serving (streams: test/streams.test.ts)", async () => {
       await withPounce(
         rt,
         (dir) => [app(dir), "--request-timeout", "1"],
@@ -121,9 +121,6 @@ for (const rt of selectedRuntimes()) {
           assert.ok(Date.now() - started < 3_000);
           await p.waitFor("APP-SAW-ABORT");
           await p.waitFor(/exceeded request_timeout \(1\.0s\)/);
-          const streamStarted = Date.now();
-          await assert.rejects(request(p.url("/stream"), { timeoutMs: 5_000 }));
-          assert.ok(Date.now() - streamStarted < 4_000, "the stream was not cut at the deadline");
           assert.equal((await request(p.url("/"))).body, "hello");
           assert.doesNotMatch(p.output, /died/);
         },

@@ -1,6 +1,7 @@
 // The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
 import { reportLines as httpsLines } from "../sections/https.mjs";
 import { reportLines as watchLines } from "../sections/watch.mjs";
+import { reportLines as websocketLines } from "../sections/websocket.mjs";
 import { fmt, median, pct } from "./stats.mjs";
 import { ROOT } from "./targets.mjs";
 
@@ -244,6 +245,7 @@ export function report(res, base) {
       for (const row of r.rows) L.push(`- ${r.runtime} ${row.app}, ${row.mode}: \`${rel(row.command)}\``);
     L.push("");
   }
+  if (res.websocket?.length) L.push(...websocketLines(res.websocket, res.cfg));
   if (res.watch?.length) L.push(...watchLines(res.watch));
   if (res.https?.length) L.push(...httpsLines(res.https));
 

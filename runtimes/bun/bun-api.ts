@@ -15,6 +15,19 @@ export interface BunServer {
   closeIdleConnections?(): void;
   requestIP(request: Request): BunSocketAddress | null;
   timeout?(request: Request, seconds: number): void;
+  /** Take the request's connection as a WebSocket; true when done (only with a websocket handler). */
+  upgrade?(request: Request, options?: unknown): boolean;
+}
+
+/** The slice of Bun's ServerWebSocket pounce touches. */
+export interface BunServerWebSocket {
+  close(code?: number, reason?: string): void;
+}
+
+export interface BunWebSocketHandler {
+  open?(ws: BunServerWebSocket): unknown;
+  close?(ws: BunServerWebSocket, code: number, reason: string): unknown;
+  [handler: string]: unknown;
 }
 
 export interface BunServeOptions {
@@ -25,6 +38,8 @@ export interface BunServeOptions {
   unix?: string;
   idleTimeout?: number;
   tls?: { cert: string; key: string; passphrase?: string; ca?: string };
+  /** Bun's WebSocket handler (open/message/close/drain…), required for `server.upgrade()`. */
+  websocket?: BunWebSocketHandler;
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
   error?(err: Error): Response | Promise<Response>;
 }

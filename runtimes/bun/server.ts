@@ -17,6 +17,7 @@ import { Bun, type BunServer } from "./bun-api.ts";
 import { bunSocketCalls } from "./socket-calls.ts";
 import { isStreaming, OriginalResponse } from "./stream-mark.ts";
 import { bunTls } from "./tls.ts";
+import { bunWebSockets, trackUpgrades, wasUpgraded } from "./websocket.ts";
 
 class BunContext {
   readonly server: BunServer;
@@ -25,6 +26,9 @@ class BunContext {
   constructor(request: Request, server: BunServer) {
     this.request = request;
     this.server = server;
+  }
+  upgraded(): boolean {
+    return wasUpgraded(this.request);
   }
   /** Deno's shape, from `server.requestIP` (looked up only when the app asks; null on a unix socket). */
   get remoteAddr(): RequestExtras["remoteAddr"] {
@@ -39,6 +43,7 @@ class BunContext {
 export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<ServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
   let drainer: ReusePortDrain | undefined;
+  const webSockets = bunWebSockets(opts.webSocket, opts.socketOpened, opts.socketClosed);
 
   const countBody = (res: Response): Response => {
     const body = res.body as ReadableStream<Uint8Array>;
@@ -71,6 +76,11 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   };
 
   const respond = (res: Response): Response => {
+    if (res === undefined) {
+      // The app upgraded the connection and answered nothing (the pipeline let it through).
+      requestFinished();
+      return res;
+    }
     if (drainer?.draining) res = withConnectionClose(res, OriginalResponse);
     if (isStreaming(res) && res.body !== null) return countBody(res);
     requestFinished();
@@ -91,6 +101,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     server = Bun.serve({
       ...where,
       ...bunTls(opts.tls),
+      ...(webSockets.handler ? { websocket: webSockets.handler } : {}),
       // Bun's own idleTimeout (default 10 s) closes only kept-alive sockets with no request: a
       // silent handler or a stream with long pauses is not cut (measured), so it stays as it is.
       fetch(request, srv) {
@@ -110,6 +121,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     throw listenFailure(target, message, inUse);
   }
 
+  trackUpgrades(server);
   // Read once: Bun answers `server.port` from the listening fd, which the drain replaces.
   const port = target.kind === "tcp" ? server.port : 0;
   const control = listenerControl(
@@ -131,5 +143,6 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     closeIdle: () => drain.closeIdle(),
     closeAll: () => drain.closeAll(() => void server.stop(true).catch(() => {})),
     connections: () => drain.connections(Math.max(server.pendingRequests, openConnections() ?? 0)),
+    closeWebSockets: webSockets.closeAll,
   };
 }

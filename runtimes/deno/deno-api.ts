@@ -47,6 +47,8 @@ export interface DenoApi {
   exit(code?: number): never;
   addSignalListener(signal: string, handler: () => void): void;
   serve(options: DenoServeOptions, handler: (req: Request, info: DenoServeInfo) => Response | Promise<Response>): DenoHttpServer;
+  /** Writable: the Deno adapter wraps it to count the sockets the app upgrades (websocket.ts). */
+  upgradeWebSocket(request: Request, options?: unknown): { socket: WebSocket; response: Response };
   readTextFileSync(path: string): string;
   writeTextFileSync(path: string, data: string): void;
   openSync(path: string, options: { read?: boolean; write?: boolean }): DenoFile;

@@ -18,6 +18,7 @@ import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo, type DenoServeOptions } from "./deno-api.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
 import { denoTls } from "./tls.ts";
+import { denoWebSockets } from "./websocket.ts";
 
 /** The adapter's part of the ServeContext. `remoteAddr` is read from Deno only when the app asks:
  *  the lookup (an op call and two allocations) was 3.5 % of a hello-world worker's CPU when eager. */
@@ -49,6 +50,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
   let inFlight = 0;
   let drainer: ReusePortDrain | undefined;
+  const webSockets = denoWebSockets(opts.socketOpened, opts.socketClosed);
 
   const markClose = (res: Response): Response => (drainer?.draining ? withConnectionClose(res) : res);
 
@@ -108,7 +110,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
 
     const drain = new ReusePortDrain({
       closeListenerAlone: () => control?.detach() === true,
-      stop: () => server.shutdown(),
+      stop: () => webSockets.allClosed().then(() => server.shutdown()),
       held: () => control?.connections(),
     });
     drainer = drain;
@@ -123,6 +125,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
       // `info.completed` settles before Deno has flushed the last bytes; only shutdown() resolving
       // says every response left (the drain reports one at least until then).
       connections: () => drain.connections(inFlight),
+      closeWebSockets: webSockets.closeAll,
     });
   });
 }

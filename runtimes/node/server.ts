@@ -12,12 +12,13 @@
  */
 
 import cluster from "node:cluster";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { DrainOrder, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { listenFailure } from "../../src/errors.ts";
 import { type NodeRequest, type NodeResponse, type NodeWebServer, secureServer } from "./tls-server.ts";
+import { nodeWebSockets, remoteAddrOf } from "./websocket.ts";
 
 /** After the idle grace, idle kept-alive sockets are closed again this often (new ones go idle). */
 const IDLE_SWEEP_MS = 250;
@@ -29,14 +30,8 @@ class NodeContext {
     this.incoming = incoming;
     this.outgoing = outgoing;
   }
-  abortConnection(): void {
-    this.outgoing.destroy();
-  }
   get remoteAddr() {
-    const s = this.incoming.socket;
-    // A unix socket's client has no address (remoteAddress is undefined there).
-    if (s.remoteAddress === undefined && s.remotePort === undefined) return { transport: "unix" as const, path: "" };
-    return { transport: "tcp" as const, hostname: s.remoteAddress ?? "", port: s.remotePort ?? 0 };
+    return remoteAddrOf(this.incoming);
   }
 }
 
@@ -65,6 +60,8 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
   };
   const web: NodeWebServer = opts.tls ? secureServer(opts.tls, onRequest) : plainServer(onRequest);
   const server = web.server;
+  // With TLS, an Http2SecureServer({ allowHTTP1 }) emits `upgrade` for HTTP/1.1 upgrades as http.Server does.
+  const webSockets = nodeWebSockets(server as Server, opts.webSocket, handle, opts.socketOpened, opts.socketClosed);
   let connections = 0;
   server.on("connection", (socket) => {
     connections++;
@@ -113,6 +110,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
           web.closeAll();
         },
         connections: () => connections,
+        closeWebSockets: webSockets.closeAll,
       });
     };
     if (target.kind === "fd") return listenOnInheritedFd(server, target.fd, listening);

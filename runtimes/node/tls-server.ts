@@ -8,7 +8,8 @@
  * closeIdleConnections/closeAllConnections):
  *  - an HTTP/2 session is sent GOAWAY the moment the drain starts (`session.close()`: the streams it
  *    already has finish, the client opens no new ones here), and so is a session that arrives after;
- *  - an HTTP/1.1 socket with no request in flight is idle, and closed by `closeIdle()`;
+ *  - an HTTP/1.1 socket with no request in flight is idle, and closed by `closeIdle()` (an upgraded
+ *    one is not: its WebSocket is closed by the core's drain, with its code);
  *  - `closeAll()` destroys every session and socket.
  */
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
@@ -64,6 +65,15 @@ export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res
     if (socket.alpnProtocol === "h2") return;
     http1.set(socket, 0);
     socket.once("close", () => http1.delete(socket));
+  });
+  // An upgraded socket (a WebSocket) has left HTTP: it is no idle HTTP/1.1 socket to close. Watched
+  // only once something handles upgrades: a listener of this file's own would take every upgrade
+  // request away from the app's fetch (node:http hands it to `upgrade` listeners when there are any).
+  let watchingUpgrades = false;
+  server.on("newListener", (event) => {
+    if (event !== "upgrade" || watchingUpgrades) return;
+    watchingUpgrades = true;
+    server.on("upgrade", (_req: unknown, socket: Socket) => http1.delete(socket));
   });
   server.on("session", (session) => {
     sessions.add(session);

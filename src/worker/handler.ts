@@ -1,6 +1,9 @@
 /**
  * The request pipeline every adapter serves: health first, then the app, with request_timeout,
  * generic 500s for app errors (stack to the log only) and the optional access log.
+ * A WebSocket upgrade reaches the app as the very Request the runtime gave (Bun's server.upgrade()
+ * and Deno.upgradeWebSocket() refuse, or silently never open, a rebuilt one), outside
+ * request_timeout: the handshake answers at once, and the socket's life is not a response's.
  * Kept free of allocations when no option asks for them: this is the hot path.
  */
 
@@ -45,6 +48,20 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     return failed(request, new TypeError(`fetch handler returned ${res === null ? "null" : typeof res}, not a Response`));
   };
 
+  // An upgrade that ends in a 500 while the app exports no `websocket` (hono's Node helper answers
+  // an empty 500 then, Bun's server.upgrade() throws): say once what is missing.
+  let hinted = app.websocket !== undefined;
+  const upgradeChecked = (request: Request, res: Response): Response => {
+    if (hinted || res.status !== 500 || !isUpgrade(request)) return res;
+    hinted = true;
+    log.warn(
+      `WebSocket upgrade for ${request.method} ${pathOf(request.url)} failed (500) and the app exports no \`websocket\`: ` +
+        "export the runtime's WebSocket handling beside fetch (README: WebSockets)",
+      { event: "websocket_export_missing" },
+    );
+    return res;
+  };
+
   const logged = (request: Request, started: number, res: Response): Response => {
     log.info(`${request.method} ${pathOf(request.url)} ${res.status} ${(performance.now() - started).toFixed(1)}ms`, {
       event: "access",
@@ -60,35 +77,31 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     try {
       result = app.fetch(request, ctx, ctx);
     } catch (err) {
-      return failed(request, err);
+      return upgradeChecked(request, failed(request, err));
     }
+    // `if (server.upgrade(request)) return;` (Bun's documented shape, crossws's): nothing to send.
+    const answer = (res: Response) => {
+      if (res === undefined && (ctx as RequestExtras).upgraded?.()) return res;
+      return upgradeChecked(request, checked(request, res));
+    };
     if (result && typeof (result as Promise<Response>).then === "function") {
-      return (result as Promise<Response>).then(
-        (res) => checked(request, res),
-        (err) => failed(request, err),
-      );
+      return (result as Promise<Response>).then(answer, (err) => upgradeChecked(request, failed(request, err)));
     }
-    return checked(request, result);
+    return answer(result as Response);
   };
 
   const withTimeout = (request: Request, ctx: ServeContext): Promise<Response> => {
-    const deadline = startDeadline(
-      request,
-      requestTimeoutMs,
-      () => {
-        log.warn(
-          `${request.method} ${pathOf(request.url)} exceeded request_timeout (${(requestTimeoutMs / 1000).toFixed(1)}s) — aborted`,
-          { event: "request_timeout" },
-        );
-      },
-      (ctx as RequestExtras).abortConnection?.bind(ctx),
-    );
+    const deadline = startDeadline(request, requestTimeoutMs, () => {
+      log.warn(
+        `${request.method} ${pathOf(request.url)} exceeded request_timeout (${(requestTimeoutMs / 1000).toFixed(1)}s) — aborted`,
+        { event: "request_timeout" },
+      );
+    });
     return deadline.race(Promise.resolve().then(() => app.fetch(deadline.request, ctx, ctx))).then(
       (res) => {
-        const ok = checked(request, res);
-        if (ok === res) return deadline.guardBody(ok);
+        // The response has its headers: the timeout is over, a streaming body goes on (README).
         deadline.clear();
-        return ok;
+        return checked(request, res);
       },
       (err) => {
         deadline.clear();
@@ -104,10 +117,15 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     ctx.passThroughOnException = passThroughOnException;
     ctx.worker = worker;
     const started = accessLog ? performance.now() : 0;
-    const result = requestTimeoutMs > 0 ? withTimeout(request, ctx) : call(request, ctx);
+    const result = requestTimeoutMs > 0 && !isUpgrade(request) ? withTimeout(request, ctx) : call(request, ctx);
     if (!accessLog) return result;
     return result instanceof Promise ? result.then((res) => logged(request, started, res)) : logged(request, started, result);
   };
+}
+
+function isUpgrade(request: Request): boolean {
+  const upgrade = request.headers.get("upgrade");
+  return upgrade !== null && upgrade.toLowerCase() === "websocket";
 }
 
 function errText(err: unknown): string {

@@ -1,9 +1,10 @@
 /**
- * Drain accounting: requests in flight plus `waitUntil` promises. Drain waits for both to reach zero.
- * Two integer updates per request; nothing else on the request path.
+ * Drain accounting: requests in flight, open WebSockets and `waitUntil` promises. Drain waits for
+ * all three to reach zero. Two integer updates per request; nothing else on the request path.
  */
 export class InFlight {
   requests = 0;
+  sockets = 0;
   background = 0;
   #waiters: Array<() => void> = [];
 
@@ -13,26 +14,44 @@ export class InFlight {
 
   readonly finished = (): void => {
     this.requests--;
-    if (this.requests === 0 && this.background === 0) this.#wake();
+    this.#check();
+  };
+
+  readonly socketOpened = (): void => {
+    this.sockets++;
+  };
+
+  readonly socketClosed = (): void => {
+    this.sockets--;
+    this.#check();
   };
 
   track(promise: Promise<unknown>): void {
     this.background++;
     const done = () => {
       this.background--;
-      if (this.requests === 0 && this.background === 0) this.#wake();
+      this.#check();
     };
     promise.then(done, done);
   }
 
+  /** What a client holds open: requests in flight and WebSockets (health, drain lines, status). */
+  get active(): number {
+    return this.requests + this.sockets;
+  }
+
   get total(): number {
-    return this.requests + this.background;
+    return this.requests + this.sockets + this.background;
   }
 
   /** Resolves once nothing is in flight. */
   idle(): Promise<void> {
     if (this.total === 0) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #check(): void {
+    if (this.total === 0) this.#wake();
   }
 
   #wake(): void {

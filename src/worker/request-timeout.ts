@@ -1,6 +1,8 @@
 /**
- * `request_timeout`: a handler that runs longer gets its `request.signal` aborted and the client a
- * 504; a streaming body still running at the deadline is cut (the adapter then drops the connection).
+ * `request_timeout`: a handler that has not returned its Response (its headers) by the deadline gets
+ * its `request.signal` aborted and the client a 504. It bounds time-to-response only: once the
+ * Response is returned the deadline is cleared, and a streaming body (SSE, a download) runs until
+ * it ends, the client leaves, or a drain's deadline cuts it.
  */
 export class RequestTimeoutError extends Error {
   constructor(seconds: number) {
@@ -13,17 +15,10 @@ export interface Deadline {
   request: Request;
   /** Race the handler's result against the deadline. */
   race(result: Promise<Response>): Promise<Response>;
-  /** Cut a streaming body at the deadline; clears the timer when the body ends. */
-  guardBody(response: Response): Response;
   clear(): void;
 }
 
-export function startDeadline(
-  request: Request,
-  timeoutMs: number,
-  onTimeout: () => void,
-  abortConnection?: () => void,
-): Deadline {
+export function startDeadline(request: Request, timeoutMs: number, onTimeout: () => void): Deadline {
   const controller = new AbortController();
   const error = new RequestTimeoutError(timeoutMs / 1000);
   // The app sees a request whose signal aborts on the deadline as well as on client disconnect.
@@ -31,13 +26,11 @@ export function startDeadline(
   const wrapped = new Request(request, { signal });
   let fired = false;
   let rejectRace: ((e: unknown) => void) | undefined;
-  let cutBody: ((e: unknown) => void) | undefined;
   const timer = setTimeout(() => {
     fired = true;
     controller.abort(error);
     onTimeout();
     rejectRace?.(error);
-    cutBody?.(error);
   }, timeoutMs);
   const clear = () => clearTimeout(timer);
   return {
@@ -49,43 +42,6 @@ export function startDeadline(
         rejectRace = reject;
         result.then(resolve, reject);
       });
-    },
-    guardBody(response) {
-      const body = response.body;
-      if (!body || fired) {
-        clear();
-        return response;
-      }
-      const reader = body.getReader();
-      const guarded = new ReadableStream<Uint8Array>({
-        start(ctrl) {
-          cutBody = (e) => {
-            if (abortConnection) {
-              // Drop the connection first, so the client sees a cut response, not a complete one.
-              abortConnection();
-              ctrl.close();
-            } else ctrl.error(e);
-            reader.cancel(e).catch(() => {});
-          };
-        },
-        async pull(ctrl) {
-          try {
-            const { done, value } = await reader.read();
-            if (done) {
-              clear();
-              ctrl.close();
-            } else ctrl.enqueue(value);
-          } catch (e) {
-            clear();
-            ctrl.error(e);
-          }
-        },
-        cancel(reason) {
-          clear();
-          return reader.cancel(reason);
-        },
-      });
-      return new Response(guarded, { status: response.status, statusText: response.statusText, headers: response.headers });
     },
   };
 }

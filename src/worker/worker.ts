@@ -14,6 +14,7 @@ import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
 import { describeImportFailure } from "./import-error.ts";
 import { InFlight } from "./in-flight.ts";
+import { WebSocketDrain } from "./websocket-drain.ts";
 
 /** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
 const IN_FLIGHT_REPORT_MS = 1_000;
@@ -110,10 +111,11 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     shuttingDown: unready,
     generation: spec.generation,
     worker: spec.id,
-    inFlight: () => inFlight.requests,
+    inFlight: () => inFlight.active,
   };
   unreadyHealth = health;
   let server: ServerHandle;
+  const webSockets = new WebSocketDrain(({ code, reason }) => server.closeWebSockets(code, reason));
   try {
     server = await host.serve({
       listen: spec.listen,
@@ -130,6 +132,12 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       }),
       requestStarted: inFlight.started,
       requestFinished: inFlight.finished,
+      webSocket: app.websocket,
+      socketOpened: () => {
+        inFlight.socketOpened();
+        webSockets.opened();
+      },
+      socketClosed: inFlight.socketClosed,
     });
   } catch (err) {
     return fail(err, "E_LISTEN");
@@ -139,7 +147,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   host.send({ type: "ready", port: server.port });
   let reported = 0;
   const inFlightReport = setInterval(() => {
-    const now = inFlight.requests;
+    const now = inFlight.active;
     if (now === reported || supervisorGone) return;
     reported = now;
     host.send({ type: "in-flight", requests: now });
@@ -150,6 +158,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     // A shutdown that overtakes a reload drain turns health to 503 and ends any accept grace; the
     // drain already under way goes on.
     if (reason === "shutdown") health.shuttingDown = true;
+    webSockets.escalate(reason);
     if (draining === "shutdown" || (draining && reason !== "shutdown")) return;
     // First, before any logging or IPC: the listener stops the moment the order arrives.
     server.drain(drainOrder(reason));
@@ -161,25 +170,27 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const expired = new AbortController();
     // The supervisor force-stops at timeoutMs; this later self-deadline matters when it is gone.
     const selfDeadline = setTimeout(() => expired.abort(), timeoutMs + 1_000);
+    let hookDone: Promise<unknown> = Promise.resolve();
     if (app.onDrain) {
       const hook = app.onDrain;
-      inFlight.track(
-        Promise.resolve()
-          .then(() => hook({ reason, timeoutMs, signal: expired.signal }))
-          .catch((err) => log.error(`onDrain hook failed: ${describe(err)}`, { event: "drain_hook_error" })),
-      );
+      hookDone = Promise.resolve()
+        .then(() => hook({ reason, timeoutMs, signal: expired.signal }))
+        .catch((err) => log.error(`onDrain hook failed: ${describe(err)}`, { event: "drain_hook_error" }));
+      inFlight.track(hookDone);
     }
-    const active = inFlight.requests;
+    // Open WebSockets: onDrain's goodbye first, then pounce's close (websocket-drain.ts).
+    webSockets.start(reason, timeoutMs, hookDone);
+    const active = inFlight.active;
     if (active > 0)
       log.info(`Worker ${spec.id} draining ${active} active connection(s)...`, { event: "worker_draining", in_flight: active });
     else log.info(`Worker ${spec.id} shutting down (no active connections)`, { event: "worker_draining", in_flight: 0 });
     host.send({ type: "draining", inFlight: active });
 
     const progress = setInterval(() => {
-      if (inFlight.requests > 0)
-        log.info(`Worker ${spec.id} draining ${inFlight.requests} active connection(s)...`, {
+      if (inFlight.active > 0)
+        log.info(`Worker ${spec.id} draining ${inFlight.active} active connection(s)...`, {
           event: "worker_draining",
-          in_flight: inFlight.requests,
+          in_flight: inFlight.active,
         });
     }, PROGRESS_EVERY_MS);
     const deadline = new Promise<void>((resolve) => expired.signal.addEventListener("abort", () => resolve()));

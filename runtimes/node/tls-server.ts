@@ -6,14 +6,24 @@
  *
  * The drain mechanics http.Server has built in, done here by hand (an Http2SecureServer has no
  * closeIdleConnections/closeAllConnections):
- *  - an HTTP/2 session is sent GOAWAY the moment the drain starts (`session.close()`: the streams it
- *    already has finish, the client opens no new ones here), and so is a session that arrives after;
+ *  - GOAWAY in two steps, as RFC 9113 §6.8 advises: the moment the drain starts every HTTP/2 session
+ *    (and one that arrives after) gets a GOAWAY naming the highest stream id, so the client opens no
+ *    new streams here while those already on their way are still served; `closeIdle()` (after the
+ *    core's idle grace) sends the final GOAWAY (`session.close()`: the streams it has finish, then
+ *    it closes). One GOAWAY at once refused the streams a client sent while it was on its way
+ *    (h2load counted them failed);
  *  - an HTTP/1.1 socket with no request in flight is idle, and closed by `closeIdle()` (an upgraded
  *    one is not: its WebSocket is closed by the core's drain, with its code);
  *  - `closeAll()` destroys every session and socket.
  */
 import { type IncomingMessage, Server, type ServerResponse } from "node:http";
-import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from "node:http2";
+import {
+  constants,
+  createSecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+} from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import type { TlsMaterial } from "../../src/tls/material.ts";
 
@@ -30,6 +40,11 @@ export interface NodeWebServer {
   draining(): void;
   closeIdle(): void;
   closeAll(): void;
+}
+
+/** The first GOAWAY: no new streams, but every stream id still acceptable (2^31 - 1). */
+function noticeGoaway(session: ServerHttp2Session): void {
+  if (!session.closed && !session.destroyed) session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
 }
 
 export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res: NodeResponse) => void): NodeWebServer {
@@ -78,15 +93,16 @@ export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res
   server.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
-    if (goingAway) session.close();
+    if (goingAway) noticeGoaway(session);
   });
   return {
     server,
     draining() {
       goingAway = true;
-      for (const s of sessions) s.close();
+      for (const s of sessions) noticeGoaway(s);
     },
     closeIdle() {
+      for (const s of sessions) s.close();
       for (const [socket, inFlight] of http1) if (inFlight === 0) socket.destroy();
     },
     closeAll() {

@@ -132,7 +132,7 @@ for (const rt of selectedRuntimes()) {
     it(`two reloads under h2load: 0 failed ${h2 ? "streams (h2)" : "requests (h2load falls back to http/1.1)"}`, async (t) => {
       await withPounce(rt, args, async (p, dir) => {
         const mark = p.output.length;
-        const running = h2load(p.port, 8, 8, h2 ? 4 : 1);
+        const running = h2load(p.port, 15, 8, h2 ? 4 : 1);
         await p.waitFor(FIRST_REQUEST, { from: mark, timeoutMs: 10_000 });
         let completedAt = 0;
         for (const gen of [1, 2]) {

@@ -6,12 +6,12 @@
  *
  * The drain mechanics http.Server has built in, done here by hand (an Http2SecureServer has no
  * closeIdleConnections/closeAllConnections):
- *  - GOAWAY in two steps, as RFC 9113 §6.8 advises: the moment the drain starts every HTTP/2 session
- *    (and one that arrives after) gets a GOAWAY naming the highest stream id, so the client opens no
- *    new streams here while those already on their way are still served; `closeIdle()` (after the
- *    core's idle grace) sends the final GOAWAY (`session.close()`: the streams it has finish, then
- *    it closes). One GOAWAY at once refused the streams a client sent while it was on its way
- *    (h2load counted them failed);
+ *  - GOAWAY in two steps, as RFC 9113 §6.8 advises (and Deno's server does): the moment the drain
+ *    starts every HTTP/2 session (and one that arrives after) gets a GOAWAY naming the highest stream
+ *    id and a PING, so the client opens no new streams here while those already on their way are
+ *    still served; the PING's answer proves a round trip, and then the final GOAWAY goes
+ *    (`session.close()`: the streams it has finish, then it closes). One GOAWAY at once refused the
+ *    streams a client sent while it was on its way (h2load counted them failed);
  *  - an HTTP/1.1 socket with no request in flight is idle, and closed by `closeIdle()` (an upgraded
  *    one is not: its WebSocket is closed by the core's drain, with its code);
  *  - `closeAll()` destroys every session and socket.
@@ -42,9 +42,15 @@ export interface NodeWebServer {
   closeAll(): void;
 }
 
-/** The first GOAWAY: no new streams, but every stream id still acceptable (2^31 - 1). */
-function noticeGoaway(session: ServerHttp2Session): void {
-  if (!session.closed && !session.destroyed) session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
+/** The first GOAWAY (no new streams, but every stream id still acceptable: 2^31 - 1) and a PING;
+ *  its answer, one round trip later, sends the final GOAWAY. */
+function goAway(session: ServerHttp2Session): void {
+  if (session.closed || session.destroyed) return;
+  session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
+  const final = () => {
+    if (!session.closed && !session.destroyed) session.close();
+  };
+  if (!session.ping(final)) final();
 }
 
 export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res: NodeResponse) => void): NodeWebServer {
@@ -93,13 +99,13 @@ export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res
   server.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
-    if (goingAway) noticeGoaway(session);
+    if (goingAway) goAway(session);
   });
   return {
     server,
     draining() {
       goingAway = true;
-      for (const s of sessions) noticeGoaway(s);
+      for (const s of sessions) goAway(s);
     },
     closeIdle() {
       for (const s of sessions) s.close();

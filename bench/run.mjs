@@ -14,6 +14,7 @@ import { barChart, p99Chart } from "./lib/svg.mjs";
 import { missing, ROOT, RUNTIMES, TMP } from "./lib/targets.mjs";
 import * as deployS from "./sections/deploy.mjs";
 import * as growthS from "./sections/growth.mjs";
+import * as httpsS from "./sections/https.mjs";
 import * as reloadRssS from "./sections/reload-rss.mjs";
 import * as speedS from "./sections/reload-speed.mjs";
 import * as rssS from "./sections/rss.mjs";
@@ -64,9 +65,11 @@ const cfg = args.quick
       speedReloads: 5,
     };
 
-// --only throughput,deploy,growth,rss,reload-rss,watch runs a subset (the report then holds only those sections)
+// --only throughput,deploy,growth,rss,reload-rss,watch,https runs a subset (the report then holds only those sections)
 const full = args.quick ? [] : ["growth", "reload-rss"];
-const only = new Set(args.only?.split(",") ?? ["throughput", "websocket", "startup", "reload-speed", "deploy", ...full, "rss", "watch"]);
+const only = new Set(
+  args.only?.split(",") ?? ["throughput", "websocket", "startup", "reload-speed", "deploy", ...full, "rss", "watch", "https"],
+);
 
 function sh(cmd, argv) {
   try {
@@ -96,7 +99,7 @@ async function main() {
   }
   // deploy, growth and RSS run on every runtime in full mode, on node24 (or the first) in quick mode
   const deep = cfg.mode === "quick" ? [runtimes.find((r) => r.name === "node24") ?? runtimes[0]].filter(Boolean) : runtimes;
-  plan(runtimes.length * (only.has("throughput") ? tputS.estimate(cfg) : 8));
+  plan(runtimes.length * ((only.has("throughput") ? tputS.estimate(cfg) : 8) + (only.has("https") ? httpsS.estimate(cfg) : 0)));
   plan(
     runtimes.length * ((only.has("startup") ? startS.estimate(cfg) : 0) + (only.has("reload-speed") ? speedS.estimate(cfg) : 0)),
   );
@@ -125,14 +128,16 @@ async function main() {
     watch: [],
     startup: [],
     speed: [],
+    https: [],
     websocket: [],
     notAvailable: [],
   };
   // without the throughput rounds, one short wrk run of pounce (2 workers) gives the deploy rate
   const tcfg = only.has("throughput") ? cfg : { ...cfg, warmup: 1, seconds: 3, rounds: 1, contenders: ["pounce1", "pounce2"] };
-  // (neither needed when only start-up, reload speed or the watcher are measured)
+  // (neither needed when only start-up, reload speed, HTTPS or the watcher are measured)
   const needRate = ["throughput", "deploy", "growth", "rss", "reload-rss"].some((s) => only.has(s));
   if (needRate) for (const rt of runtimes) res.throughput.push(await tputS.throughput(rt, tcfg));
+  if (only.has("https")) for (const rt of runtimes) res.https.push(await httpsS.httpsThroughput(rt, cfg));
   if (!only.has("throughput")) res.capacityOnly = res.throughput.splice(0);
   if (only.has("websocket")) for (const rt of runtimes) res.websocket.push(await wsS.websocketEcho(rt, cfg));
   for (const t of res.throughput) {

@@ -15,6 +15,7 @@ import type { Config } from "./config.ts";
 import type { BindableTarget, ListenTarget } from "./listen-target.ts";
 import type { DrainReason, SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
 import type { UnixDatagram } from "./systemd/datagram.ts";
+import type { TlsMaterial } from "./tls/material.ts";
 
 export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT" | ScaleSignal;
 /** SIGTTIN adds a worker, SIGTTOU removes one (their default action stops the process: handle them). */
@@ -88,6 +89,9 @@ export interface ServeOptions {
   /** Where to listen; `fd`: an inherited socket (systemd socket activation), already this
    *  process's own fd (only where the adapter says `canServeInheritedSocket`). */
   listen: ListenTarget;
+  /** Serve HTTPS with these PEM contents (HTTP/2 beside HTTP/1.1 by ALPN where the runtime's server
+   *  can); absent: plain HTTP. */
+  tls?: TlsMaterial;
   /** The core's request pipeline; `extras` are merged into the ServeContext (runtime specifics). */
   handle(request: Request, extras: RequestExtras): Response | Promise<Response>;
   /** Called when a request arrives and when its response has been completely sent (or abandoned). */

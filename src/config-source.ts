@@ -3,11 +3,14 @@
  * working directory through its symlinks (release-dir.ts), find and load the config file there
  * (config-file.ts), then resolve flags > env > file > defaults (config.ts). The flags and the
  * environment are the ones pounce was started with; only the directory and the file can change.
+ * The TLS files are read and checked here too (tls/read.ts): a bad certificate on a reload is an
+ * ordinary refused reload, and the PEM contents travel with the generation's config to its workers.
  */
 import { type Config, OPTIONS, resolveConfig } from "./config.ts";
 import { findConfigFile, loadConfigFile } from "./config-file.ts";
 import { errors } from "./errors.ts";
 import { resolveWorkdir } from "./release-dir.ts";
+import { readTls } from "./tls/read.ts";
 
 /** One reading: the configuration, the directory the generation runs in, and the file read (if any). */
 export interface LoadedConfig {
@@ -41,7 +44,10 @@ export class ConfigSource {
     const given = resolveConfig(entry ?? "-", flags, env).config;
     const file = findConfigFile(cwd, given);
     const values = file ? await loadConfigFile(file) : undefined;
-    const loaded: LoadedConfig = { config: resolveConfig(entry, flags, env, values), cwd, file };
+    const config = resolveConfig(entry, flags, env, values);
+    const tls = readTls(config, cwd);
+    if (tls) config.tls = tls;
+    const loaded: LoadedConfig = { config, cwd, file };
     this.#boot ??= loaded;
     return loaded;
   }
@@ -58,6 +64,14 @@ export class ConfigSource {
       if (JSON.stringify(before) !== JSON.stringify(now))
         throw errors.configFixed(next.file ?? "the configuration", spec.key, before, now);
     }
+    // http:// or https:// is what clients were told at start; the files behind it may change.
+    if ((boot.config.tlsCert === "") !== (next.config.tlsCert === ""))
+      throw errors.configFixed(
+        next.file ?? "the configuration",
+        "tlsCert (HTTPS on or off)",
+        boot.config.tlsCert,
+        next.config.tlsCert,
+      );
     return next;
   }
 }

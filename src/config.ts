@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { errors } from "./errors.ts";
+import type { TlsMaterial } from "./tls/material.ts";
 
 export type LogFormat = "text" | "json";
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -47,6 +48,13 @@ export interface Config {
   reloadInclude: string[];
   /** Directories watched besides the entry's (as given: relative to the working directory). */
   reloadDir: string[];
+  /** TLS certificate chain and key files (empty: plain HTTP); read again on every reload. */
+  tlsCert: string;
+  tlsKey: string;
+  tlsKeyPassphrase: string;
+  tlsCa: string;
+  /** What --tls-cert/--tls-key held when last read and checked (src/tls/read.ts); not an option. */
+  tls?: TlsMaterial;
   /** The config file given with --config / POUNCE_CONFIG (empty: look for pounce.config.* instead). */
   config: string;
 }
@@ -69,7 +77,7 @@ type Kind =
   | "boolean";
 
 export interface OptionSpec {
-  key: Exclude<keyof Config, "entry">;
+  key: Exclude<keyof Config, "entry" | "tls">;
   flag: string;
   kind: Kind;
   description: string;
@@ -280,6 +288,39 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: "With --reload: also watch this directory (repeatable, or comma-separated)",
   },
   {
+    key: "tlsCert",
+    flag: "tls-cert",
+    kind: "string",
+    default: "",
+    valueHint: "file",
+    description:
+      "Serve HTTPS with this PEM certificate chain (with --tls-key); read and checked again on every reload, so a renewed certificate goes live with SIGHUP",
+  },
+  {
+    key: "tlsKey",
+    flag: "tls-key",
+    kind: "string",
+    default: "",
+    valueHint: "file",
+    description: "The PEM private key of --tls-cert",
+  },
+  {
+    key: "tlsKeyPassphrase",
+    flag: "tls-key-passphrase",
+    kind: "string",
+    default: "",
+    valueHint: "text",
+    description: "Passphrase of an encrypted --tls-key (prefer the POUNCE_TLS_KEY_PASSPHRASE env: flags show in ps)",
+  },
+  {
+    key: "tlsCa",
+    flag: "tls-ca",
+    kind: "string",
+    default: "",
+    valueHint: "file",
+    description: "Intermediate CA certificates (PEM) sent after the certificate, when the --tls-cert file holds the leaf alone",
+  },
+  {
     key: "config",
     flag: "config",
     kind: "string",
@@ -354,6 +395,16 @@ export function resolveConfig(
 
 /** Options that are valid alone but not together. */
 function checkCombinations(c: Config): void {
+  if (c.tlsCert !== "" && c.tlsKey === "")
+    throw errors.badCombination("--tls-cert", "needs --tls-key (the certificate's private key): give both, or neither");
+  if (c.tlsKey !== "" && c.tlsCert === "")
+    throw errors.badCombination("--tls-key", "needs --tls-cert (the certificate it belongs to): give both, or neither");
+  for (const [given, flag] of [
+    [c.tlsKeyPassphrase, "--tls-key-passphrase"],
+    [c.tlsCa, "--tls-ca"],
+  ] as const)
+    if (given !== "" && c.tlsCert === "")
+      throw errors.badCombination(flag, "only applies with --tls-cert and --tls-key: give those too, or drop it");
   if (c.reloadBatch > 0 && c.reloadStrategy === "restart")
     throw errors.badCombination(
       "--reload-batch",

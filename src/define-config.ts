@@ -6,7 +6,7 @@
 import type { Config } from "./config.ts";
 
 /** What a config file may set; every field is optional (flags and env still win over it). */
-export type PounceConfig = Partial<Omit<Config, "config" | "workers"> & { workers: number | "auto" }>;
+export type PounceConfig = Partial<Omit<Config, "config" | "workers" | "tls"> & { workers: number | "auto" }>;
 
 export function defineConfig(config: PounceConfig): PounceConfig {
   return config;

@@ -44,6 +44,7 @@ export type ErrorCode =
   | "E_SERVER_GONE"
   | "E_SYSTEMD"
   | "E_CONFIG"
+  | "E_TLS"
   | "E_WORKDIR";
 
 const USAGE_CODES = new Set<ErrorCode>([
@@ -54,6 +55,7 @@ const USAGE_CODES = new Set<ErrorCode>([
   "E_UNKNOWN_COMMAND",
   "E_NO_TARGET",
   "E_CONFIG",
+  "E_TLS",
   "E_WORKDIR",
   "E_WRAP_USAGE",
   "E_COMMAND_NOT_FOUND",
@@ -97,6 +99,8 @@ export const errors = {
       "E_CONFIG",
       `${file}: ${field} cannot change on a reload (${JSON.stringify(from)} → ${JSON.stringify(to)}); restart pounce to apply it`,
     ),
+  /** A TLS file that cannot be served: missing, unreadable, expired, not yet valid, or not a pair. */
+  tls: (file: string, why: string) => new PounceError("E_TLS", `TLS file ${file} ${why}`),
   workdirGone: (dir: string, cause: string) =>
     new PounceError("E_WORKDIR", `working directory ${dir} does not resolve to a directory: ${cause}`),
   entryNotFound: (spec: string, tried: string[]) =>

@@ -35,12 +35,12 @@ export function addressLabel(t: ListenTarget): string {
   }
 }
 
-/** The address as a URL-like string (the Ready line, the state file's `url`): `http://127.0.0.1:8000`,
- *  `unix:/run/app.sock`, `fd:3`. */
-export function addressUrl(t: ListenTarget): string {
+/** The address as a URL-like string (the Ready line, the state file's `url`): `http://127.0.0.1:8000`
+ *  (`https://` with TLS), `unix:/run/app.sock`, `fd:3`. */
+export function addressUrl(t: ListenTarget, tls = false): string {
   switch (t.kind) {
     case "tcp":
-      return `http://${t.host.includes(":") ? `[${t.host}]` : t.host}:${t.port}`;
+      return `${tls ? "https" : "http"}://${t.host.includes(":") ? `[${t.host}]` : t.host}:${t.port}`;
     case "unix":
       return `unix:${t.path}`;
     case "fd":

@@ -5,6 +5,7 @@
 import type { ListenTarget } from "./listen-target.ts";
 import type { LogRecord } from "./log.ts";
 import type { WorkerCounters } from "./metrics/counters.ts";
+import type { TlsMaterial } from "./tls/material.ts";
 
 /** Everything a worker needs to start; serialised into the worker at spawn. */
 export interface WorkerSpec {
@@ -22,6 +23,8 @@ export interface WorkerSpec {
   /** Where to listen (for a unix socket: where this worker binds; for socket activation: the
    *  inherited fd, which the adapter hands the worker as that same fd; see ListenTarget). */
   listen: ListenTarget;
+  /** Serve HTTPS with exactly these PEM contents (read and checked by the supervisor); absent: HTTP. */
+  tls?: TlsMaterial;
   /** Milliseconds, 0 = off. */
   requestTimeoutMs: number;
   healthCheckPath: string;

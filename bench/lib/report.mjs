@@ -1,6 +1,7 @@
 // The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
 import { reportLines as speedLines } from "../sections/reload-speed.mjs";
 import { startBudgetMs, reportLines as startLines, supervisorBudgetKb } from "../sections/startup.mjs";
+import { reportLines as httpsLines } from "../sections/https.mjs";
 import { reportLines as watchLines } from "../sections/watch.mjs";
 import { reportLines as websocketLines } from "../sections/websocket.mjs";
 import { fmt, median, pct } from "./stats.mjs";
@@ -275,6 +276,7 @@ export function report(res, base) {
   if (res.watch?.length) L.push(...watchLines(res.watch));
   if (res.startup?.length) L.push(...startLines(res.startup));
   if (res.speed?.length) L.push(...speedLines(res.speed, res.cfg));
+  if (res.https?.length) L.push(...httpsLines(res.https));
 
   // commands
   L.push("## Commands", "");

@@ -8,15 +8,17 @@ import type { Config } from "../../src/config.ts";
 import { PounceError } from "../../src/errors.ts";
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { UnixDatagram } from "../../src/systemd/datagram.ts";
+import type { AdapterSupervisorMessage } from "./adapter-messages.ts";
 import { portSharing } from "./reuse-port.ts";
 import { ensureTcpMigrateReq } from "./tcp-migrate-req.ts";
+import { answerTls, specWithoutSecrets } from "./tls-handoff.ts";
 import { linkWorker, type WorkerLink } from "./worker-link.ts";
 
 /** A started worker process, in the runtime's own API. */
 export interface Child {
   readonly pid?: number;
   /** Deliver a message (may throw when the channel is closing). */
-  send(msg: SupervisorMessage): void;
+  send(msg: SupervisorMessage | AdapterSupervisorMessage): void;
   kill(): void;
 }
 
@@ -65,8 +67,16 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
       rt.prepareShared?.(config, log);
     },
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
-      const link = linkWorker(events);
-      const child = rt.spawnChild(spec, link);
+      const link = linkWorker(events, (msg) =>
+        answerTls(spec, msg, (answer) => {
+          try {
+            child.send(answer);
+          } catch {
+            // the worker is going; its exit follows
+          }
+        }),
+      );
+      const child = rt.spawnChild(specWithoutSecrets(spec), link);
       return {
         get pid() {
           return child.pid;

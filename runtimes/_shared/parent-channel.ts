@@ -5,7 +5,9 @@
 import process from "node:process";
 import type { WorkerHost } from "../../src/adapter.ts";
 import type { SupervisorMessage, WorkerMessage } from "../../src/protocol.ts";
+import type { TlsMaterial } from "../../src/tls/material.ts";
 import { type AdapterSupervisorMessage, type AdapterWorkerMessage, isAdapterSupervisorMessage } from "./adapter-messages.ts";
+import { tlsRequester } from "./tls-handoff.ts";
 
 /** How long exit waits for the last IPC messages to leave before going anyway. */
 const FLUSH_LIMIT_MS = 500;
@@ -14,6 +16,8 @@ export interface ParentChannel extends Pick<WorkerHost, "send" | "onMessage" | "
   readonly connected: boolean;
   /** The adapter's own messages to its supervisor side (adapter-messages.ts). */
   sendAdapter(msg: AdapterWorkerMessage): void;
+  /** The TLS PEM texts, asked of the supervisor side (tls-handoff.ts). */
+  tlsMaterial(): Promise<TlsMaterial>;
   /** Exit once queued messages (the last log lines, "idle") have reached the supervisor. */
   exitAfterFlush(code: number, exit: (code: number) => void): void;
 }
@@ -26,8 +30,9 @@ export function parentChannel(onAdapterMessage?: (msg: AdapterSupervisorMessage)
   let connected = true;
   const handlers: Array<(msg: SupervisorMessage) => void> = [];
   const gone: Array<() => void> = [];
+  const tls = tlsRequester((msg) => post(msg));
   process.on("message", (msg: SupervisorMessage | AdapterSupervisorMessage) => {
-    if (isAdapterSupervisorMessage(msg)) return onAdapterMessage?.(msg);
+    if (isAdapterSupervisorMessage(msg)) return tls.answered(msg) || onAdapterMessage?.(msg);
     for (const h of handlers) h(msg);
   });
   process.once("disconnect", () => {
@@ -49,6 +54,7 @@ export function parentChannel(onAdapterMessage?: (msg: AdapterSupervisorMessage)
     },
     send: (msg: WorkerMessage) => post(msg),
     sendAdapter: (msg) => post(msg),
+    tlsMaterial: () => tls.request(),
     onMessage: (h) => handlers.push(h),
     onSupervisorGone: (h) => gone.push(h),
     exitAfterFlush(code, exit) {

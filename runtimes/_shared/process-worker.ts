@@ -44,7 +44,8 @@ export function processWorkerHost(spec: WorkerSpec, pieces: RuntimePieces, chann
     onSupervisorGone: channel.onSupervisorGone,
     onFatal: pieces.onFatal,
     importApp: pieces.importApp,
-    serve: pieces.serve,
+    // The spec came without the PEM texts (tls-handoff.ts): fetch them just before serving.
+    serve: async (opts) => pieces.serve(opts.tls ? { ...opts, tls: await channel.tlsMaterial() } : opts),
     setTitle: pieces.setTitle,
     writeLine: pieces.writeLine,
     exit: (code) => channel.exitAfterFlush(code, pieces.exit),

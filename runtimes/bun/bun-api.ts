@@ -37,6 +37,7 @@ export interface BunServeOptions {
   /** A unix socket path instead of hostname/port. */
   unix?: string;
   idleTimeout?: number;
+  tls?: { cert: string; key: string; passphrase?: string; ca?: string };
   /** Bun's WebSocket handler (open/message/close/drain…), required for `server.upgrade()`. */
   websocket?: BunWebSocketHandler;
   fetch(request: Request, server: BunServer): Response | Promise<Response>;

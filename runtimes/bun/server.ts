@@ -16,6 +16,7 @@ import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Bun, type BunServer } from "./bun-api.ts";
 import { bunSocketCalls } from "./socket-calls.ts";
 import { isStreaming, OriginalResponse } from "./stream-mark.ts";
+import { bunTls } from "./tls.ts";
 import { bunWebSockets, trackUpgrades, wasUpgraded } from "./websocket.ts";
 
 class BunContext {
@@ -99,6 +100,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   try {
     server = Bun.serve({
       ...where,
+      ...bunTls(opts.tls),
       ...(webSockets.handler ? { websocket: webSockets.handler } : {}),
       // Bun's own idleTimeout (default 10 s) closes only kept-alive sockets with no request: a
       // silent handler or a stream with long pauses is not cut (measured), so it stays as it is.

@@ -24,6 +24,9 @@ export interface DenoServeOptions {
   /** A unix socket instead of hostname/port. */
   path?: string;
   transport?: "tcp" | "unix";
+  /** PEM: serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN). */
+  cert?: string;
+  key?: string;
   onListen?(addr: DenoNetAddr): void;
   onError?(err: unknown): Response | Promise<Response>;
 }

@@ -17,6 +17,7 @@ import { portSharing } from "../_shared/reuse-port.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo, type DenoServeOptions } from "./deno-api.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
+import { denoTls } from "./tls.ts";
 import { denoWebSockets } from "./websocket.ts";
 
 /** The adapter's part of the ServeContext. `remoteAddr` is read from Deno only when the app asks:
@@ -87,6 +88,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
       server = Deno.serve(
         {
           ...where,
+          ...denoTls(opts.tls, target.kind === "unix"),
           onListen() {},
           onError() {
             // The core's pipeline already turns app errors into a 500; this is a last resort.

@@ -9,6 +9,7 @@ import type { LifecycleSignal, RuntimeAdapter, WorkerEvents, WorkerHandle } from
 import { workerTitle } from "../../src/listen-target.ts";
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { AdapterSupervisorMessage } from "../_shared/adapter-messages.ts";
+import { answerTls, specWithoutSecrets } from "../_shared/tls-handoff.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
 import { pipeOutput } from "../_shared/worker-output.ts";
 import { holdListenSocket } from "./listen-socket.ts";
@@ -44,8 +45,9 @@ export function createNodeAdapter(): RuntimeAdapter {
         // the next pounce.
         ...(spec.listen.kind === "fd" ? { stdio: ["inherit", piped, piped, spec.listen.fd, "ipc"] } : {}),
       });
-      const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(spec) });
+      const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(specWithoutSecrets(spec)) });
       const link = linkWorker(events, (msg) => {
+        if (answerTls(spec, msg, (answer) => worker.isConnected() && worker.send(answer))) return;
         // The cluster's own 'close' for this worker's handle came first on the same channel, so the
         // primary has already stopped handing it connections.
         if (msg.type === "stop-accepting" && worker.isConnected())

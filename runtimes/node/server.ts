@@ -8,6 +8,7 @@
  *    it hands this worker no more connections (pitfall 4: never exit while one may be in transit);
  *  - idle kept-alive sockets closed only after the core's idle grace, and again every few hundred
  *    ms after it. The accept grace does not apply: net.Server#close leaves the idle sockets alone.
+ * With TLS the server is tls-server.ts's (HTTP/2 and HTTP/1.1), which does the idle and GOAWAY parts.
  */
 
 import cluster from "node:cluster";
@@ -16,6 +17,7 @@ import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { DrainOrder, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { listenFailure } from "../../src/errors.ts";
+import { type NodeRequest, type NodeResponse, type NodeWebServer, secureServer } from "./tls-server.ts";
 import { nodeWebSockets, remoteAddrOf } from "./websocket.ts";
 
 /** After the idle grace, idle kept-alive sockets are closed again this often (new ones go idle). */
@@ -44,19 +46,22 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
     handle(request, new NodeContext(env.incoming as IncomingMessage, env.outgoing as ServerResponse) as never),
   );
   let draining = false;
-  const open = new Set<ServerResponse>();
-  const onClose = function (this: ServerResponse) {
+  const open = new Set<NodeResponse>();
+  const onClose = function (this: NodeResponse) {
     open.delete(this);
     requestFinished();
   };
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: NodeRequest, res: NodeResponse) => {
     requestStarted();
     open.add(res);
     res.once("close", onClose);
-    if (draining) res.shouldKeepAlive = false;
+    if (draining) (res as ServerResponse).shouldKeepAlive = false;
     void listener(req, res);
-  });
-  const webSockets = nodeWebSockets(server, opts.webSocket, handle, opts.socketOpened, opts.socketClosed);
+  };
+  const web: NodeWebServer = opts.tls ? secureServer(opts.tls, onRequest) : plainServer(onRequest);
+  const server = web.server;
+  // With TLS, an Http2SecureServer({ allowHTTP1 }) emits `upgrade` for HTTP/1.1 upgrades as http.Server does.
+  const webSockets = nodeWebSockets(server as Server, opts.webSocket, handle, opts.socketOpened, opts.socketClosed);
   let connections = 0;
   server.on("connection", (socket) => {
     connections++;
@@ -66,7 +71,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
   let sweep: ReturnType<typeof setInterval> | undefined;
   let order: (DrainOrder & { at: number }) | undefined;
   let stopped: Promise<void> | undefined;
-  const closeIdleNow = () => server.closeIdleConnections();
+  const closeIdleNow = () => web.closeIdle();
 
   return new Promise<ServerHandle>((resolve, reject) => {
     const target = opts.listen;
@@ -85,7 +90,8 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
           order = { ...next, at: order?.at ?? Date.now() };
           if (draining) return;
           draining = true;
-          for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false;
+          for (const res of open) if (!res.headersSent) (res as ServerResponse).shouldKeepAlive = false;
+          web.draining();
           NetServer.prototype.close.call(server);
           stopped = hooks.confirmStopped();
         },
@@ -101,7 +107,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
           }, wait) as unknown as ReturnType<typeof setInterval>;
         },
         closeAll() {
-          server.closeAllConnections();
+          web.closeAll();
         },
         connections: () => connections,
         closeWebSockets: webSockets.closeAll,
@@ -124,7 +130,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
  * stop-then-start reload) and resets the connections it accepted but had not handed out; listening
  * as the primary would (one synchronous call) keeps the primary out of it.
  */
-function listenOnInheritedFd(server: Server, fd: number, listening: () => void): void {
+function listenOnInheritedFd(server: NetServer, fd: number, listening: () => void): void {
   const c = cluster as { isPrimary: boolean };
   const was = c.isPrimary;
   c.isPrimary = true;
@@ -133,4 +139,15 @@ function listenOnInheritedFd(server: Server, fd: number, listening: () => void):
   } finally {
     c.isPrimary = was;
   }
+}
+
+/** Plain HTTP: node:http's server, whose own idle and close-all mechanics serve the drain. */
+function plainServer(onRequest: (req: IncomingMessage, res: ServerResponse) => void): NodeWebServer {
+  const server = createServer(onRequest);
+  return {
+    server,
+    draining() {},
+    closeIdle: () => server.closeIdleConnections(),
+    closeAll: () => server.closeAllConnections(),
+  };
 }

@@ -53,6 +53,8 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   const watched = fileWatch?.watchRoots(config, entry.file, cwd) ?? [];
   const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
   if (file) logObserver(log)({ event: "config_loaded", file });
+  if (config.tls)
+    logObserver(log)({ event: "tls_loaded", cert: config.tlsCert, serial: config.tls.serial, notAfter: config.tls.notAfter });
   const adapter = await loadAdapter();
   await adapter.prepare?.(config, {
     info: (msg) => log.info(msg, { event: "runtime_note" }),

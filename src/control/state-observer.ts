@@ -114,7 +114,7 @@ export function stateFileObserver(opts: StateFileOptions): Observer {
     switch (n.event) {
       case "ready":
         state.runtime = n.runtime;
-        state.url = addressUrl(n.listen);
+        state.url = addressUrl(n.listen, n.tls);
         break;
       case "reload_requested":
         state.reloads_requested++;

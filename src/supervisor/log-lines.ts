@@ -67,7 +67,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   ready: {
     level: "info",
     text: (n) =>
-      `Ready to accept connections on ${n.listen.kind === "fd" ? `fd ${n.listen.fd} (socket activation)` : addressUrl(n.listen)} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
+      `Ready to accept connections on ${n.listen.kind === "fd" ? `fd ${n.listen.fd} (socket activation)` : addressUrl(n.listen, n.tls)} — ${n.workers} worker(s), generation ${n.generation}, ${n.runtime}`,
     fields: (n) =>
       n.listen.kind === "tcp"
         ? { port: n.listen.port, generation: n.generation }
@@ -146,6 +146,11 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     fields: (n) => ({ generation: n.generation }),
   },
   config_loaded: { level: "info", text: (n) => `Read configuration from ${n.file}` },
+  tls_loaded: {
+    level: "info",
+    text: (n) => `TLS certificate ${n.cert}: serial ${n.serial}, valid until ${n.notAfter}`,
+    fields: (n) => ({ cert: n.cert, serial: n.serial, not_after: n.notAfter }),
+  },
   reload_complete: {
     level: "info",
     text: (n) => `Graceful reload complete. Running ${n.workers} worker(s) on generation ${n.generation}`,

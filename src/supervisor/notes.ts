@@ -21,7 +21,7 @@ export type Note =
   | { event: "shutdown_delayed"; seconds: number }
   | { event: "shutdown_delay_cut"; signal: LifecycleSignal }
   | { event: "generation_starting"; generation: number; workers: number }
-  | { event: "ready"; listen: ListenTarget; generation: number; workers: number; runtime: string }
+  | { event: "ready"; listen: ListenTarget; tls?: true; generation: number; workers: number; runtime: string }
   /** --uds given together with --host/--port (or HOST/PORT in the environment): those are ignored. */
   | { event: "tcp_ignored"; path: string; ignored: string[] }
   | { event: "unix_socket_error"; path: string; message: string }
@@ -55,6 +55,8 @@ export type Note =
   /** A worker's in-flight count changed (reported at most once a second). */
   | { event: "worker_load"; worker: number; inFlight: number }
   | { event: "config_loaded"; file: string }
+  /** The TLS files were read and passed the checks (at start, and for each reload about to start). */
+  | { event: "tls_loaded"; cert: string; serial: string; notAfter: string }
   | { event: "worker_ready"; worker: number; generation: number; pid?: number }
   | { event: "worker_replacement_ready"; worker: number; generation: number }
   | { event: "worker_replaced"; worker: number; replaced: number }

@@ -45,6 +45,7 @@ export function reconcile(core: Core): number | undefined {
       core.note({
         event: "ready",
         listen: core.listen,
+        ...(gen.config.tls ? { tls: true as const } : {}),
         generation: gen.n,
         workers: gen.target,
         runtime: core.adapter.runtime,

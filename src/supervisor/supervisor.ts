@@ -200,6 +200,8 @@ export class Supervisor implements Core {
   useConfig(loaded: LoadedConfig): void {
     this.#useConfig(loaded);
     if (loaded.file) this.note({ event: "config_loaded", file: loaded.file });
+    const { tls, tlsCert } = loaded.config;
+    if (tls) this.note({ event: "tls_loaded", cert: tlsCert, serial: tls.serial, notAfter: tls.notAfter });
   }
 
   #useConfig(c: { config: Config; cwd: string }): void {

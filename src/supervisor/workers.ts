@@ -69,6 +69,7 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     entryLabel: c.entry,
     cwd: gen.cwd,
     listen: core.listenFor(rec.id, gen.n),
+    ...(c.tls ? { tls: c.tls } : {}),
     requestTimeoutMs: Math.round(c.requestTimeout * 1000),
     healthCheckPath: c.healthCheckPath,
     readyPath: c.readyPath,

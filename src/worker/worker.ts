@@ -141,6 +141,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   try {
     server = await host.serve({
       listen: spec.listen,
+      ...(spec.tls ? { tls: spec.tls } : {}),
       handle: createPipeline({
         app,
         log,

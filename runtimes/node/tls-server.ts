@@ -1,0 +1,119 @@
+/**
+ * Node's HTTPS server: `http2.createSecureServer({ allowHTTP1: true })`, so HTTP/2 and HTTP/1.1 are
+ * negotiated by ALPN on one listener, with the PEM texts the supervisor checked. @hono/node-server's
+ * request listener serves both kinds of request (its Http2Bindings), as it does for `serve({
+ * createServer: http2.createSecureServer })`.
+ *
+ * The drain mechanics http.Server has built in, done here by hand (an Http2SecureServer has no
+ * closeIdleConnections/closeAllConnections):
+ *  - GOAWAY in two steps, as RFC 9113 §6.8 advises (and Deno's server does): the moment the drain
+ *    starts every HTTP/2 session (and one that arrives after) gets a GOAWAY naming the highest stream
+ *    id and a PING, so the client opens no new streams here while those already on their way are
+ *    still served; the PING's answer proves a round trip, and then the final GOAWAY goes
+ *    (`session.close()`: the streams it has finish, then it closes). One GOAWAY at once refused the
+ *    streams a client sent while it was on its way (h2load counted them failed);
+ *  - an HTTP/1.1 socket with no request in flight is idle, and closed by `closeIdle()` (an upgraded
+ *    one is not: its WebSocket is closed by the core's drain, with its code);
+ *  - `closeAll()` destroys every session and socket.
+ */
+import { type IncomingMessage, Server, type ServerResponse } from "node:http";
+import {
+  constants,
+  createSecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+} from "node:http2";
+import type { Server as NetServer, Socket } from "node:net";
+import type { TlsMaterial } from "../../src/tls/material.ts";
+
+/** node:http's default keepAliveTimeout, so HTTPS/1.1 closes idle sockets as HTTP does. */
+const HTTP1_KEEP_ALIVE_MS = new Server().keepAliveTimeout;
+
+export type NodeRequest = IncomingMessage | Http2ServerRequest;
+export type NodeResponse = ServerResponse | Http2ServerResponse;
+
+/** A listening server with the mechanics server.ts drives, whether plain HTTP or HTTPS. */
+export interface NodeWebServer {
+  readonly server: NetServer;
+  /** The drain began: tell HTTP/2 clients (GOAWAY). */
+  draining(): void;
+  closeIdle(): void;
+  closeAll(): void;
+}
+
+/** The first GOAWAY (no new streams, but every stream id still acceptable: 2^31 - 1) and a PING;
+ *  its answer, one round trip later, sends the final GOAWAY. */
+function goAway(session: ServerHttp2Session): void {
+  if (session.closed || session.destroyed) return;
+  session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
+  const final = () => {
+    if (!session.closed && !session.destroyed) session.close();
+  };
+  if (!session.ping(final)) final();
+}
+
+export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res: NodeResponse) => void): NodeWebServer {
+  /** HTTP/1.1 sockets, with their requests in flight. */
+  const http1 = new Map<Socket, number>();
+  const sessions = new Set<ServerHttp2Session>();
+  let goingAway = false;
+  const server = createSecureServer(
+    {
+      allowHTTP1: true,
+      cert: tls.cert,
+      key: tls.key,
+      ...(tls.passphrase ? { passphrase: tls.passphrase } : {}),
+      ...(tls.ca ? { ca: tls.ca } : {}),
+    },
+    (req, res) => {
+      const socket = req.httpVersionMajor < 2 ? (req.socket as Socket) : undefined;
+      if (socket && http1.has(socket)) {
+        http1.set(socket, (http1.get(socket) ?? 0) + 1);
+        res.once("close", () => {
+          const n = http1.get(socket);
+          if (n !== undefined) http1.set(socket, n - 1);
+        });
+      }
+      onRequest(req, res);
+    },
+  );
+  // HTTP/1.1 connections are node:http's connection handling on this server, which reads its
+  // timeouts from the server: without this, on Node 20, an idle kept-alive socket stays open for
+  // ever (probed; Node 24 closes it), where node:http's own server closes it after its default.
+  Object.assign(server, { keepAliveTimeout: HTTP1_KEEP_ALIVE_MS });
+  server.on("secureConnection", (socket) => {
+    if (socket.alpnProtocol === "h2") return;
+    http1.set(socket, 0);
+    socket.once("close", () => http1.delete(socket));
+  });
+  // An upgraded socket (a WebSocket) has left HTTP: it is no idle HTTP/1.1 socket to close. Watched
+  // only once something handles upgrades: a listener of this file's own would take every upgrade
+  // request away from the app's fetch (node:http hands it to `upgrade` listeners when there are any).
+  let watchingUpgrades = false;
+  server.on("newListener", (event) => {
+    if (event !== "upgrade" || watchingUpgrades) return;
+    watchingUpgrades = true;
+    server.on("upgrade", (_req: unknown, socket: Socket) => http1.delete(socket));
+  });
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    if (goingAway) goAway(session);
+  });
+  return {
+    server,
+    draining() {
+      goingAway = true;
+      for (const s of sessions) goAway(s);
+    },
+    closeIdle() {
+      for (const s of sessions) s.close();
+      for (const [socket, inFlight] of http1) if (inFlight === 0) socket.destroy();
+    },
+    closeAll() {
+      for (const s of sessions) s.destroy();
+      for (const socket of http1.keys()) socket.destroy();
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * HTTP/2 by ALPN beside HTTP/1.1 where the runtime's server can (Node, Deno), HTTP/1.1 only on Bun
+ * (Bun.serve agrees on no ALPN protocol); reloads under h2load with no failed stream; a draining
+ * worker sends GOAWAY and finishes the streams it has.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import http2 from "node:http2";
+import { describe, it } from "node:test";
+import { makeCerts } from "./_certs.ts";
+import { SLOW_STARTED, withPounce, writeApp } from "./_harness.ts";
+import { handshake } from "./_https.ts";
+import { selectedRuntimes } from "./_runtimes.ts";
+
+/** Where the runtime's own server negotiates h2 (README's table says the same). */
+const SPEAKS_H2: Record<string, boolean> = { node20: true, node24: true, bun: false, deno: true };
+
+const FIRST_REQUEST = "first request seen";
+
+/** A versioned app whose workers log their first request (what a test waits for, not a sleep). */
+function h2App(dir: string, version: string): string {
+  return writeApp(
+    dir,
+    "app.ts",
+    `let seen = false;
+export default {
+  async fetch(request: Request): Promise<Response> {
+    if (!seen) { seen = true; console.log(${JSON.stringify(FIRST_REQUEST)}); }
+    const url = new URL(request.url);
+    if (url.pathname === "/slow") {
+      console.log(${JSON.stringify(SLOW_STARTED)});
+      await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? 2000)));
+    }
+    return new Response(${JSON.stringify(version)});
+  },
+};
+`,
+  );
+}
+
+interface H2load {
+  code: number | null;
+  out: string;
+  endedAt: number;
+}
+
+/** h2load for `seconds` (bounded in time), `streams` at once per connection (over HTTP/1.1 that
+ *  would be pipelining, which a `Connection: close` answer cuts short: 1 there). */
+function h2load(port: number, seconds: number, clients: number, streams: number): Promise<H2load> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      "h2load",
+      ["-c", String(clients), "-m", String(streams), "-D", String(seconds), `https://127.0.0.1:${port}/`],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), (seconds + 20) * 1000);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, endedAt: Date.now() });
+    });
+  });
+}
+
+/** GET `path` on an HTTP/2 session: status and body. */
+function h2get(session: http2.ClientHttp2Session, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ":path": path });
+    let status = 0;
+    let body = "";
+    stream.on("response", (h) => (status = Number(h[":status"])));
+    stream.setEncoding("utf8");
+    stream.on("data", (d) => (body += d));
+    stream.on("end", () => resolve({ status, body }));
+    stream.on("error", reject);
+  });
+}
+
+for (const rt of selectedRuntimes()) {
+  const h2 = SPEAKS_H2[rt.name] ?? false;
+  describe(`${rt.name}: HTTP/2`, () => {
+    let caPem = "";
+    const args = (dir: string) => {
+      const certs = makeCerts(dir);
+      caPem = certs.caPem;
+      const app = h2App(dir, "v1");
+      return [
+        app,
+        "--workers",
+        "2",
+        "--tls-cert",
+        certs.leaf("a", "A1"),
+        "--tls-key",
+        certs.keyFile,
+        "--health-check-path",
+        "/healthz",
+        "--request-timeout",
+        "2",
+      ];
+    };
+
+    it(`ALPN: ${h2 ? "h2 for an h2 client (health and request timeout over it), http/1.1 for an HTTP/1.1 one" : "no protocol agreed (HTTP/1.1 only)"}`, async () => {
+      await withPounce(rt, args, async (p) => {
+        const both = await handshake(p.port, caPem, ["h2", "http/1.1"]);
+        const one = await handshake(p.port, caPem, ["http/1.1"]);
+        if (h2) {
+          assert.equal(both.alpn, "h2");
+          assert.equal(one.alpn, "http/1.1");
+          // Health and the request timeout over HTTP/2 too.
+          const session = http2.connect(`https://127.0.0.1:${p.port}`, { ca: caPem });
+          try {
+            const health = await h2get(session, "/healthz");
+            assert.equal(health.status, 200);
+            assert.equal(JSON.parse(health.body).status, "ok");
+            assert.equal((await h2get(session, "/slow?ms=6000")).status, 504);
+            assert.deepEqual(await h2get(session, "/"), { status: 200, body: "v1" });
+          } finally {
+            session.close();
+          }
+        } else {
+          assert.equal(both.alpn, false, "Bun.serve agrees on no ALPN protocol");
+          assert.equal(one.alpn, false);
+        }
+      });
+    });
+
+    it(`two reloads under h2load: 0 failed ${h2 ? "streams (h2)" : "requests (h2load falls back to http/1.1)"}`, async (t) => {
+      await withPounce(rt, args, async (p, dir) => {
+        const mark = p.output.length;
+        const running = h2load(p.port, 15, 8, h2 ? 4 : 1);
+        await p.waitFor(FIRST_REQUEST, { from: mark, timeoutMs: 10_000 });
+        let completedAt = 0;
+        for (const gen of [1, 2]) {
+          h2App(dir, `v${gen + 1}`);
+          const from = p.output.length;
+          p.signal("SIGHUP");
+          const at = await p.waitFor(`Running 2 worker(s) on generation ${gen}`, { from, timeoutMs: 30_000 });
+          completedAt = p.arrivedAt(at);
+        }
+        const ran = await running;
+        t.diagnostic(
+          ran.out
+            .split("\n")
+            .filter((l) => /^(requests|status codes|Application protocol):/.test(l))
+            .join(" | "),
+        );
+        assert.ok(ran.endedAt > completedAt, "the load outlasted both reloads");
+        assert.equal(ran.code, 0, ran.out);
+        assert.match(ran.out, new RegExp(`Application protocol: ${h2 ? "h2" : "http/1\\.1"}`));
+        const m =
+          /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(
+            ran.out,
+          );
+        assert.ok(m, ran.out);
+        const [, total, started, done, succeeded, failed, errored, timeout] = m.map(Number);
+        assert.deepEqual({ failed, errored, timeout }, { failed: 0, errored: 0, timeout: 0 }, ran.out);
+        assert.equal(succeeded, done);
+        // What is still on its way when the duration ends is left unfinished: a few at most.
+        assert.ok((started ?? 0) - (done ?? 0) <= 8 * (h2 ? 4 : 1), `${started} started, ${done} done`);
+        assert.ok((total ?? 0) > 500, `only ${total} requests`);
+        assert.match(ran.out, /status codes: \d+ 2xx, 0 3xx, 0 4xx, 0 5xx/);
+      });
+    });
+
+    it(
+      h2
+        ? "a draining worker sends GOAWAY and finishes its open streams"
+        : "an HTTP/2-only client is refused (no h2 by ALPN): the documented HTTP/1.1-only row",
+      async () => {
+        await withPounce(rt, args, async (p, dir) => {
+          const session = http2.connect(`https://127.0.0.1:${p.port}`, { ca: caPem });
+          session.on("error", () => {});
+          if (!h2) {
+            // Node's client speaks h2 anyway when no protocol was agreed; Bun's HTTP/1.1 parser refuses it.
+            const outcome = await h2get(session, "/").then(
+              (r) => `answered ${r.status}`,
+              (err: Error) => `failed: ${(err as { code?: string }).code ?? err.message}`,
+            );
+            session.destroy();
+            assert.match(outcome, /^failed: /, outcome);
+            return;
+          }
+          const goaway = new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error("no GOAWAY within 15 s of the reload")), 15_000);
+            session.once("goaway", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+          const mark = p.output.length;
+          const streams = [1, 2, 3].map(() => h2get(session, "/slow?ms=1500"));
+          await p.waitForCount(SLOW_STARTED, 3, { from: mark, timeoutMs: 10_000 });
+          h2App(dir, "v2");
+          p.signal("SIGHUP");
+          const start = Date.now();
+          await goaway;
+          assert.ok(Date.now() - start < 10_000, "GOAWAY comes with the drain, not at the deadline");
+          const replies = await Promise.all(streams);
+          for (const r of replies) assert.deepEqual(r, { status: 200, body: "v1" }, "open streams finish on the old worker");
+          session.close();
+          await p.waitFor("Running 2 worker(s) on generation 1", { from: mark, timeoutMs: 30_000 });
+          const fresh = http2.connect(`https://127.0.0.1:${p.port}`, { ca: caPem });
+          try {
+            assert.deepEqual(await h2get(fresh, "/"), { status: 200, body: "v2" });
+          } finally {
+            fresh.close();
+          }
+        });
+      },
+    );
+  });
+}

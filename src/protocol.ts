@@ -4,6 +4,7 @@
  */
 import type { ListenTarget } from "./listen-target.ts";
 import type { LogRecord } from "./log.ts";
+import type { RequestLimits } from "./worker/limits.ts";
 
 /** Everything a worker needs to start; serialised into the worker at spawn. */
 export interface WorkerSpec {
@@ -24,6 +25,8 @@ export interface WorkerSpec {
   /** Milliseconds, 0 = off. */
   requestTimeoutMs: number;
   healthCheckPath: string;
+  /** Hostile-client limits (src/worker/limits.ts). */
+  limits: RequestLimits;
   /** Milliseconds a worker left alone (supervisor gone) gives its in-flight work. */
   orphanTimeoutMs: number;
   logFormat: "text" | "json";

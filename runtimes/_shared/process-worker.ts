@@ -10,7 +10,7 @@ import { type ParentChannel, parentChannel } from "./parent-channel.ts";
 
 const LIFECYCLE_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTTIN", "SIGTTOU"] as const;
 
-export interface RuntimePieces extends Pick<WorkerHost, "onFatal" | "importApp" | "serve" | "setTitle" | "writeLine"> {
+export interface RuntimePieces extends Pick<WorkerHost, "onFatal" | "importApp" | "serve" | "setTitle" | "writeLine" | "parserLimits"> {
   /** Listen for `signal` (the listener does nothing: the supervisor alone gives orders). */
   ignoreSignal(signal: (typeof LIFECYCLE_SIGNALS)[number]): void;
   /** The runtime's immediate exit. */
@@ -45,6 +45,7 @@ export function processWorkerHost(spec: WorkerSpec, pieces: RuntimePieces, chann
     onFatal: pieces.onFatal,
     importApp: pieces.importApp,
     serve: pieces.serve,
+    parserLimits: pieces.parserLimits,
     setTitle: pieces.setTitle,
     writeLine: pieces.writeLine,
     exit: (code) => channel.exitAfterFlush(code, pieces.exit),

@@ -24,6 +24,8 @@ export interface BunServeOptions {
   /** A unix socket path instead of hostname/port. */
   unix?: string;
   idleTimeout?: number;
+  maxRequestBodySize?: number;
+  development?: boolean;
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
   error?(err: Error): Response | Promise<Response>;
 }

@@ -16,6 +16,7 @@ import { listenerControl } from "../_shared/listener-fd.ts";
 import { portSharing } from "../_shared/reuse-port.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo, type DenoServeOptions } from "./deno-api.ts";
+import { closeAfterRefusal, denoConnectionLimits } from "./limits.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
 
 /** The adapter's part of the ServeContext. `remoteAddr` is read from Deno only when the app asks:
@@ -47,23 +48,30 @@ class DenoContext {
 export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
   let inFlight = 0;
+  const live = new Set<DenoServeInfo>();
+  const refused = new Set<number>();
   let drainer: ReusePortDrain | undefined;
 
-  const markClose = (res: Response): Response => (drainer?.draining ? withConnectionClose(res) : res);
+  const markClose = (res: Response, info: DenoServeInfo): Response => {
+    closeAfterRefusal(res, info, refused);
+    return drainer?.draining ? withConnectionClose(res) : res;
+  };
 
   const onRequest = (request: Request, info: DenoServeInfo): Response | Promise<Response> => {
     requestStarted();
     inFlight++;
+    live.add(info);
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       inFlight--;
+      live.delete(info);
       requestFinished();
     };
     info.completed.then(finish, finish);
     const result = handle(request, new DenoContext(info) as unknown as RequestExtras);
-    return result instanceof Promise ? result.then(markClose) : markClose(result);
+    return result instanceof Promise ? result.then((res) => markClose(res, info)) : markClose(result, info);
   };
 
   return new Promise<ServerHandle>((resolve, reject) => {
@@ -99,6 +107,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
     }
     const addr = server.addr;
     const port = addr.transport === "unix" ? 0 : addr.port;
+    denoConnectionLimits(opts.limits, port, live, refused);
     const control = listenerControl(
       denoSocketCalls(),
       target.kind === "tcp" ? { kind: "tcp", port } : { kind: "unix", path: target.bindPath ?? target.path },

@@ -16,6 +16,7 @@ import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { DrainOrder, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { listenFailure } from "../../src/errors.ts";
+import { nodeServerOptions } from "./limits.ts";
 
 /** After the idle grace, idle kept-alive sockets are closed again this often (new ones go idle). */
 const IDLE_SWEEP_MS = 250;
@@ -54,7 +55,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
     open.delete(this);
     requestFinished();
   };
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(nodeServerOptions(opts.limits), (req, res) => {
     requestStarted();
     open.add(res);
     res.once("close", onClose);

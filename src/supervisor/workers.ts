@@ -71,6 +71,12 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     listen: core.listenFor(rec.id, gen.n),
     requestTimeoutMs: Math.round(c.requestTimeout * 1000),
     healthCheckPath: c.healthCheckPath,
+    limits: {
+      headerTimeoutMs: Math.round(c.headerTimeout * 1000),
+      keepAliveTimeoutMs: Math.round(c.keepAliveTimeout * 1000),
+      maxBodyBytes: c.maxBodySize,
+      maxHeaderBytes: c.maxHeaderSize,
+    },
     orphanTimeoutMs: Math.round(c.shutdownTimeout * 1000),
     logFormat: c.logFormat,
     logLevel: c.logLevel,

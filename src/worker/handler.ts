@@ -1,5 +1,6 @@
 /**
- * The request pipeline every adapter serves: health first, then the app, with request_timeout,
+ * The request pipeline every adapter serves: health first, then the request limits (limits.ts),
+ * then the app, with request_timeout,
  * generic 500s for app errors (stack to the log only) and the optional access log.
  * Kept free of allocations when no option asks for them: this is the hot path.
  */
@@ -9,6 +10,7 @@ import type { PounceApp, ServeContext } from "../app.ts";
 import type { Logger } from "../log.ts";
 import { type HealthState, healthResponse, pathOf } from "./health.ts";
 import type { InFlight } from "./in-flight.ts";
+import { type Admission, BodyTooLargeError, refusal } from "./limits.ts";
 import { RequestTimeoutError, startDeadline } from "./request-timeout.ts";
 
 export interface PipelineOptions {
@@ -19,13 +21,14 @@ export interface PipelineOptions {
   healthCheckPath: string;
   requestTimeoutMs: number;
   accessLog: boolean;
+  admission: Admission;
   worker: { id: number; generation: number };
 }
 
 const PLAIN = { "content-type": "text/plain; charset=utf-8" };
 
 export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
-  const { app, log, inFlight, health, healthCheckPath, requestTimeoutMs, accessLog, worker } = opts;
+  const { app, log, inFlight, health, healthCheckPath, requestTimeoutMs, accessLog, admission, worker } = opts;
   const waitUntil = (p: Promise<unknown>) => inFlight.track(Promise.resolve(p));
   const passThroughOnException = () => {};
 
@@ -33,6 +36,7 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     if (err instanceof RequestTimeoutError) {
       return new Response("Gateway Timeout\n", { status: 504, headers: PLAIN });
     }
+    if (err instanceof BodyTooLargeError || admission.overflowed(request)) return refusal(413);
     log.error(`Unhandled error in fetch handler for ${request.method} ${pathOf(request.url)}: ${errText(err)}`, {
       event: "app_error",
       stack: err instanceof Error ? err.stack : undefined,
@@ -41,7 +45,8 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
   };
 
   const checked = (request: Request, res: unknown): Response => {
-    if (res && typeof res === "object" && typeof (res as Response).status === "number") return res as Response;
+    if (res && typeof res === "object" && typeof (res as Response).status === "number")
+      return admission.overflowed(request) ? refusal(413) : (res as Response);
     return failed(request, new TypeError(`fetch handler returned ${res === null ? "null" : typeof res}, not a Response`));
   };
 
@@ -97,8 +102,10 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     );
   };
 
-  return (request, extras) => {
-    if (healthCheckPath && pathOf(request.url) === healthCheckPath) return healthResponse(request, health);
+  return (incoming, extras) => {
+    if (healthCheckPath && pathOf(incoming.url) === healthCheckPath) return healthResponse(incoming, health);
+    const request = admission.admit(incoming);
+    if (request instanceof Response) return request;
     const ctx = extras as ServeContext;
     ctx.waitUntil = waitUntil;
     ctx.passThroughOnException = passThroughOnException;

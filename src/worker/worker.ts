@@ -14,6 +14,7 @@ import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
 import { describeImportFailure } from "./import-error.ts";
 import { InFlight } from "./in-flight.ts";
+import { createAdmission } from "./limits.ts";
 
 /** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
 const IN_FLIGHT_REPORT_MS = 1_000;
@@ -125,10 +126,12 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         healthCheckPath: spec.healthCheckPath,
         requestTimeoutMs: spec.requestTimeoutMs,
         accessLog: spec.accessLog,
+        admission: createAdmission(spec.limits, host.parserLimits),
         worker: { id: spec.id, generation: spec.generation },
       }),
       requestStarted: inFlight.started,
       requestFinished: inFlight.finished,
+      limits: spec.limits,
     });
   } catch (err) {
     return fail(err, "E_LISTEN");

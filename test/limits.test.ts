@@ -26,7 +26,16 @@ const KEEP_ALIVE_S = 2;
 /** Lower and upper bounds around a 2 s timeout: the reaper ticks, Node checks, a loaded machine. */
 const EARLIEST = 1_500;
 const LATEST = 6_000;
-const LIMIT_ARGS = ["--header-timeout", String(HEADER_S), "--keep-alive-timeout", String(KEEP_ALIVE_S), "--max-body-size", "1KiB", "--max-header-size", "4KiB"];
+const LIMIT_ARGS = [
+  "--header-timeout",
+  String(HEADER_S),
+  "--keep-alive-timeout",
+  String(KEEP_ALIVE_S),
+  "--max-body-size",
+  "1KiB",
+  "--max-header-size",
+  "4KiB",
+];
 
 /** What each runtime's parser answers to a request with bare-LF line endings (pounce cannot see them). */
 const BARE_LF: Record<string, number> = { node20: 400, node24: 400, bun: 505, deno: 200 };
@@ -34,54 +43,58 @@ const BARE_LF: Record<string, number> = { node20: 400, node24: 400, bun: 505, de
 for (const rt of selectedRuntimes()) {
   describe(`limits [${rt.name}]`, () => {
     it("closes slow and idle connections at the timeouts, refuses oversize and Host-less requests", async () => {
-      await withPounce(rt, (dir) => [writeApp(dir, "app.ts", APP), ...LIMIT_ARGS], async (p) => {
-        const port = p.port;
-        const head = "GET / HTTP/1.1\r\nHost: x\r\n";
-        const [idle, half, slowloris, keptAlive, bigLength, chunked, bigHeader, noHost, bareLf, ok] = await Promise.all([
-          raw(port, {}),
-          raw(port, { send: head }),
-          // One header line every 300 ms, never the blank line: 20 lines would take 6 s.
-          raw(port, { send: head, drip: Array.from({ length: 20 }, (_, i) => `X-Slow-${i}: 1\r\n`), everyMs: 300 }),
-          raw(port, { send: `${head}\r\n` }),
-          raw(port, { send: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\nabc" }),
-          raw(port, {
-            send: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
-            drip: Array.from({ length: 10 }, () => `100\r\n${"a".repeat(256)}\r\n`),
-            everyMs: 50,
-          }),
-          raw(port, { send: `${head}X-Big: ${"a".repeat(8_000)}\r\nConnection: close\r\n\r\n` }),
-          raw(port, { send: "GET / HTTP/1.1\r\nConnection: close\r\n\r\n" }),
-          raw(port, { send: "GET / HTTP/1.1\nHost: x\nConnection: close\n\n" }),
-          raw(port, { send: `${head}Connection: close\r\n\r\n` }),
-        ]);
-        const within = (what: string, ms: number | null, lo: number, hi: number) => {
-          assert.ok(ms !== null, `${what}: still open after 15 s`);
-          assert.ok(ms >= lo && ms <= hi, `${what}: closed after ${ms} ms, expected ${lo}–${hi} ms`);
-        };
-        // Header timeout: nothing, half a head, a head that never ends.
-        within("idle connection", idle.closedAfterMs, EARLIEST, LATEST);
-        within("half a head", half.closedAfterMs, EARLIEST, LATEST);
-        within("slowloris", slowloris.closedAfterMs, EARLIEST, LATEST);
-        for (const r of [idle, half, slowloris]) assert.ok(statusOf(r.data) === 0 || statusOf(r.data) === 408, r.data);
-        // Keep-alive: answered at once, then closed about KEEP_ALIVE_S later.
-        assert.equal(statusOf(keptAlive.data), 200, keptAlive.data);
-        assert.ok(keptAlive.firstByteMs !== null && keptAlive.closedAfterMs !== null, "kept-alive: no answer or never closed");
-        within("kept-alive idle", keptAlive.closedAfterMs - keptAlive.firstByteMs, EARLIEST, LATEST);
-        // Bodies: 413 without reading a 10 GB body, and a chunked body cut once past 1 KiB.
-        assert.equal(statusOf(bigLength.data), 413, bigLength.data);
-        within("413 for Content-Length", bigLength.closedAfterMs, 0, EARLIEST);
-        assert.equal(statusOf(chunked.data), 413, chunked.data);
-        assert.ok(chunked.closedAfterMs !== null, "chunked overflow: connection left open");
-        // Heads: oversize, and no Host.
-        assert.equal(statusOf(bigHeader.data), 431, bigHeader.data);
-        assert.equal(statusOf(noHost.data), 400, noHost.data);
-        assert.equal(statusOf(bareLf.data), BARE_LF[rt.name], `bare LF on ${rt.name}: ${bareLf.data}`);
-        assert.equal(statusOf(ok.data), 200, ok.data);
-        assert.equal((await request(p.url("/"))).status, 200);
-        // The 10 GB request never reached the app; the chunked one did, and its read failed.
-        const reads = p.output.split("APP-BODY-READ-STARTED").length - 1;
-        assert.ok(reads <= 1, `the app read ${reads} bodies:\n${p.output}`);
-      });
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), ...LIMIT_ARGS],
+        async (p) => {
+          const port = p.port;
+          const head = "GET / HTTP/1.1\r\nHost: x\r\n";
+          const [idle, half, slowloris, keptAlive, bigLength, chunked, bigHeader, noHost, bareLf, ok] = await Promise.all([
+            raw(port, {}),
+            raw(port, { send: head }),
+            // One header line every 300 ms, never the blank line: 20 lines would take 6 s.
+            raw(port, { send: head, drip: Array.from({ length: 20 }, (_, i) => `X-Slow-${i}: 1\r\n`), everyMs: 300 }),
+            raw(port, { send: `${head}\r\n` }),
+            raw(port, { send: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\nabc" }),
+            raw(port, {
+              send: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+              drip: Array.from({ length: 10 }, () => `100\r\n${"a".repeat(256)}\r\n`),
+              everyMs: 50,
+            }),
+            raw(port, { send: `${head}X-Big: ${"a".repeat(8_000)}\r\nConnection: close\r\n\r\n` }),
+            raw(port, { send: "GET / HTTP/1.1\r\nConnection: close\r\n\r\n" }),
+            raw(port, { send: "GET / HTTP/1.1\nHost: x\nConnection: close\n\n" }),
+            raw(port, { send: `${head}Connection: close\r\n\r\n` }),
+          ]);
+          const within = (what: string, ms: number | null, lo: number, hi: number) => {
+            assert.ok(ms !== null, `${what}: still open after 15 s`);
+            assert.ok(ms >= lo && ms <= hi, `${what}: closed after ${ms} ms, expected ${lo}–${hi} ms`);
+          };
+          // Header timeout: nothing, half a head, a head that never ends.
+          within("idle connection", idle.closedAfterMs, EARLIEST, LATEST);
+          within("half a head", half.closedAfterMs, EARLIEST, LATEST);
+          within("slowloris", slowloris.closedAfterMs, EARLIEST, LATEST);
+          for (const r of [idle, half, slowloris]) assert.ok(statusOf(r.data) === 0 || statusOf(r.data) === 408, r.data);
+          // Keep-alive: answered at once, then closed about KEEP_ALIVE_S later.
+          assert.equal(statusOf(keptAlive.data), 200, keptAlive.data);
+          assert.ok(keptAlive.firstByteMs !== null && keptAlive.closedAfterMs !== null, "kept-alive: no answer or never closed");
+          within("kept-alive idle", keptAlive.closedAfterMs - keptAlive.firstByteMs, EARLIEST, LATEST);
+          // Bodies: 413 without reading a 10 GB body, and a chunked body cut once past 1 KiB.
+          assert.equal(statusOf(bigLength.data), 413, bigLength.data);
+          within("413 for Content-Length", bigLength.closedAfterMs, 0, EARLIEST);
+          assert.equal(statusOf(chunked.data), 413, chunked.data);
+          assert.ok(chunked.closedAfterMs !== null, "chunked overflow: connection left open");
+          // Heads: oversize, and no Host.
+          assert.equal(statusOf(bigHeader.data), 431, bigHeader.data);
+          assert.equal(statusOf(noHost.data), 400, noHost.data);
+          assert.equal(statusOf(bareLf.data), BARE_LF[rt.name], `bare LF on ${rt.name}: ${bareLf.data}`);
+          assert.equal(statusOf(ok.data), 200, ok.data);
+          assert.equal((await request(p.url("/"))).status, 200);
+          // The 10 GB request never reached the app; the chunked one did, and its read failed.
+          const reads = p.output.split("APP-BODY-READ-STARTED").length - 1;
+          assert.ok(reads <= 1, `the app read ${reads} bodies:\n${p.output}`);
+        },
+      );
     });
   });
 }

@@ -1,0 +1,71 @@
+/**
+ * What a client can learn: a 500 carries neither the error's message nor its stack (those go to the
+ * log only), for a handler that throws, one that rejects and one that returns no Response; the
+ * health endpoint reports exactly status, generation, worker and in-flight count.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { request, withPounce, writeApp } from "./_harness.ts";
+import { selectedRuntimes } from "./_runtimes.ts";
+
+const SECRET = "secret-db-password-hunter2";
+const APP = `export default {
+  async fetch(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    if (path === "/throw") throw new Error("${SECRET} (thrown)");
+    if (path === "/reject") return Promise.reject(new Error("${SECRET} (rejected)"));
+    if (path === "/sync-throw") { const f = () => { throw new TypeError("${SECRET} (sync)"); }; f(); }
+    if (path === "/not-a-response") return { secret: "${SECRET}" } as any;
+    return new Response("hello");
+  },
+};
+`;
+
+/** Anything that looks like a stack frame or a source path. */
+const STACKISH = /\bat .+:\d+:\d+|\.ts\b|\.mjs\b|node:internal|file:\/\//;
+
+for (const rt of selectedRuntimes()) {
+  describe(`security [${rt.name}]`, () => {
+    it("a 500 never carries the error's message or stack; the log has them", async () => {
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP)],
+        async (p) => {
+          for (const path of ["/throw", "/reject", "/sync-throw", "/not-a-response"]) {
+            const r = await request(p.url(path));
+            assert.equal(r.status, 500, path);
+            const all = `${r.body}\n${JSON.stringify(r.headers)}`;
+            assert.ok(!all.includes("secret-db-password"), `${path}: the error's text reached the client: ${all}`);
+            assert.doesNotMatch(all, STACKISH, `${path}: a stack or path reached the client: ${all}`);
+            assert.equal(r.body.trim(), "Internal Server Error", path);
+          }
+          await p.waitFor(`${SECRET} (thrown)`);
+          await p.waitFor(`${SECRET} (rejected)`);
+          await p.waitFor(`${SECRET} (sync)`);
+          await p.waitFor("not a Response");
+        },
+      );
+    });
+
+    it("health reveals only status, generation, worker and in-flight count", async () => {
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--health-check-path", "/healthz"],
+        async (p) => {
+          const r = await request(p.url("/healthz"));
+          assert.equal(r.status, 200);
+          const body = JSON.parse(r.body) as Record<string, unknown>;
+          assert.deepEqual(Object.keys(body).sort(), ["generation", "in_flight", "status", "worker"]);
+          assert.equal(body.status, "ok");
+          for (const k of ["generation", "in_flight", "worker"]) assert.equal(typeof body[k], "number", k);
+          const head = await request(p.url("/healthz"), { method: "HEAD" });
+          assert.equal(head.body, "");
+          const names = Object.keys(r.headers).filter(
+            (h) => !["date", "connection", "keep-alive", "transfer-encoding"].includes(h),
+          );
+          assert.deepEqual(names.sort(), ["cache-control", "content-length", "content-type"], JSON.stringify(r.headers));
+        },
+      );
+    });
+  });
+}

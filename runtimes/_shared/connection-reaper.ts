@@ -18,6 +18,7 @@
  *  - it has had a response, some bytes of a next head came in after it, and the header timeout has
  *    passed since the response;
  *  - it was answered with a refusal the runtime would not close on its own (`closeWhenAnswered`).
+ * A connection upgraded away from HTTP (a WebSocket, `upgraded`) is left alone.
  * What this cannot see: bytes the runtime has read but not parsed. A client that sends a complete
  * head is served however slowly it sent it, if it finished within the header timeout.
  */
@@ -35,6 +36,9 @@ export interface ReaperOptions {
   /** Peer ports of connections to close as soon as their answer has gone out (a refusal whose
    *  runtime would otherwise keep the connection to read the unread body); emptied as they close. */
   closeWhenAnswered?: Set<number>;
+  /** Peer ports of connections that are no longer HTTP/1.1 request-response (a WebSocket after its
+   *  101): never touched; dropped from the set once their connection is gone. */
+  upgraded?: Set<number>;
 }
 
 export interface Reaper {
@@ -85,11 +89,14 @@ export function startReaper(o: ReaperOptions): Reaper {
     const now = Date.now();
     const next = new Map<string, number>();
     let busy: Set<number> | undefined;
+    const peers = new Set<number>();
     for (const name of fds) {
       const fd = Number(name);
       if (fd <= 2 || portOf(c.getsockname, fd) !== o.port) continue;
       const peer = portOf(c.getpeername, fd);
       if (peer < 0) continue; // the listener (no peer) or not connected
+      peers.add(peer);
+      if (o.upgraded?.has(peer)) continue;
       const key = `${fd}/${peer}`;
       const first = seen.get(key) ?? now;
       next.set(key, first);
@@ -113,6 +120,7 @@ export function startReaper(o: ReaperOptions): Reaper {
       }
     }
     seen = next;
+    if (o.upgraded) for (const peer of o.upgraded) if (!peers.has(peer)) o.upgraded.delete(peer);
   };
 
   const timer = setInterval(tick, tickMs);

@@ -10,7 +10,8 @@ import { type ParentChannel, parentChannel } from "./parent-channel.ts";
 
 const LIFECYCLE_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTTIN", "SIGTTOU"] as const;
 
-export interface RuntimePieces extends Pick<WorkerHost, "onFatal" | "importApp" | "serve" | "setTitle" | "writeLine" | "parserLimits"> {
+export interface RuntimePieces
+  extends Pick<WorkerHost, "onFatal" | "importApp" | "serve" | "setTitle" | "writeLine" | "parserLimits"> {
   /** Listen for `signal` (the listener does nothing: the supervisor alone gives orders). */
   ignoreSignal(signal: (typeof LIFECYCLE_SIGNALS)[number]): void;
   /** The runtime's immediate exit. */

@@ -10,13 +10,25 @@ import { type Reaper, startReaper } from "../_shared/connection-reaper.ts";
 import type { DenoServeInfo } from "./deno-api.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
 
-/** Deno keeps a connection whose request body was left unread even after `Connection: close` (a
- *  413 for a large Content-Length): such a response's connection is shut down once it has gone. */
-export function closeAfterRefusal(res: Response, info: DenoServeInfo, closeWhenAnswered: Set<number>): void {
-  if (res.status < 400 || res.headers.get("connection") !== "close") return;
+/** What the connection tracking learns from a response: Deno keeps a connection whose request body
+ *  was left unread even after `Connection: close` (a 413 for a large Content-Length), so such a
+ *  response's connection is shut down once it has gone; a 101 (WebSocket) leaves HTTP for good. */
+export interface ResponseMarks {
+  closeWhenAnswered: Set<number>;
+  upgraded: Set<number>;
+}
+
+export function markResponse(res: Response, info: DenoServeInfo, marks: ResponseMarks): void {
+  const set =
+    res.status === 101
+      ? marks.upgraded
+      : res.status >= 400 && res.headers.get("connection") === "close"
+        ? marks.closeWhenAnswered
+        : null;
+  if (!set) return;
   try {
     const a = info.remoteAddr;
-    if (a.transport !== "unix") closeWhenAnswered.add(a.port);
+    if (a.transport !== "unix") set.add(a.port);
   } catch {
     // complete already
   }
@@ -29,7 +41,7 @@ export function denoConnectionLimits(
   limits: RequestLimits,
   port: number,
   inFlight: Set<DenoServeInfo>,
-  closeWhenAnswered: Set<number>,
+  marks: ResponseMarks,
 ): Reaper | null {
   const calls = denoSocketCalls();
   if (!calls || port === 0) return null;
@@ -38,7 +50,7 @@ export function denoConnectionLimits(
     port,
     headerTimeoutMs: limits.headerTimeoutMs,
     keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
-    closeWhenAnswered,
+    ...marks,
     busyPeers() {
       const out = new Set<number>();
       for (const info of inFlight) {

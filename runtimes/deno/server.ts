@@ -16,7 +16,7 @@ import { listenerControl } from "../_shared/listener-fd.ts";
 import { portSharing } from "../_shared/reuse-port.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo, type DenoServeOptions } from "./deno-api.ts";
-import { closeAfterRefusal, denoConnectionLimits } from "./limits.ts";
+import { denoConnectionLimits, markResponse, type ResponseMarks } from "./limits.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
 
 /** The adapter's part of the ServeContext. `remoteAddr` is read from Deno only when the app asks:
@@ -49,11 +49,11 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
   let inFlight = 0;
   const live = new Set<DenoServeInfo>();
-  const refused = new Set<number>();
+  const marks: ResponseMarks = { closeWhenAnswered: new Set(), upgraded: new Set() };
   let drainer: ReusePortDrain | undefined;
 
   const markClose = (res: Response, info: DenoServeInfo): Response => {
-    closeAfterRefusal(res, info, refused);
+    markResponse(res, info, marks);
     return drainer?.draining ? withConnectionClose(res) : res;
   };
 
@@ -107,7 +107,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
     }
     const addr = server.addr;
     const port = addr.transport === "unix" ? 0 : addr.port;
-    denoConnectionLimits(opts.limits, port, live, refused);
+    denoConnectionLimits(opts.limits, port, live, marks);
     const control = listenerControl(
       denoSocketCalls(),
       target.kind === "tcp" ? { kind: "tcp", port } : { kind: "unix", path: target.bindPath ?? target.path },

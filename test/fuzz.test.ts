@@ -115,7 +115,9 @@ for (const rt of selectedRuntimes()) {
             const batch = Array.from({ length: PARALLEL }, () => input(rand));
             sent += batch.length;
             await Promise.all(batch.map((b) => throwAt(p.port, b)));
-            const r = await request(p.url("/"), { timeoutMs: 5_000 });
+            const r = await request(p.url("/"), { timeoutMs: 5_000 }).catch((err: Error) => {
+              throw new Error(`normal request after ${sent} inputs failed (seed ${seed}): ${err.message}\n${p.output}`);
+            });
             assert.equal(r.status, 200, `normal request after ${sent} inputs (seed ${seed})`);
             normal++;
           }

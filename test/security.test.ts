@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { request, withPounce, writeApp } from "./_harness.ts";
+import { raw } from "./_raw.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const SECRET = "secret-db-password-hunter2";
@@ -15,6 +16,14 @@ const APP = `export default {
     if (path === "/throw") throw new Error("${SECRET} (thrown)");
     if (path === "/reject") return Promise.reject(new Error("${SECRET} (rejected)"));
     if (path === "/sync-throw") { const f = () => { throw new TypeError("${SECRET} (sync)"); }; f(); }
+    if (path === "/stream") {
+      let timer: any;
+      const body = new ReadableStream({
+        start(c) { timer = setInterval(() => c.enqueue(new TextEncoder().encode("tick\\n")), 100); },
+        cancel() { clearInterval(timer); },
+      });
+      return new Response(body);
+    }
     if (path === "/not-a-response") return { secret: "${SECRET}" } as any;
     return new Response("hello");
   },
@@ -43,6 +52,22 @@ for (const rt of selectedRuntimes()) {
           await p.waitFor(`${SECRET} (rejected)`);
           await p.waitFor(`${SECRET} (sync)`);
           await p.waitFor("not a Response");
+        },
+      );
+    });
+
+    it("a stream cut by --request-timeout: no stack to the client or as an unhandled error in the log", async () => {
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--request-timeout", "1"],
+        async (p) => {
+          const body = (await raw(p.port, { send: "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n", boundMs: 10_000 })).data;
+          assert.doesNotMatch(body, STACKISH, `a stack reached the client: ${body}`);
+          assert.match(body, /tick/, "the stream never started");
+          await p.waitFor("exceeded request_timeout");
+          // A moment for anything the cut might print afterwards, then: no stack frames in the log.
+          assert.equal((await request(p.url("/"))).status, 200);
+          assert.doesNotMatch(p.output, /\n\s+at \S+ \(|Unhandled|Uncaught/, p.output);
         },
       );
     });

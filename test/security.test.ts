@@ -4,8 +4,9 @@
  * health endpoint reports exactly status, generation, worker and in-flight count.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { describe, it } from "node:test";
-import { request, withPounce, writeApp } from "./_harness.ts";
+import { processesInGroup, request, withPounce, writeApp } from "./_harness.ts";
 import { raw } from "./_raw.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
@@ -89,6 +90,44 @@ for (const rt of selectedRuntimes()) {
             (h) => !["date", "connection", "keep-alive", "transfer-encoding"].includes(h),
           );
           assert.deepEqual(names.sort(), ["cache-control", "content-length", "content-type"], JSON.stringify(r.headers));
+        },
+      );
+    });
+
+    it("no control endpoint: pounce's processes listen on the served port only", async () => {
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--workers", "2", "--health-check-path", "/healthz"],
+        async (p) => {
+          const ours = new Set<string>();
+          for (const proc of processesInGroup(p.pid)) {
+            let fds: string[] = [];
+            try {
+              fds = readdirSync(`/proc/${proc.pid}/fd`);
+            } catch {
+              continue;
+            }
+            for (const fd of fds) {
+              try {
+                const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${proc.pid}/fd/${fd}`));
+                if (m) ours.add(m[1] as string);
+              } catch {}
+            }
+          }
+          const listening: string[] = [];
+          for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+            for (const line of readFileSync(file, "utf8").split("\n").slice(1)) {
+              const c = line.trim().split(/\s+/);
+              if (c[3] === "0A" && c[9] && ours.has(c[9]))
+                listening.push(`tcp:${Number.parseInt(c[1]?.split(":")[1] ?? "", 16)}`);
+            }
+          }
+          for (const line of readFileSync("/proc/net/unix", "utf8").split("\n").slice(1)) {
+            const c = line.trim().split(/\s+/);
+            if (c[3] === "00010000" && c[6] && ours.has(c[6])) listening.push(`unix:${c[7] ?? ""}`);
+          }
+          assert.ok(ours.size > 0, "no sockets found for pounce's processes");
+          assert.deepEqual([...new Set(listening)], [`tcp:${p.port}`], JSON.stringify(listening));
         },
       );
     });

@@ -57,15 +57,15 @@ export function createAdmission(limits: RequestLimits, parser: ParserLimits): Ad
       const headers = request.headers;
       if (headers.get("host") === null) return refusal(400);
       if (!parser.headerSize && headSize(request) > limits.maxHeaderBytes) return refusal(431);
-      if (request.body === null) return request;
+      // From the head alone: `request.body` would make some runtimes' lazy requests (Node's) whole.
       const length = headers.get("content-length");
       if (length !== null) {
         if (Number(length) <= max) return request;
         // Never read the rest; a runtime that would keep the connection for it lets go of it.
-        void request.body.cancel().catch(() => {});
+        void request.body?.cancel().catch(() => {});
         return refusal(413);
       }
-      if (parser.chunkedBody) return request;
+      if (parser.chunkedBody || headers.get("transfer-encoding") === null || request.body === null) return request;
       const capped: Request = new Request(request.url, {
         method: request.method,
         headers,

@@ -16,6 +16,7 @@ import type { BindableTarget, ListenTarget } from "./listen-target.ts";
 import type { DrainReason, SupervisorMessage, WorkerMessage, WorkerSpec } from "./protocol.ts";
 import type { UnixDatagram } from "./systemd/datagram.ts";
 import type { TlsMaterial } from "./tls/material.ts";
+import type { ParserLimits, RequestLimits } from "./worker/limits.ts";
 
 export type LifecycleSignal = "SIGHUP" | "SIGUSR1" | "SIGTERM" | "SIGINT" | ScaleSignal;
 /** SIGTTIN adds a worker, SIGTTOU removes one (their default action stops the process: handle them). */
@@ -105,6 +106,9 @@ export interface ServeOptions {
   /** Called when a WebSocket on this worker opens and when it has closed (drain accounting). */
   socketOpened(): void;
   socketClosed(): void;
+  /** The core's hostile-client limits: the adapter applies the timeouts and the header cap, with
+   *  its runtime's knobs or its own connection tracking (runtimes/<rt>/limits.ts). */
+  limits: RequestLimits;
 }
 
 /**
@@ -145,6 +149,8 @@ export interface ServerHandle {
 
 export interface WorkerHost {
   readonly spec: WorkerSpec;
+  /** Which limits the runtime's parser enforces itself; the core's pipeline checks the rest. */
+  readonly parserLimits: ParserLimits;
   send(msg: WorkerMessage): void;
   onMessage(handler: (msg: SupervisorMessage) => void): void;
   /** The supervisor vanished (killed): the worker drains on its own. Registered before the import,

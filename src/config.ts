@@ -31,6 +31,14 @@ export interface Config {
   startupTimeout: number;
   /** Seconds, or 0 when off. */
   requestTimeout: number;
+  /** Seconds a client has to send a complete request head (hostile-client limit, src/worker/limits.ts). */
+  headerTimeout: number;
+  /** Seconds a kept-alive connection may sit idle between requests. */
+  keepAliveTimeout: number;
+  /** Bytes a request body may have (Content-Length, or a chunked body as it arrives). */
+  maxBodySize: number;
+  /** Bytes a request head may have (request line and headers). */
+  maxHeaderSize: number;
   /** Empty when off. */
   healthCheckPath: string;
   /** The app's own readiness path, asked in-process before a worker reports ready; empty when off. */
@@ -72,6 +80,8 @@ type Kind =
   | "seconds"
   | "optional-seconds"
   | "seconds-or-zero"
+  /** A byte count, optionally with a unit: 1048576, 512KiB, 4MiB (k/m/g and KB/MB/GB read as KiB/MiB/GiB). */
+  | "bytes"
   | "path"
   | "enum"
   | "boolean";
@@ -197,6 +207,38 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: "",
     valueHint: "s",
     description: "504 when a handler has not returned its response within this many seconds (off by default)",
+  },
+  {
+    key: "headerTimeout",
+    flag: "header-timeout",
+    kind: "seconds",
+    default: "10",
+    valueHint: "s",
+    description: "Seconds a client has to send a complete request head; a slower or silent connection is closed",
+  },
+  {
+    key: "keepAliveTimeout",
+    flag: "keep-alive-timeout",
+    kind: "seconds",
+    default: "5",
+    valueHint: "s",
+    description: "Seconds a kept-alive connection may stay idle between requests before it is closed",
+  },
+  {
+    key: "maxBodySize",
+    flag: "max-body-size",
+    kind: "bytes",
+    default: "4MiB",
+    valueHint: "bytes",
+    description: "Largest request body (e.g. 512KiB, 4MiB); a larger one is answered 413 and its connection closed",
+  },
+  {
+    key: "maxHeaderSize",
+    flag: "max-header-size",
+    kind: "bytes",
+    default: "16KiB",
+    valueHint: "bytes",
+    description: "Largest request head (request line and headers); a larger one is answered 431 (Deno: 400 above 64KiB)",
   },
   {
     key: "healthCheckPath",
@@ -340,7 +382,21 @@ export interface FileValues {
 /** Options a config file may not set (they say where the file is). */
 export const NOT_IN_FILE = new Set<string>(["config"]);
 
-const NUMERIC_KINDS = new Set<Kind>(["port", "workers", "count", "seconds", "optional-seconds", "seconds-or-zero"]);
+const NUMERIC_KINDS = new Set<Kind>(["port", "workers", "count", "seconds", "optional-seconds", "seconds-or-zero", "bytes"]);
+/** Units of a "bytes" value (case-insensitive; decimal spellings read as binary, as most servers do). */
+const BYTE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
 
 export function envName(spec: Pick<OptionSpec, "flag">): string {
   return `POUNCE_${spec.flag.toUpperCase().replaceAll("-", "_")}`;
@@ -421,6 +477,7 @@ function fromFile(spec: OptionSpec, value: unknown, source: string): string | bo
   if (NUMERIC_KINDS.has(spec.kind)) {
     if (typeof value === "number") return String(value);
     if (spec.kind === "workers" && value === "auto") return value;
+    if (spec.kind === "bytes" && typeof value === "string") return value;
     throw errors.badValue(source, spec.kind === "workers" ? 'must be a number or "auto"' : "must be a number", value);
   }
   if (spec.kind === "mode") {
@@ -489,6 +546,14 @@ export function parseValue(
       const n = Number(text);
       if (text === "" || !Number.isFinite(n) || n < 0)
         throw errors.badValue(source, "must be 0 or a positive number of seconds", shown);
+      return n;
+    }
+    case "bytes": {
+      const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text);
+      const unit = m ? BYTE_UNITS[(m[2] as string).toLowerCase()] : undefined;
+      const n = m && unit ? Math.floor(Number(m[1]) * unit) : Number.NaN;
+      if (!Number.isSafeInteger(n) || n < 1)
+        throw errors.badValue(source, "must be a positive size in bytes, optionally with a unit (512KiB, 4MiB, 1GiB)", shown);
       return n;
     }
     case "path":

@@ -6,6 +6,7 @@ import type { ListenTarget } from "./listen-target.ts";
 import type { LogRecord } from "./log.ts";
 import type { WorkerCounters } from "./metrics/counters.ts";
 import type { TlsMaterial } from "./tls/material.ts";
+import type { RequestLimits } from "./worker/limits.ts";
 
 /** Everything a worker needs to start; serialised into the worker at spawn. */
 export interface WorkerSpec {
@@ -32,6 +33,8 @@ export interface WorkerSpec {
   readyPath: string;
   /** Answer Prometheus metrics here (src/metrics/); empty when off. */
   metricsPath: string;
+  /** Hostile-client limits (src/worker/limits.ts). */
+  limits: RequestLimits;
   /** Milliseconds a worker left alone (supervisor gone) gives its in-flight work. */
   orphanTimeoutMs: number;
   logFormat: "text" | "json";

@@ -22,6 +22,8 @@ export interface SocketCalls {
   dup2(oldfd: number, newfd: number): number;
   close(fd: number): number;
   getsockname(fd: number, addr: Uint8Array, len: Uint32Array): number;
+  getpeername(fd: number, addr: Uint8Array, len: Uint32Array): number;
+  shutdown(fd: number, how: number): number;
   getsockopt(fd: number, level: number, name: number, value: Int32Array, len: Uint32Array): number;
   setsockopt(fd: number, level: number, name: number, value: Int32Array, len: number): number;
   /** poll(2) on `fds` (struct pollfd as two int32: fd, then events | revents << 16). */

@@ -15,6 +15,7 @@ import type { AdapterWorkerMessage } from "../_shared/adapter-messages.ts";
 import { childProcessAdapter } from "../_shared/child-adapter.ts";
 import { pipeWebOutput } from "../_shared/worker-output.ts";
 import { Bun } from "./bun-api.ts";
+import { bunWorkerFlags } from "./limits.ts";
 import { holdListenSocket } from "./listen-socket.ts";
 import { setProcessTitle } from "./title.ts";
 import { bunUnixDatagram } from "./unix-datagram.ts";
@@ -55,7 +56,7 @@ export function createBunAdapter(): RuntimeAdapter {
     runtime: `bun ${Bun.version}`,
     platform: process.platform,
     spawnChild(spec, link) {
-      const child = Bun.spawn([process.execPath, main, JSON.stringify(spec)], {
+      const child = Bun.spawn([process.execPath, ...bunWorkerFlags(spec.limits), main, JSON.stringify(spec)], {
         // Under bunx the binary may be named bunx: argv[0] "bun" keeps it bun.
         argv0: "bun",
         cwd: spec.cwd,

@@ -40,6 +40,8 @@ export interface BunServeOptions {
   tls?: { cert: string; key: string; passphrase?: string; ca?: string };
   /** Bun's WebSocket handler (open/message/close/drain…), required for `server.upgrade()`. */
   websocket?: BunWebSocketHandler;
+  maxRequestBodySize?: number;
+  development?: boolean;
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
   error?(err: Error): Response | Promise<Response>;
 }

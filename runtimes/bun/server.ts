@@ -14,6 +14,7 @@ import { withConnectionClose } from "../_shared/connection-close.ts";
 import { listenerControl } from "../_shared/listener-fd.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Bun, type BunServer } from "./bun-api.ts";
+import { bunConnectionLimits, bunServeLimits } from "./limits.ts";
 import { bunSocketCalls } from "./socket-calls.ts";
 import { isStreaming, OriginalResponse } from "./stream-mark.ts";
 import { bunTls } from "./tls.ts";
@@ -44,14 +45,19 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   const { handle, requestStarted, requestFinished } = opts;
   let drainer: ReusePortDrain | undefined;
   const webSockets = bunWebSockets(opts.webSocket, opts.socketOpened, opts.socketClosed);
+  const live = new Set<Request>();
+  /** Peer ports of upgraded connections: the connection tracking leaves them alone. */
+  const upgradedPeers = new Set<number>();
+  let srv: BunServer | undefined;
 
-  const countBody = (res: Response): Response => {
+  const countBody = (request: Request, res: Response): Response => {
     const body = res.body as ReadableStream<Uint8Array>;
     const reader = body.getReader();
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
+      live.delete(request);
       requestFinished();
     };
     const counted = new ReadableStream<Uint8Array>({
@@ -75,20 +81,26 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
     return new OriginalResponse(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
 
-  const respond = (res: Response): Response => {
-    if (res === undefined) {
-      // The app upgraded the connection and answered nothing (the pipeline let it through).
+  const respond = (request: Request, res: Response): Response => {
+    if (res === undefined || wasUpgraded(request)) {
+      // The app upgraded the connection (and may have answered nothing: the pipeline let it through).
+      const ip = srv?.requestIP(request);
+      if (ip) upgradedPeers.add(ip.port);
+      live.delete(request);
       requestFinished();
       return res;
     }
     if (drainer?.draining) res = withConnectionClose(res, OriginalResponse);
-    if (isStreaming(res) && res.body !== null) return countBody(res);
+    if (isStreaming(res) && res.body !== null) return countBody(request, res);
+    live.delete(request);
     requestFinished();
     return res;
   };
-  const failed = (err: unknown): never => {
+  const failed = (request: Request): Response => {
+    live.delete(request);
     requestFinished();
-    throw err;
+    // Never the error's text: Bun's own error page would show its stack to the client.
+    return new Response("Internal Server Error\n", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
   };
 
   const target = opts.listen;
@@ -102,18 +114,27 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
       ...where,
       ...bunTls(opts.tls),
       ...(webSockets.handler ? { websocket: webSockets.handler } : {}),
-      // Bun's own idleTimeout (default 10 s) closes only kept-alive sockets with no request: a
-      // silent handler or a stream with long pauses is not cut (measured), so it stays as it is.
+      // The limits (limits.ts). Bun's idleTimeout closes only kept-alive sockets with no request: a
+      // silent handler or a stream with long pauses is not cut (measured).
+      ...bunServeLimits(opts.limits),
+      development: false,
       fetch(request, srv) {
         requestStarted();
+        live.add(request);
         let res: Response | Promise<Response>;
         try {
           res = handle(request, new BunContext(request, srv) as unknown as RequestExtras);
-        } catch (err) {
-          return failed(err);
+        } catch {
+          return failed(request);
         }
-        return res instanceof Promise ? res.then(respond, failed) : respond(res);
+        return res instanceof Promise
+          ? res.then(
+              (r) => respond(request, r),
+              () => failed(request),
+            )
+          : respond(request, res);
       },
+      error: () => new Response("Internal Server Error\n", { status: 500 }),
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -122,12 +143,14 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   }
 
   trackUpgrades(server);
+  srv = server;
   // Read once: Bun answers `server.port` from the listening fd, which the drain replaces.
   const port = target.kind === "tcp" ? server.port : 0;
   const control = listenerControl(
     await bunSocketCalls(),
     target.kind === "tcp" ? { kind: "tcp", port } : { kind: "unix", path: target.bindPath ?? target.path },
   );
+  await bunConnectionLimits(opts.limits, port, server, live, upgradedPeers);
   const openConnections = () => control?.connections();
   const drain = new ReusePortDrain({
     closeListenerAlone: () => control?.detach() === true,

@@ -6,6 +6,7 @@ import { fileUrl } from "../../src/worker/file-url.ts";
 import { runWorker } from "../../src/worker/worker.ts";
 import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
 import { portSharing } from "../_shared/reuse-port.ts";
+import { bunParserLimits } from "./limits.ts";
 import { serveBun } from "./server.ts";
 import { installStreamMark } from "./stream-mark.ts";
 import { setProcessTitle } from "./title.ts";
@@ -22,6 +23,7 @@ const pieces: RuntimePieces = {
     return (await import(fileUrl(file))) as Record<string, unknown>;
   },
   serve: (opts) => serveBun(opts, reusePort),
+  parserLimits: bunParserLimits,
   setTitle: (title) => void setProcessTitle(title),
   writeLine: (line) => void process.stderr.write(line),
   exit: (code) => process.exit(code),

@@ -16,6 +16,7 @@ import { listenerControl } from "../_shared/listener-fd.ts";
 import { portSharing } from "../_shared/reuse-port.ts";
 import { ReusePortDrain } from "../_shared/reuse-port-drain.ts";
 import { Deno, type DenoHttpServer, type DenoServeInfo, type DenoServeOptions } from "./deno-api.ts";
+import { denoConnectionLimits, markResponse, type ResponseMarks } from "./limits.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
 import { denoTls } from "./tls.ts";
 import { denoWebSockets } from "./websocket.ts";
@@ -49,24 +50,31 @@ class DenoContext {
 export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
   let inFlight = 0;
+  const live = new Set<DenoServeInfo>();
+  const marks: ResponseMarks = { closeWhenAnswered: new Set(), upgraded: new Set() };
   let drainer: ReusePortDrain | undefined;
   const webSockets = denoWebSockets(opts.socketOpened, opts.socketClosed);
 
-  const markClose = (res: Response): Response => (drainer?.draining ? withConnectionClose(res) : res);
+  const markClose = (res: Response, info: DenoServeInfo): Response => {
+    markResponse(res, info, marks);
+    return drainer?.draining ? withConnectionClose(res) : res;
+  };
 
   const onRequest = (request: Request, info: DenoServeInfo): Response | Promise<Response> => {
     requestStarted();
     inFlight++;
+    live.add(info);
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       inFlight--;
+      live.delete(info);
       requestFinished();
     };
     info.completed.then(finish, finish);
     const result = handle(request, new DenoContext(info) as unknown as RequestExtras);
-    return result instanceof Promise ? result.then(markClose) : markClose(result);
+    return result instanceof Promise ? result.then((res) => markClose(res, info)) : markClose(result, info);
   };
 
   return new Promise<ServerHandle>((resolve, reject) => {
@@ -103,6 +111,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
     }
     const addr = server.addr;
     const port = addr.transport === "unix" ? 0 : addr.port;
+    denoConnectionLimits(opts.limits, port, live, marks);
     const control = listenerControl(
       denoSocketCalls(),
       target.kind === "tcp" ? { kind: "tcp", port } : { kind: "unix", path: target.bindPath ?? target.path },

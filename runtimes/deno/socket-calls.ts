@@ -24,6 +24,8 @@ export function denoSocketCalls(): SocketCalls | null {
         dup2: { parameters: ["i32", "i32"], result: "i32" },
         close: { parameters: ["i32"], result: "i32" },
         getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+        getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+        shutdown: { parameters: ["i32", "i32"], result: "i32" },
         getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
         setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "i32"], result: "i32" },
         poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },

@@ -7,6 +7,7 @@ import { fileUrl } from "../../src/worker/file-url.ts";
 import { runWorker } from "../../src/worker/worker.ts";
 import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
 import { Deno, writeAllSync } from "./deno-api.ts";
+import { denoParserLimits } from "./limits.ts";
 import { serveDeno } from "./server.ts";
 import { setProcessTitle } from "./title.ts";
 
@@ -25,6 +26,7 @@ const pieces: RuntimePieces = {
   },
   importApp: async (file) => (await import(fileUrl(file))) as Record<string, unknown>,
   serve: serveDeno,
+  parserLimits: denoParserLimits,
   setTitle: (title) => void setProcessTitle(title),
   writeLine: (line) => writeAllSync(Deno.stderr, encoder.encode(line)),
   exit: (code) => Deno.exit(code),

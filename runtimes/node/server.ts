@@ -12,11 +12,12 @@
  */
 
 import cluster from "node:cluster";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import type { DrainOrder, ServeOptions, ServerHandle } from "../../src/adapter.ts";
 import { listenFailure } from "../../src/errors.ts";
+import { nodeServerOptions } from "./limits.ts";
 import { type NodeRequest, type NodeResponse, type NodeWebServer, secureServer } from "./tls-server.ts";
 import { nodeWebSockets, remoteAddrOf } from "./websocket.ts";
 
@@ -58,7 +59,9 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
     if (draining) (res as ServerResponse).shouldKeepAlive = false;
     void listener(req, res);
   };
-  const web: NodeWebServer = opts.tls ? secureServer(opts.tls, onRequest) : plainServer(onRequest);
+  const web: NodeWebServer = opts.tls
+    ? secureServer(opts.tls, onRequest)
+    : plainServer(onRequest, nodeServerOptions(opts.limits));
   const server = web.server;
   // With TLS, an Http2SecureServer({ allowHTTP1 }) emits `upgrade` for HTTP/1.1 upgrades as http.Server does.
   const webSockets = nodeWebSockets(server as Server, opts.webSocket, handle, opts.socketOpened, opts.socketClosed);
@@ -142,8 +145,8 @@ function listenOnInheritedFd(server: NetServer, fd: number, listening: () => voi
 }
 
 /** Plain HTTP: node:http's server, whose own idle and close-all mechanics serve the drain. */
-function plainServer(onRequest: (req: IncomingMessage, res: ServerResponse) => void): NodeWebServer {
-  const server = createServer(onRequest);
+function plainServer(onRequest: (req: IncomingMessage, res: ServerResponse) => void, options: ServerOptions): NodeWebServer {
+  const server = createServer(options, onRequest);
   return {
     server,
     draining() {},

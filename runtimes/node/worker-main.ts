@@ -6,6 +6,7 @@ import cluster from "node:cluster";
 import { runWorker } from "../../src/worker/worker.ts";
 import { parentChannel } from "../_shared/parent-channel.ts";
 import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
+import { nodeParserLimits } from "./limits.ts";
 import { importApp } from "./load.ts";
 import { serveNode } from "./server.ts";
 
@@ -29,6 +30,7 @@ const pieces: RuntimePieces = {
     process.on("unhandledRejection", h);
   },
   importApp,
+  parserLimits: nodeParserLimits,
   serve: (opts) =>
     serveNode(opts, {
       confirmStopped: () =>

@@ -74,6 +74,12 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     healthCheckPath: c.healthCheckPath,
     readyPath: c.readyPath,
     metricsPath: c.metricsPath,
+    limits: {
+      headerTimeoutMs: Math.round(c.headerTimeout * 1000),
+      keepAliveTimeoutMs: Math.round(c.keepAliveTimeout * 1000),
+      maxBodyBytes: c.maxBodySize,
+      maxHeaderBytes: c.maxHeaderSize,
+    },
     orphanTimeoutMs: Math.round(c.shutdownTimeout * 1000),
     logFormat: c.logFormat,
     logLevel: c.logLevel,

@@ -1,7 +1,7 @@
 /**
- * The request pipeline every adapter serves: health and metrics first, then the app, with
- * request_timeout, generic 500s for app errors (stack to the log only), the optional access log and
- * the optional metrics counters (src/metrics/).
+ * The request pipeline every adapter serves: health and metrics first, then the request limits
+ * (limits.ts), then the app, with request_timeout, generic 500s for app errors (stack to the log
+ * only), the optional access log and the optional metrics counters (src/metrics/).
  * A WebSocket upgrade reaches the app as the very Request the runtime gave (Bun's server.upgrade()
  * and Deno's upgradeWebSocket() refuse, or silently never open, a rebuilt one), outside
  * request_timeout: the handshake answers at once, and the socket's life is not a response's.
@@ -14,6 +14,7 @@ import type { Logger } from "../log.ts";
 import type { WorkerMetrics } from "../metrics/worker-metrics.ts";
 import { type HealthState, healthResponse, pathOf } from "./health.ts";
 import type { InFlight } from "./in-flight.ts";
+import { type Admission, BodyTooLargeError, refusal } from "./limits.ts";
 import { RequestTimeoutError, startDeadline } from "./request-timeout.ts";
 
 export interface PipelineOptions {
@@ -24,6 +25,7 @@ export interface PipelineOptions {
   healthCheckPath: string;
   requestTimeoutMs: number;
   accessLog: boolean;
+  admission: Admission;
   worker: { id: number; generation: number };
   /** With --metrics-path: answered there, and every app request counted. */
   metrics?: WorkerMetrics;
@@ -33,7 +35,7 @@ export interface PipelineOptions {
 const PLAIN = { "content-type": "text/plain; charset=utf-8" };
 
 export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
-  const { app, log, inFlight, health, healthCheckPath, requestTimeoutMs, accessLog, worker, metrics } = opts;
+  const { app, log, inFlight, health, healthCheckPath, requestTimeoutMs, accessLog, admission, worker, metrics } = opts;
   const metricsPath = metrics ? (opts.metricsPath ?? "") : "";
   const observe = metrics?.counters.observe;
   const waitUntil = (p: Promise<unknown>) => inFlight.track(Promise.resolve(p));
@@ -43,6 +45,7 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     if (err instanceof RequestTimeoutError) {
       return new Response("Gateway Timeout\n", { status: 504, headers: PLAIN });
     }
+    if (err instanceof BodyTooLargeError || admission.overflowed(request)) return refusal(413);
     log.error(`Unhandled error in fetch handler for ${request.method} ${pathOf(request.url)}: ${errText(err)}`, {
       event: "app_error",
       stack: err instanceof Error ? err.stack : undefined,
@@ -51,7 +54,8 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
   };
 
   const checked = (request: Request, res: unknown): Response => {
-    if (res && typeof res === "object" && typeof (res as Response).status === "number") return res as Response;
+    if (res && typeof res === "object" && typeof (res as Response).status === "number")
+      return admission.overflowed(request) ? refusal(413) : (res as Response);
     return failed(request, new TypeError(`fetch handler returned ${res === null ? "null" : typeof res}, not a Response`));
   };
 
@@ -122,12 +126,14 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     return res;
   };
 
-  return (request, extras) => {
+  return (incoming, extras) => {
     if (healthCheckPath || metricsPath) {
-      const path = pathOf(request.url);
-      if (path === healthCheckPath) return healthResponse(request, health);
+      const path = pathOf(incoming.url);
+      if (path === healthCheckPath) return healthResponse(incoming, health);
       if (path === metricsPath) return (metrics as WorkerMetrics).answer();
     }
+    const request = admission.admit(incoming);
+    if (request instanceof Response) return request;
     const ctx = extras as ServeContext;
     ctx.waitUntil = waitUntil;
     ctx.passThroughOnException = passThroughOnException;

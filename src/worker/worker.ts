@@ -16,6 +16,7 @@ import { awaitAppReady } from "./app-readiness.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
 import { InFlight } from "./in-flight.ts";
+import { createAdmission } from "./limits.ts";
 import { WebSocketDrain } from "./websocket-drain.ts";
 
 /** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
@@ -150,6 +151,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         healthCheckPath: spec.healthCheckPath,
         requestTimeoutMs: spec.requestTimeoutMs,
         accessLog: spec.accessLog,
+        admission: createAdmission(spec.limits, host.parserLimits),
         worker: { id: spec.id, generation: spec.generation },
         metrics,
         metricsPath: spec.metricsPath,
@@ -162,6 +164,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         webSockets.opened();
       },
       socketClosed: inFlight.socketClosed,
+      limits: spec.limits,
     });
   } catch (err) {
     return fail(err, "E_LISTEN");

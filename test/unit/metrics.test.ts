@@ -135,9 +135,10 @@ describe("metrics: a worker's request counters", () => {
     const r = booted({ workers: "1", "metrics-path": "/metrics" });
     const c = new RequestCounters();
     for (const ms of [1, 2, 30, 300, 20_000]) c.observe(200, ms);
-    const h = scrape(r.adapter.live(0)[0] as FakeWorker, c.report({ inFlight: 0, connections: 0, websockets: 0, rss: 0 })).histogram(
-      "pounce_http_request_duration_seconds",
-    );
+    const h = scrape(
+      r.adapter.live(0)[0] as FakeWorker,
+      c.report({ inFlight: 0, connections: 0, websockets: 0, rss: 0 }),
+    ).histogram("pounce_http_request_duration_seconds");
     assert.equal(h.buckets["0.005"], 2);
     assert.equal(h.buckets["0.05"], 3);
     assert.equal(h.buckets["0.5"], 4);

@@ -1,0 +1,111 @@
+/**
+ * Hostile-client limits: the core's policy, applied to every request the runtime's parser let
+ * through. The timeouts and the header-size cap are carried out by each adapter (the runtime's own
+ * knob where it has one, connection tracking where it has not, runtimes/<rt>/limits.ts); what a
+ * handler can see is checked here, once, for every runtime:
+ *  - an HTTP/1.1 request without `Host` is a 400, where the runtime's parser does not refuse it
+ *    itself (Node's and Bun's do; an HTTP/2 request has `:authority` instead, which Node's
+ *    Request does not show as `Host`);
+ *  - a `Content-Length` above `maxBodyBytes` is a 413 before any of the body is read;
+ *  - a body without a length (chunked) is counted as the app reads it: past `maxBodyBytes` the read
+ *    fails and the response is a 413, whatever the app answered;
+ *  - where the runtime's parser has no header-size knob (the adapter says so), a head above
+ *    `maxHeaderBytes` is a 431.
+ * Every refusal closes its connection (`Connection: close`): the rest of a body is never read.
+ */
+
+export interface RequestLimits {
+  headerTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxBodyBytes: number;
+  maxHeaderBytes: number;
+}
+
+/** What the runtime's own parser already enforces from RequestLimits (the adapter's statement). */
+export interface ParserLimits {
+  /** A head larger than maxHeaderBytes never reaches the handler. */
+  headerSize: boolean;
+  /** A chunked body larger than maxBodyBytes never reaches the handler whole. */
+  chunkedBody: boolean;
+  /** An HTTP/1.1 request without Host never reaches the handler. */
+  host: boolean;
+}
+
+/** A body read past the limit; the pipeline answers 413 for it. */
+export class BodyTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`request body larger than max_body_size (${limit} bytes)`);
+    this.name = "BodyTooLargeError";
+  }
+}
+
+const CLOSE = { "content-type": "text/plain; charset=utf-8", connection: "close" };
+
+export function refusal(status: 400 | 413 | 431): Response {
+  const text = status === 400 ? "Bad Request\n" : status === 413 ? "Content Too Large\n" : "Request Header Fields Too Large\n";
+  return new Response(text, { status, headers: CLOSE });
+}
+
+export interface Admission {
+  /** A refusal to send instead of calling the app, or the request to hand it (its body capped). */
+  admit(request: Request): Response | Request;
+  /** Whether this request's body went past the limit while the app read it. */
+  overflowed(request: Request): boolean;
+}
+
+export function createAdmission(limits: RequestLimits, parser: ParserLimits): Admission {
+  const max = limits.maxBodyBytes;
+  const overflow = new WeakSet<Request>();
+  return {
+    admit(request) {
+      const headers = request.headers;
+      if (!parser.host && headers.get("host") === null) return refusal(400);
+      if (!parser.headerSize && headSize(request) > limits.maxHeaderBytes) return refusal(431);
+      // From the head alone: `request.body` would make some runtimes' lazy requests (Node's) whole.
+      const length = headers.get("content-length");
+      if (length !== null) {
+        if (Number(length) <= max) return request;
+        // Never read the rest; a runtime that would keep the connection for it lets go of it.
+        void request.body?.cancel().catch(() => {});
+        return refusal(413);
+      }
+      if (parser.chunkedBody || headers.get("transfer-encoding") === null || request.body === null) return request;
+      const capped: Request = new Request(request.url, {
+        method: request.method,
+        headers,
+        signal: request.signal,
+        body: cap(request.body, max, () => overflow.add(capped)),
+        duplex: "half",
+      } as RequestInit);
+      return capped;
+    },
+    overflowed: (request) => overflow.has(request),
+  };
+}
+
+/** The head's size as the client sent it, near enough: request line plus `name: value\r\n` lines. */
+function headSize(request: Request): number {
+  let n = request.method.length + request.url.length + 12;
+  for (const [name, value] of request.headers) n += name.length + value.length + 4;
+  return n;
+}
+
+function cap(body: ReadableStream<Uint8Array>, max: number, onOverflow: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let seen = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      const { done, value } = await reader.read();
+      if (done) return ctrl.close();
+      seen += value.byteLength;
+      if (seen > max) {
+        onOverflow();
+        ctrl.error(new BodyTooLargeError(max));
+        void reader.cancel().catch(() => {});
+        return;
+      }
+      ctrl.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}

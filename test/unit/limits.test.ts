@@ -1,0 +1,108 @@
+/** The request limits' policy: defaults and the size option's parsing, and what the admission step
+ *  refuses (no Host, a large Content-Length, an oversize head where the parser has no cap, a chunked
+ *  body that grows past the limit). */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { resolveConfig } from "../../src/config.ts";
+import { BodyTooLargeError, createAdmission, type RequestLimits } from "../../src/worker/limits.ts";
+
+const LIMITS: RequestLimits = { headerTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxBodyBytes: 1024, maxHeaderBytes: 2048 };
+const NO_PARSER = { headerSize: false, chunkedBody: false, host: false };
+
+function chunked(parts: number, size: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (sent++ === parts) return c.close();
+      c.enqueue(new Uint8Array(size));
+    },
+  });
+}
+
+describe("limit options", () => {
+  it("defaults: 10 s header, 5 s keep-alive, 4 MiB body, 16 KiB head", () => {
+    const c = resolveConfig("app.ts", {}, {});
+    assert.deepEqual([c.headerTimeout, c.keepAliveTimeout, c.maxBodySize, c.maxHeaderSize], [10, 5, 4 * 1024 ** 2, 16 * 1024]);
+  });
+  it("sizes take units; flag beats env beats file", () => {
+    assert.equal(resolveConfig("a.ts", { "max-body-size": "512KiB" }, {}).maxBodySize, 512 * 1024);
+    assert.equal(resolveConfig("a.ts", {}, { POUNCE_MAX_BODY_SIZE: "2m" }).maxBodySize, 2 * 1024 ** 2);
+    assert.equal(resolveConfig("a.ts", {}, {}, { file: "f", values: { maxBodySize: 100 } }).maxBodySize, 100);
+    assert.equal(resolveConfig("a.ts", {}, {}, { file: "f", values: { maxHeaderSize: "8KiB" } }).maxHeaderSize, 8192);
+    assert.equal(resolveConfig("a.ts", { "max-header-size": "1.5k" }, {}).maxHeaderSize, 1536);
+  });
+  it("a bad size or timeout is one line naming the option", () => {
+    for (const bad of ["0", "-1", "lots", "4 parsecs", ""]) {
+      assert.throws(
+        () => resolveConfig("a.ts", { "max-body-size": bad }, {}),
+        /--max-body-size must be a positive size in bytes/,
+      );
+    }
+    assert.throws(
+      () => resolveConfig("a.ts", { "header-timeout": "0" }, {}),
+      /--header-timeout must be a positive number of seconds/,
+    );
+    assert.throws(
+      () => resolveConfig("a.ts", {}, { POUNCE_KEEP_ALIVE_TIMEOUT: "x" }),
+      /POUNCE_KEEP_ALIVE_TIMEOUT must be a positive/,
+    );
+  });
+});
+
+describe("admission", () => {
+  const admit = createAdmission(LIMITS, NO_PARSER);
+  it("no Host: 400 with Connection: close", () => {
+    const r = admit.admit(new Request("http://x/", { headers: {} }));
+    assert.ok(r instanceof Response);
+    assert.equal(r.status, 400);
+    assert.equal(r.headers.get("connection"), "close");
+  });
+  it("passes an ordinary request through untouched", () => {
+    const req = new Request("http://x/", { headers: { host: "x" } });
+    assert.equal(admit.admit(req), req);
+  });
+  it("Content-Length above the limit: 413 without reading; at the limit: passed through", () => {
+    const big = new Request("http://x/", { method: "POST", headers: { host: "x", "content-length": "1025" }, body: "a" });
+    const r = admit.admit(big);
+    assert.ok(r instanceof Response && r.status === 413);
+    const ok = new Request("http://x/", {
+      method: "POST",
+      headers: { host: "x", "content-length": "1024" },
+      body: "a".repeat(1024),
+    });
+    assert.equal(admit.admit(ok), ok);
+  });
+  it("an oversize head is 431 only where the parser has no cap", () => {
+    const req = new Request("http://x/", { headers: { host: "x", "x-big": "a".repeat(3000) } });
+    const r = admit.admit(req);
+    assert.ok(r instanceof Response && r.status === 431);
+    assert.equal(createAdmission(LIMITS, { headerSize: true, chunkedBody: false, host: false }).admit(req), req);
+  });
+  it("a chunked body is cut once past the limit, and the request is marked", async () => {
+    const req = new Request("http://x/", {
+      method: "POST",
+      headers: { host: "x", "transfer-encoding": "chunked" },
+      body: chunked(5, 300),
+      duplex: "half",
+    } as RequestInit);
+    const capped = admit.admit(req) as Request;
+    assert.ok(capped instanceof Request && capped !== req);
+    await assert.rejects(
+      capped.text(),
+      (e: unknown) =>
+        e instanceof BodyTooLargeError || (e as Error)?.cause instanceof BodyTooLargeError || /max_body_size/.test(String(e)),
+    );
+    assert.equal(admit.overflowed(capped), true);
+  });
+  it("a chunked body within the limit reads whole", async () => {
+    const req = new Request("http://x/", {
+      method: "POST",
+      headers: { host: "x", "transfer-encoding": "chunked" },
+      body: chunked(3, 300),
+      duplex: "half",
+    } as RequestInit);
+    const capped = admit.admit(req) as Request;
+    assert.equal((await capped.arrayBuffer()).byteLength, 900);
+    assert.equal(admit.overflowed(capped), false);
+  });
+});

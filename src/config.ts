@@ -32,6 +32,13 @@ export interface Config {
   requestTimeout: number;
   /** Empty when off. */
   healthCheckPath: string;
+  /** Seconds without a heartbeat before a serving worker is killed and replaced (0: off). */
+  workerTimeout: number;
+  /** Recycle a worker after this many requests (0: off), plus up to maxRequestsJitter more. */
+  maxRequests: number;
+  maxRequestsJitter: number;
+  /** Recycle a worker whose resident memory passes this many MiB (0: off). */
+  maxWorkerMemory: number;
   pidFile: string;
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -57,6 +64,8 @@ type Kind =
   | "mode"
   | "workers"
   | "count"
+  /** A whole number with no small upper bound (0 = off): request counts, megabytes. */
+  | "limit"
   | "seconds"
   | "optional-seconds"
   | "seconds-or-zero"
@@ -187,6 +196,40 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: "Abort a handler after this many seconds with a 504 (off by default)",
   },
   {
+    key: "workerTimeout",
+    flag: "worker-timeout",
+    kind: "seconds-or-zero",
+    default: "30",
+    valueHint: "s",
+    description:
+      "Kill and replace a serving worker whose event loop sent no heartbeat for this many seconds (stuck in a synchronous loop, stopped); 0 = off",
+  },
+  {
+    key: "maxRequests",
+    flag: "max-requests",
+    kind: "limit",
+    default: "0",
+    valueHint: "n",
+    description: "Recycle a worker after it served this many requests: a replacement starts, then the old one drains (0 = off)",
+  },
+  {
+    key: "maxRequestsJitter",
+    flag: "max-requests-jitter",
+    kind: "limit",
+    default: "0",
+    valueHint: "n",
+    description: "With --max-requests: add a random 0..n to each worker's limit, so workers do not recycle all at once",
+  },
+  {
+    key: "maxWorkerMemory",
+    flag: "max-worker-memory",
+    kind: "limit",
+    default: "0",
+    valueHint: "MiB",
+    description:
+      "Recycle a worker whose resident memory (RSS) passes this many MiB: a replacement starts, then the old one drains (0 = off)",
+  },
+  {
     key: "healthCheckPath",
     flag: "health-check-path",
     kind: "path",
@@ -277,7 +320,7 @@ export interface FileValues {
 /** Options a config file may not set (they say where the file is). */
 export const NOT_IN_FILE = new Set<string>(["config"]);
 
-const NUMERIC_KINDS = new Set<Kind>(["port", "workers", "count", "seconds", "optional-seconds", "seconds-or-zero"]);
+const NUMERIC_KINDS = new Set<Kind>(["port", "workers", "count", "limit", "seconds", "optional-seconds", "seconds-or-zero"]);
 
 export function envName(spec: Pick<OptionSpec, "flag">): string {
   return `POUNCE_${spec.flag.toUpperCase().replaceAll("-", "_")}`;
@@ -332,6 +375,8 @@ export function resolveConfig(
 
 /** Options that are valid alone but not together. */
 function checkCombinations(c: Config): void {
+  if (c.maxRequestsJitter > 0 && c.maxRequests === 0)
+    throw errors.badCombination("--max-requests-jitter", "only spreads --max-requests: give --max-requests too, or drop it");
   if (c.reloadBatch > 0 && c.reloadStrategy === "restart")
     throw errors.badCombination(
       "--reload-batch",
@@ -402,6 +447,12 @@ export function parseValue(
       const n = Number(text);
       if (text === "" || !Number.isInteger(n) || n < 0 || n > 1024)
         throw errors.badValue(source, "must be a whole number from 0 to 1024 (0 = off)", raw);
+      return n;
+    }
+    case "limit": {
+      const n = Number(text);
+      if (text === "" || !Number.isInteger(n) || n < 0 || n > 2 ** 31)
+        throw errors.badValue(source, "must be a whole number, 0 or more (0 = off)", shown);
       return n;
     }
     case "seconds":

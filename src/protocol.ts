@@ -29,6 +29,11 @@ export interface WorkerSpec {
   logFormat: "text" | "json";
   logLevel: "debug" | "info" | "warn" | "error";
   accessLog: boolean;
+  /** How often the worker sends a heartbeat from its event loop (supervisor/watchdog.ts). */
+  heartbeatMs: number;
+  /** Send a heartbeat at once when this many requests have been served (0 = never; the
+   *  supervisor's --max-requests limit for this worker, jitter included: supervisor/recycle.ts). */
+  maxRequests: number;
 }
 
 export type DrainReason = "reload" | "shutdown" | "replace" | "scale";
@@ -53,4 +58,7 @@ export type WorkerMessage =
   | { type: "in-flight"; requests: number }
   /** A draining worker's listener is closed: no new connection can reach it any more. */
   | { type: "listener-closed" }
+  /** Sent from the worker's event loop every `heartbeatMs` (a worker stuck in a synchronous loop
+   *  or stopped sends none), and at once when `served` reaches `maxRequests`. `rss`: bytes. */
+  | { type: "heartbeat"; rss: number; served: number }
   | { type: "idle" };

@@ -59,6 +59,18 @@ export type Note =
   | { event: "worker_replacement_ready"; worker: number; generation: number }
   | { event: "worker_replaced"; worker: number; replaced: number }
   | { event: "worker_fatal"; worker: number; generation: number; message: string; overlap: boolean }
+  /** The watchdog (watchdog.ts): no heartbeat for `silentMs`, past --worker-timeout. */
+  | { event: "worker_timeout"; worker: number; generation: number; pid?: number; silentMs: number; timeoutSeconds: number }
+  /** recycle.ts: a limit was passed; a replacement starts (or, without port sharing, it drains first). */
+  | {
+      event: "worker_recycle";
+      worker: number;
+      generation: number;
+      limit: "max_requests" | "max_worker_memory";
+      value: number;
+      bound: number;
+      overlap: boolean;
+    }
   | { event: "worker_start_failed"; worker: number; generation: number; cause: string }
   | { event: "worker_died"; worker: number; generation: number; how: string }
   | { event: "respawn_backoff"; delayMs: number }

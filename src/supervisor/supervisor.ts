@@ -7,7 +7,8 @@
  * never interleave half-way.
  *
  * The policy, by file: rollout.ts (overlap with stagger, stop-then-start), replacement.ts (crash
- * replacement, fatal-error replacement), backoff.ts (respawn back-off), reload-queue.ts (coalescing
+ * replacement, fatal-error replacement), watchdog.ts (--worker-timeout), recycle.ts (--max-requests,
+ * --max-worker-memory), backoff.ts (respawn back-off), reload-queue.ts (coalescing
  * and cooldown), scale.ts (SIGTTIN/SIGTTOU), reload-batch.ts (--reload-batch), workers.ts (spawn,
  * drain, deadlines), log-lines.ts (every log line).
  */
@@ -28,6 +29,7 @@ import { logObserver } from "./log-lines.ts";
 import type { Note, Observer } from "./notes.ts";
 import { pidFileObserver } from "./pid-file.ts";
 import { reconcile } from "./reconcile.ts";
+import { checkLimits } from "./recycle.ts";
 import { configRead, requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
 import { requestScale } from "./scale.ts";
@@ -36,6 +38,7 @@ import { lateReady, requestStop } from "./shutdown.ts";
 import { type Snapshot, snapshotOf } from "./snapshot.ts";
 import type { SupervisorState, WorkerRecord } from "./state.ts";
 import type { UnixSocket } from "./unix-socket.ts";
+import { heard } from "./watchdog.ts";
 import { drainWorker, forget, startGeneration } from "./workers.ts";
 
 export interface SupervisorOptions {
@@ -279,6 +282,7 @@ export class Supervisor implements Core {
         w.status = { kind: "ready" };
         if (msg.type === "checked") return;
         w.inFlight = 0;
+        heard(this, w);
         this.note({ event: "worker_ready", worker: w.id, generation: w.generation.n, pid: w.handle?.pid });
         if (this.state.phase.kind === "stopping") {
           if (lateReady(this, (m) => w.handle?.send(m)) === "drain") drainWorker(this, w, "shutdown");
@@ -297,6 +301,10 @@ export class Supervisor implements Core {
         this.note({ event: "worker_load", worker: w.id, inFlight: n });
         return;
       }
+      case "heartbeat":
+        heard(this, w);
+        checkLimits(this, w, msg.served, msg.rss);
+        return;
       case "listener-closed":
         if (st.kind === "draining") st.accepting = false;
         return;

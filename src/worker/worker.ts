@@ -12,6 +12,7 @@ import { Logger, lineSink } from "../log.ts";
 import type { SupervisorMessage } from "../protocol.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
+import { startHeartbeat } from "./heartbeat.ts";
 import { describeImportFailure } from "./import-error.ts";
 import { InFlight } from "./in-flight.ts";
 
@@ -114,6 +115,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   };
   unreadyHealth = health;
   let server: ServerHandle;
+  let countServed = (): void => {};
   try {
     server = await host.serve({
       listen: spec.listen,
@@ -127,7 +129,10 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         accessLog: spec.accessLog,
         worker: { id: spec.id, generation: spec.generation },
       }),
-      requestStarted: inFlight.started,
+      requestStarted: () => {
+        inFlight.started();
+        countServed();
+      },
       requestFinished: inFlight.finished,
     });
   } catch (err) {
@@ -136,6 +141,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   if (supervisorGone) return host.exit(0);
   ready = true;
   host.send({ type: "ready", port: server.port });
+  const heartbeat = startHeartbeat((m) => supervisorGone || host.send(m), spec.heartbeatMs, spec.maxRequests);
+  countServed = heartbeat.served;
   let reported = 0;
   const inFlightReport = setInterval(() => {
     const now = inFlight.requests;
@@ -200,6 +207,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     while (server.connections() > 0 && Date.now() < lingerUntil) await sleep(20);
     clearTimeout(selfDeadline);
     clearInterval(inFlightReport);
+    heartbeat.stop();
     host.send({ type: "idle" });
     host.exit(0);
   };

@@ -1,0 +1,166 @@
+/**
+ * Faults (issue 14): a worker SIGKILLed under load loses only what it held and is replaced within a
+ * second; a worker that stops answering (SIGSTOP, or a synchronous loop in the app) is killed by the
+ * watchdog (--worker-timeout) and replaced within the timeout plus a second, and the log says why.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type Pounce, request, withPounce, writeApp } from "./_harness.ts";
+import { selectedRuntimes } from "./_runtimes.ts";
+
+// Every response names the worker process that made it; every request that reaches the app says so
+// in the log (`begin <pid> <id>`), so a failed request can be traced to the worker that held it.
+const APP = `export default {
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const id = request.headers.get("x-id");
+    if (id) console.log("begin " + process.pid + " " + id);
+    if (url.pathname === "/spin") { while (true) {} }
+    if (url.pathname === "/slow") await new Promise((r) => setTimeout(r, 20));
+    return new Response(String(process.pid));
+  },
+};
+`;
+
+/** The machine is shared with other test runs: time bounds get this much on top of the promise. */
+const MARGIN_MS = 2_000;
+
+const readyPid = (p: Pounce, worker: number): number => {
+  const m = new RegExp(`Worker ${worker} \\(generation \\d+\\) ready \\(pid (\\d+)\\)`).exec(p.output);
+  assert.ok(m, `no ready line for worker ${worker}:\n${p.output}`);
+  return Number(m[1]);
+};
+
+interface Sent {
+  id: number;
+  ok: boolean;
+  pid?: number;
+  at: number;
+  error?: string;
+}
+
+/** Closed-loop load with ids: `clients` connections-per-request clients plus `keepAlive` kept-alive ones. */
+function idLoad(p: Pounce, clients: number, stop: AbortSignal, maxRequests = 50_000): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  let next = 0;
+  const until = Date.now() + 30_000;
+  const one = async () => {
+    while (!stop.aborted && Date.now() < until && next < maxRequests) {
+      const id = next++;
+      try {
+        const r = await request(p.url("/slow"), { headers: { "x-id": String(id), connection: "close" }, timeoutMs: 5_000 });
+        sent.push({
+          id,
+          ok: r.status === 200,
+          pid: Number(r.body),
+          at: Date.now(),
+          error: r.status === 200 ? undefined : `HTTP ${r.status}`,
+        });
+      } catch (err) {
+        sent.push({ id, ok: false, at: Date.now(), error: (err as { code?: string }).code ?? (err as Error).message });
+      }
+    }
+  };
+  return Promise.all(Array.from({ length: clients }, one)).then(() => sent);
+}
+
+for (const rt of selectedRuntimes()) {
+  describe(`${rt.name}: faults`, () => {
+    it("a worker SIGKILLed under load: only requests it held fail, a replacement serves within a second", async () => {
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--workers", "2", "--log-level", "debug"],
+        async (p) => {
+          const victim = readyPid(p, 0);
+          const survivor = readyPid(p, 1);
+          const halt = new AbortController();
+          const clients = 6;
+          const running = idLoad(p, clients, halt.signal);
+          const mark = p.output.length;
+          await p.waitForCount(/begin \d+ \d+/, 200, { from: mark, timeoutMs: 15_000 });
+          const killedAt = Date.now();
+          process.kill(victim, "SIGKILL");
+          const readyAt = p.arrivedAt(
+            await p.waitFor(/Worker 2 \(generation 0\) ready \(pid \d+\)/, { from: mark, timeoutMs: 10_000 }),
+          );
+          const fresh = readyPid(p, 2);
+          // Keep the load on until the replacement has answered, then a little longer.
+          const t0 = Date.now();
+          while (Date.now() - t0 < 10_000) {
+            const done = (await Promise.race([running, new Promise<null>((r) => setTimeout(() => r(null), 50))])) ?? [];
+            if (done.length) break;
+            if (p.output.includes(`begin ${fresh} `)) break;
+          }
+          halt.abort();
+          const sent = await running;
+          const failed = sent.filter((s) => !s.ok);
+          const begins = new Map<number, number>();
+          for (const m of p.output.matchAll(/begin (\d+) (\d+)/g)) begins.set(Number(m[2]), Number(m[1]));
+          // A failed request reached the dead worker's app, or never reached any app (it was queued on
+          // the dead worker's listener or connection): never one that a surviving worker began.
+          for (const f of failed) {
+            const at = begins.get(f.id);
+            assert.ok(at === undefined || at === victim, `request ${f.id} failed (${f.error}) though worker pid ${at} took it`);
+          }
+          assert.ok(failed.length <= clients, `${failed.length} failed, more than the ${clients} requests in flight at the kill`);
+          const first = sent.filter((s) => s.ok && s.pid === fresh).sort((a, b) => a.at - b.at)[0];
+          assert.ok(first, "the replacement never answered under load");
+          const firstMs = first.at - killedAt;
+          assert.ok(firstMs <= 1_000 + MARGIN_MS, `replacement's first 200 after ${firstMs} ms`);
+          assert.ok(
+            sent.some((s) => s.ok && s.pid === survivor && s.at > killedAt),
+            "the surviving worker stopped answering",
+          );
+          console.log(
+            `[figures] ${rt.name} SIGKILL: ${sent.length} sent, ${failed.length} failed (${JSON.stringify(
+              Object.fromEntries(failed.map((f) => [f.id, f.error])),
+            )}), replacement ready after ${readyAt - killedAt} ms, its first 200 after ${firstMs} ms`,
+          );
+        },
+      );
+    });
+
+    it("--worker-timeout: a SIGSTOPped worker is killed and replaced within the timeout plus a second", async () => {
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--workers", "2", "--worker-timeout", "1", "--log-level", "debug"],
+        async (p) => {
+          const victim = readyPid(p, 0);
+          const mark = p.output.length;
+          const stoppedAt = Date.now();
+          process.kill(victim, "SIGSTOP");
+          const why = await p.waitFor(/Worker 0 \(generation 0\) sent no heartbeat for \d+\.\ds \(worker_timeout 1\.0s/, {
+            from: mark,
+            timeoutMs: 10_000,
+          });
+          const detectMs = p.arrivedAt(why) - stoppedAt;
+          const ready = await p.waitFor("Replacement worker 2 (generation 0) is ready", { from: mark, timeoutMs: 10_000 });
+          const replacedMs = p.arrivedAt(ready) - stoppedAt;
+          assert.ok(detectMs >= 900, `killed after ${detectMs} ms, before the timeout`);
+          assert.ok(replacedMs <= 2_000 + MARGIN_MS, `replaced after ${replacedMs} ms`);
+          await p.waitFor("Worker 0 (generation 0) died (signal SIGKILL)", { from: mark });
+          for (let i = 0; i < 20; i++) assert.equal((await request(p.url("/"))).status, 200);
+          console.log(`[figures] ${rt.name} SIGSTOP: detected after ${detectMs} ms, replacement ready after ${replacedMs} ms`);
+        },
+      );
+    });
+
+    it("--worker-timeout: an app stuck in while(true){} is killed and replaced, and the log says why", async () => {
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--workers", "1", "--worker-timeout", "1", "--log-level", "debug"],
+        async (p) => {
+          const mark = p.output.length;
+          const stuck = request(p.url("/spin"), { timeoutMs: 15_000 }).catch((e: Error) => e);
+          await p.waitFor(/sent no heartbeat for \d+\.\ds \(worker_timeout 1\.0s: stuck or stopped\) — killing it \(SIGKILL\)/, {
+            from: mark,
+            timeoutMs: 10_000,
+          });
+          await p.waitFor("Replacement worker 1 (generation 0) is ready", { from: mark, timeoutMs: 10_000 });
+          assert.ok((await stuck) instanceof Error, "the request the stuck worker held should fail");
+          for (let i = 0; i < 10; i++) assert.equal((await request(p.url("/"))).status, 200);
+        },
+      );
+    });
+  });
+}

@@ -1,12 +1,15 @@
 /**
  * Faults (issue 14): a worker SIGKILLed under load loses only what it held and is replaced within a
  * second; a worker that stops answering (SIGSTOP, or a synchronous loop in the app) is killed by the
- * watchdog (--worker-timeout) and replaced within the timeout plus a second, and the log says why.
+ * watchdog (--worker-timeout) and replaced within the timeout plus a second, and the log says why;
+ * stdout/stderr closed or on a full disk: pounce keeps serving and reloading.
  */
 import assert from "node:assert/strict";
+import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { describe, it } from "node:test";
-import { type Pounce, request, withPounce, writeApp } from "./_harness.ts";
-import { selectedRuntimes } from "./_runtimes.ts";
+import { freePort, type Pounce, request, sleep, versionedApp, waitUntil, withPounce, withTempDir, writeApp } from "./_harness.ts";
+import { type Runtime, selectedRuntimes } from "./_runtimes.ts";
 
 // Every response names the worker process that made it; every request that reaches the app says so
 // in the log (`begin <pid> <id>`), so a failed request can be traced to the worker that held it.
@@ -161,6 +164,85 @@ for (const rt of selectedRuntimes()) {
           for (let i = 0; i < 10; i++) assert.equal((await request(p.url("/"))).status, 200);
         },
       );
+    });
+  });
+}
+
+/** Start pounce with its stdout/stderr as given (no log to read): ready once it answers. */
+async function startBlind(
+  rt: Runtime,
+  dir: string,
+  stdio: StdioOptions,
+  extra: string[] = [],
+): Promise<{ proc: ChildProcess; port: number }> {
+  const port = await freePort();
+  const argv = rt.argv([versionedApp(dir, "v1"), "--workers", "2", "--port", String(port), "--access-log", ...extra]);
+  const proc = spawn(argv[0] as string, argv.slice(1), { cwd: dir, stdio, detached: true });
+  await waitUntil(
+    "pounce answers",
+    async () => (await request(`http://127.0.0.1:${port}/`).catch(() => null))?.body === "v1",
+    30_000,
+  );
+  return { proc, port };
+}
+
+/** Requests and a reload still work: the new generation answers. */
+async function stillServes(proc: ChildProcess, port: number, dir: string): Promise<void> {
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 20; i++) assert.equal((await request(url)).body, "v1");
+  versionedApp(dir, "v2");
+  process.kill(proc.pid as number, "SIGHUP");
+  // No log to wait on: the reload is over once only the new generation answers, 20 times in a row.
+  await waitUntil(
+    "only the reload's generation answers",
+    async () => {
+      for (let i = 0; i < 20; i++) if ((await request(url)).body !== "v2") return false;
+      return true;
+    },
+    20_000,
+  );
+  assert.equal(proc.exitCode, null, "pounce exited");
+}
+
+async function stopBlind(proc: ChildProcess): Promise<void> {
+  const exit = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+  process.kill(proc.pid as number, "SIGTERM");
+  const code = await Promise.race([exit, sleep(15_000).then(() => "timeout" as const)]);
+  try {
+    process.kill(-(proc.pid as number), "SIGKILL");
+  } catch {}
+  assert.equal(code, 0, "pounce did not stop cleanly");
+}
+
+for (const rt of selectedRuntimes()) {
+  describe(`${rt.name}: a log that cannot be written`, () => {
+    it("stdout and stderr pipes closed by their reader: requests and a reload still work", async () => {
+      await withTempDir(async (dir) => {
+        const { proc, port } = await startBlind(rt, dir, ["ignore", "pipe", "pipe"]);
+        proc.stdout?.destroy();
+        proc.stderr?.destroy();
+        try {
+          await stillServes(proc, port, dir);
+        } finally {
+          await stopBlind(proc);
+        }
+      });
+    });
+
+    it("stdout and stderr on a full disk (/dev/full), JSON logs: requests and a reload still work", async () => {
+      await withTempDir(async (dir) => {
+        const full = openSync("/dev/full", "w");
+        try {
+          const { proc, port } = await startBlind(rt, dir, ["ignore", full, full], ["--log-format", "json"]);
+          try {
+            await stillServes(proc, port, dir);
+          } finally {
+            await stopBlind(proc);
+          }
+        } finally {
+          closeSync(full);
+        }
+      });
     });
   });
 }

@@ -4,6 +4,7 @@
  * the supervisor (which reads the configuration again on each reload) and hand it the signals
  * caught before pounce was loaded.
  */
+
 import { runtime as detectedRuntime } from "std-env";
 import type { RuntimeAdapter } from "../adapter.ts";
 import { ConfigSource } from "../config-source.ts";
@@ -13,6 +14,7 @@ import { parseEntry, resolveEntry } from "../entry.ts";
 import { PounceError } from "../errors.ts";
 import type { ListenTarget } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
+import { guardOutput } from "../output-guard.ts";
 import { startDirectory } from "../release-dir.ts";
 import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
@@ -42,6 +44,7 @@ export async function loadAdapter(): Promise<RuntimeAdapter> {
 }
 
 export async function serve(args: string[], early?: EarlySignals): Promise<void> {
+  guardOutput(); // a closed or full log must not stop the supervisor
   // Before anything can spawn a worker: systemd's variables are the supervisor's alone.
   const systemd = takeSystemdEnvironment(process.env, process.pid);
   const invocation = parseServeArgs(args);

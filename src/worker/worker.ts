@@ -9,6 +9,7 @@ import { type DrainInfo, type PounceApp, resolveApp } from "../app.ts";
 import { describe, errors, PounceError } from "../errors.ts";
 import { workerTitle } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
+import { guardOutput } from "../output-guard.ts";
 import type { SupervisorMessage } from "../protocol.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
@@ -35,6 +36,7 @@ function drainOrder(reason: DrainInfo["reason"]): DrainOrder {
 }
 
 export async function runWorker(host: WorkerHost): Promise<void> {
+  guardOutput(); // the app's console output and the orphan log go to inherited fds that may be closed
   const spec = host.spec;
   const who = { worker: spec.id, generation: spec.generation };
   let supervisorGone = false;

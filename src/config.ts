@@ -50,6 +50,9 @@ export interface Config {
   reloadInclude: string[];
   /** Directories watched besides the entry's (as given: relative to the working directory). */
   reloadDir: string[];
+  /** Run the workers (the app) as this user / group (empty: as pounce itself); see privileges.ts. */
+  user: string;
+  group: string;
   /** The config file given with --config / POUNCE_CONFIG (empty: look for pounce.config.* instead). */
   config: string;
 }
@@ -299,6 +302,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     fixedAtStart: true,
     valueHint: "dir",
     description: "With --reload: also watch this directory (repeatable, or comma-separated)",
+  },
+  {
+    key: "user",
+    flag: "user",
+    kind: "string",
+    default: "",
+    fixedAtStart: true,
+    valueHint: "name|uid",
+    description: "Run the app (every worker, across reloads) as this user; pounce must start as root",
+  },
+  {
+    key: "group",
+    flag: "group",
+    kind: "string",
+    default: "",
+    fixedAtStart: true,
+    valueHint: "name|gid",
+    description: "With --user: run the app with this group instead of the user's primary group",
   },
   {
     key: "config",

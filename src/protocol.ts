@@ -34,6 +34,9 @@ export interface WorkerSpec {
   /** Send a heartbeat at once when this many requests have been served (0 = never; the
    *  supervisor's --max-requests limit for this worker, jitter included: supervisor/recycle.ts). */
   maxRequests: number;
+  /** Run the worker as this user and group (--user/--group, src/privileges.ts); absent: as the supervisor. */
+  uid?: number;
+  gid?: number;
 }
 
 export type DrainReason = "reload" | "shutdown" | "replace" | "scale";

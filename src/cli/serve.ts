@@ -15,6 +15,7 @@ import { PounceError } from "../errors.ts";
 import type { ListenTarget } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
 import { guardOutput } from "../output-guard.ts";
+import { checkPrivilegedPort, resolveRunAs } from "../privileges.ts";
 import { startDirectory } from "../release-dir.ts";
 import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
@@ -54,6 +55,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   const watched = watchRoots(config, entry.file, cwd);
   const log = new Logger({ level: config.logLevel, emit: lineSink(config.logFormat, (l) => process.stderr.write(l)) });
   if (file) logObserver(log)({ event: "config_loaded", file });
+  const runAs = resolveRunAs(config);
   const adapter = await loadAdapter();
   await adapter.prepare?.(config, {
     info: (msg) => log.info(msg, { event: "runtime_note" }),
@@ -88,6 +90,9 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     say({ event: "boot_failed", generation: 0, cause: inUse.message });
     adapter.exit(inUse.exitCode);
   }
+  if (runAs && listenTcp(activated, unix)) checkPrivilegedPort(runAs, port, adapter.workersBindPort === true, adapter.runtime);
+  if (runAs) say({ event: "workers_run_as", label: runAs.label, uid: runAs.uid, gid: runAs.gid });
+  else if (process.geteuid?.() === 0) say({ event: "app_as_root" });
   const listen: ListenTarget = activated ? { kind: "fd", fd: activated.fd } : (unix ?? { kind: "tcp", host: config.host, port });
   const unixSocket = unix ? new UnixSocket(unix, adapter.unixSocketShared) : undefined;
   const supervisor = new Supervisor({
@@ -97,6 +102,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     entry,
     listen,
     unixSocket,
+    runAs,
     cwd,
     pid: process.pid,
     reloadConfig: async () => {
@@ -165,4 +171,9 @@ function tcpSettingsGiven(flags: Record<string, string | boolean>, env: Record<s
     }
   }
   return given;
+}
+
+/** Serving TCP on a port the workers bind (not a unix socket, not a socket systemd passed). */
+function listenTcp(activated: unknown, unix: unknown): boolean {
+  return !activated && !unix;
 }

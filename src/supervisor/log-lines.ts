@@ -174,6 +174,16 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
         n.overlap ? "starting a replacement, then draining it" : "draining it, then starting a replacement (no port sharing)"
       }`,
   },
+  app_as_root: {
+    level: "warn",
+    text: () =>
+      "Running the app as root: any flaw in it or its dependencies has the whole machine — start with --user (e.g. --user nobody)",
+  },
+  workers_run_as: {
+    level: "info",
+    text: (n) => `Workers run as ${n.label} (uid ${n.uid}, gid ${n.gid})`,
+    fields: (n) => ({ uid: n.uid, gid: n.gid }),
+  },
   worker_timeout: {
     level: "error",
     text: (n) =>

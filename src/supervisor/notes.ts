@@ -55,6 +55,9 @@ export type Note =
   /** A worker's in-flight count changed (reported at most once a second). */
   | { event: "worker_load"; worker: number; inFlight: number }
   | { event: "config_loaded"; file: string }
+  /** pounce runs as root and no --user was given: the app would run as root. */
+  | { event: "app_as_root" }
+  | { event: "workers_run_as"; label: string; uid: number; gid: number }
   | { event: "worker_ready"; worker: number; generation: number; pid?: number }
   | { event: "worker_replacement_ready"; worker: number; generation: number }
   | { event: "worker_replaced"; worker: number; replaced: number }

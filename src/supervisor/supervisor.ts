@@ -19,6 +19,7 @@ import type { ResolvedEntry } from "../entry.ts";
 import { describe } from "../errors.ts";
 import { type ListenTarget, supervisorTitle } from "../listen-target.ts";
 import type { Logger } from "../log.ts";
+import type { RunAs } from "../privileges.ts";
 import type { WorkerMessage } from "../protocol.ts";
 import { type AppOutput, appOutput } from "./app-output.ts";
 import { Backoff } from "./backoff.ts";
@@ -53,6 +54,8 @@ export interface SupervisorOptions {
   unixSocket?: UnixSocket;
   cwd: string;
   pid: number;
+  /** --user/--group: every worker runs as this uid/gid (resolved at start, src/privileges.ts). */
+  runAs?: RunAs;
   /** Defaults to the system clock; unit tests pass a fake one. */
   clock?: Clock;
   /** What `ps` shows once the title is set (defaults to /proc/self/cmdline; unit tests pass none). */
@@ -78,6 +81,7 @@ export class Supervisor implements Core {
   readonly overlap: boolean;
   config: Config;
   readonly listen: ListenTarget;
+  readonly runAs?: RunAs;
   cwd: string;
   readonly #unixSocket: UnixSocket | undefined;
   readonly #log: Logger;
@@ -99,6 +103,7 @@ export class Supervisor implements Core {
     this.#log = opts.log;
     this.cwd = opts.cwd;
     this.listen = opts.listen;
+    this.runAs = opts.runAs;
     this.#unixSocket = opts.unixSocket;
     this.#bootEntry = opts.entry;
     this.#reloadConfig = opts.reloadConfig;

@@ -80,6 +80,7 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     accessLog: c.accessLog,
     heartbeatMs: heartbeatInterval(c.workerTimeout),
     maxRequests: rec.maxRequests,
+    ...(core.runAs ? { uid: core.runAs.uid, gid: core.runAs.gid } : {}),
   };
   const output = c.logFormat === "json" ? core.appOutput(spec.id, spec.generation) : undefined;
   try {

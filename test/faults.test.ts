@@ -19,7 +19,7 @@ const APP = `export default {
     const id = request.headers.get("x-id");
     if (id) console.log("begin " + process.pid + " " + id);
     if (url.pathname === "/spin") { while (true) {} }
-    if (url.pathname === "/slow") await new Promise((r) => setTimeout(r, 20));
+    if (url.pathname === "/slow") await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? 20)));
     return new Response(String(process.pid));
   },
 };
@@ -148,6 +148,18 @@ for (const rt of selectedRuntimes()) {
       );
     });
 
+    it("--worker-timeout: a slow asynchronous request (longer than the timeout) never trips it", async () => {
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", APP), "--workers", "1", "--worker-timeout", "1"],
+        async (p) => {
+          const r = await request(p.url("/slow?ms=2500"));
+          assert.equal(r.status, 200);
+          assert.doesNotMatch(p.output, /sent no heartbeat/);
+        },
+      );
+    });
+
     it("--worker-timeout: an app stuck in while(true){} is killed and replaced, and the log says why", async () => {
       await withPounce(
         rt,
@@ -190,6 +202,8 @@ async function startBlind(
 async function stillServes(proc: ChildProcess, port: number, dir: string): Promise<void> {
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 20; i++) assert.equal((await request(url)).body, "v1");
+  // The app's own console.log (versionedApp's /slow), written by the worker to the closed fd.
+  for (let i = 0; i < 5; i++) assert.equal((await request(`${url}slow?ms=1`)).body, "v1");
   versionedApp(dir, "v2");
   process.kill(proc.pid as number, "SIGHUP");
   // No log to wait on: the reload is over once only the new generation answers, 20 times in a row.

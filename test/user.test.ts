@@ -56,6 +56,7 @@ for (const rt of selectedRuntimes()) {
           for (const pid of first) {
             assert.equal(uidOf(pid), NOBODY, `worker ${pid} uid`);
             assert.equal(gidOf(pid), NOGROUP, `worker ${pid} gid`);
+            assert.match(readFileSync(`/proc/${pid}/status`, "utf8"), /^Groups:\s*$/m, `worker ${pid} kept supplementary groups`);
           }
           assert.equal(uidOf(p.pid), 0, "the supervisor dropped root");
           assert.equal((await request(p.url("/"))).body, "v1");

@@ -57,6 +57,15 @@ describe("supervisor: watchdog (--worker-timeout)", () => {
     assert.equal(r.adapter.worker(0).killed, false, "a draining worker was killed by the watchdog");
   });
 
+  it("is on by default, at 30 s (gunicorn's timeout)", () => {
+    const r = booted({ workers: "1" });
+    assert.equal(r.config.workerTimeout, 30);
+    r.clock.advance(29_999);
+    assert.equal(r.adapter.worker(0).killed, false);
+    r.clock.advance(1);
+    assert.equal(r.adapter.worker(0).killed, true);
+  });
+
   it("tells workers to beat at least four times per timeout, at most once a second", () => {
     assert.equal(booted({ workers: "1", "worker-timeout": "2" }).adapter.worker(0).spec.heartbeatMs, 500);
     assert.equal(booted({ workers: "1", "worker-timeout": "30" }).adapter.worker(0).spec.heartbeatMs, 1000);

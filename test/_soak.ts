@@ -21,6 +21,8 @@ export interface SoakFigures {
   fds: number[];
   /** Least-squares slopes over the samples after the first tenth (warm-up). */
   rssSlopeKiBPerReload: number;
+  /** The RSS slope over the second half only: whether the growth levels off. */
+  rssSlopeLateKiBPerReload: number;
   fdSlopePerReload: number;
   workers: number;
   workersAtEnd: number;
@@ -87,6 +89,7 @@ export async function soak(rt: Runtime, reloads: number, workers = 2): Promise<S
       rssKiB: rss,
       fds,
       rssSlopeKiBPerReload: slope(rss.slice(warm)),
+      rssSlopeLateKiBPerReload: slope(rss.slice(Math.floor(reloads / 2))),
       fdSlopePerReload: slope(fds.slice(warm)),
       workers,
       workersAtEnd,
@@ -104,7 +107,7 @@ export function summary(f: SoakFigures): string {
   return (
     `${f.runtime}: ${f.reloads} reloads in ${f.seconds.toFixed(0)}s, ${f.ok} ok, ${f.failed} failed` +
     `${f.failed ? ` ${JSON.stringify(f.errors)}` : ""}; supervisor RSS ${first(f.rssKiB)}→${last(f.rssKiB)} KiB ` +
-    `(slope ${f.rssSlopeKiBPerReload.toFixed(1)} KiB/reload), fds ${first(f.fds)}→${last(f.fds)} ` +
+    `(slope ${f.rssSlopeKiBPerReload.toFixed(1)} KiB/reload, second half ${f.rssSlopeLateKiBPerReload.toFixed(1)}), fds ${first(f.fds)}→${last(f.fds)} ` +
     `(slope ${f.fdSlopePerReload.toFixed(3)}/reload); workers at the end ${f.workersAtEnd}/${f.workers}`
   );
 }

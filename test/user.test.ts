@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { request, versionedApp, waitUntil, withPounce, withTempDir } from "./_harness.ts";
 import { processesInGroup } from "./_pounce.ts";
+import { runPounce } from "./_run.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const uidOf = (pid: number): number => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
@@ -101,10 +102,10 @@ for (const rt of selectedRuntimes()) {
     });
 
     it("an unknown user is refused with one line, exit 2", async () => {
-      const out = await withTempDir((dir) => run(rt.argv([versionedApp(dir, "v1"), "--user", "no-such-user-here"])));
-      assert.equal(out.code, 2, out.text);
-      assert.match(out.text, /^pounce: error: --user no-such-user-here: no such user in \/etc\/passwd/m);
-      assert.doesNotMatch(out.text, /\n\s+at /, "a stack trace");
+      const out = await withTempDir((dir) => runPounce(rt, [versionedApp(dir, "v1"), "--user", "no-such-user-here"]));
+      assert.equal(out.code, 2, out.stderr);
+      assert.match(out.stderr, /^pounce: error: --user no-such-user-here: no such user in \/etc\/passwd/m);
+      assert.doesNotMatch(out.stderr, /\n\s+at /, "a stack trace");
     });
 
     const workersBind = rt.name === "bun" || rt.name === "deno";
@@ -119,13 +120,14 @@ for (const rt of selectedRuntimes()) {
     const lowPort = async (dir: string): Promise<void> => {
       chmodSync(dir, 0o755);
       const port = await freeLowPort();
-      const argv = rt.argv([versionedApp(dir, "v1"), "--user", "nobody", "--port", String(port)]);
+      const args = [versionedApp(dir, "v1"), "--user", "nobody", "--port", String(port)];
       if (workersBind) {
-        const out = await run(argv);
-        assert.equal(out.code, 2, out.text);
-        assert.match(out.text, new RegExp(`pounce: error: --port ${port} with --user nobody: .*CAP_NET_BIND_SERVICE`));
+        const out = await runPounce(rt, args);
+        assert.equal(out.code, 2, out.stderr);
+        assert.match(out.stderr, new RegExp(`pounce: error: --port ${port} with --user nobody: .*CAP_NET_BIND_SERVICE`));
         return;
       }
+      const argv = rt.argv(args);
       const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true });
       let text = "";
       child.stderr?.on("data", (d) => (text += d));
@@ -139,19 +141,5 @@ for (const rt of selectedRuntimes()) {
         process.kill(-(child.pid as number), "SIGKILL");
       }
     };
-  });
-}
-
-function run(argv: string[]): Promise<{ code: number | null; text: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    child.stderr?.on("data", (d) => (text += d));
-    child.stdout?.on("data", (d) => (text += d));
-    const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("exit", (code) => {
-      clearTimeout(t);
-      resolve({ code, text });
-    });
   });
 }

@@ -4,7 +4,6 @@
  * the supervisor (which reads the configuration again on each reload) and hand it the signals
  * caught before pounce was loaded.
  */
-
 import { runtime as detectedRuntime } from "std-env";
 import type { RuntimeAdapter } from "../adapter.ts";
 import { ConfigSource } from "../config-source.ts";
@@ -90,7 +89,8 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     say({ event: "boot_failed", generation: 0, cause: inUse.message });
     adapter.exit(inUse.exitCode);
   }
-  if (runAs && listenTcp(activated, unix)) checkPrivilegedPort(runAs, port, adapter.workersBindPort === true, adapter.runtime);
+  // A port is bound by the workers only for TCP (a unix socket is a file; socket activation passes one).
+  if (runAs && !activated && !unix) checkPrivilegedPort(runAs, port, adapter.workersBindPort === true, adapter.runtime);
   if (runAs) say({ event: "workers_run_as", label: runAs.label, uid: runAs.uid, gid: runAs.gid });
   else if (process.geteuid?.() === 0) say({ event: "app_as_root" });
   const listen: ListenTarget = activated ? { kind: "fd", fd: activated.fd } : (unix ?? { kind: "tcp", host: config.host, port });
@@ -171,9 +171,4 @@ function tcpSettingsGiven(flags: Record<string, string | boolean>, env: Record<s
     }
   }
   return given;
-}
-
-/** Serving TCP on a port the workers bind (not a unix socket, not a socket systemd passed). */
-function listenTcp(activated: unknown, unix: unknown): boolean {
-  return !activated && !unix;
 }

@@ -189,7 +189,7 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) =>
       `Worker ${n.worker} (generation ${n.generation}) sent no heartbeat for ${seconds(n.silentMs / 1000)} (worker_timeout ${seconds(
         n.timeoutSeconds,
-      )}: stuck or stopped) — killing it (SIGKILL) and starting a replacement`,
+      )}: stuck or stopped) — killing it (SIGKILL)${n.replaced ? " and starting a replacement" : ""}`,
     fields: (n) => ({ worker: n.worker, pid: n.pid, silent_ms: n.silentMs, timeout_seconds: n.timeoutSeconds }),
   },
   worker_recycle: {

@@ -63,7 +63,16 @@ export type Note =
   | { event: "worker_replaced"; worker: number; replaced: number }
   | { event: "worker_fatal"; worker: number; generation: number; message: string; overlap: boolean }
   /** The watchdog (watchdog.ts): no heartbeat for `silentMs`, past --worker-timeout. */
-  | { event: "worker_timeout"; worker: number; generation: number; pid?: number; silentMs: number; timeoutSeconds: number }
+  | {
+      event: "worker_timeout";
+      worker: number;
+      generation: number;
+      pid?: number;
+      silentMs: number;
+      timeoutSeconds: number;
+      /** It belongs to the serving generation, so a replacement starts (not so for an old one). */
+      replaced: boolean;
+    }
   /** recycle.ts: a limit was passed; a replacement starts (or, without port sharing, it drains first). */
   | {
       event: "worker_recycle";

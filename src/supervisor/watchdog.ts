@@ -40,6 +40,7 @@ export function enforceHeartbeats(core: Core, workers: WorkerRecord[]): void {
       pid: w.handle?.pid,
       silentMs: now - (w.lastBeat as number),
       timeoutSeconds: w.generation.config.workerTimeout,
+      replaced: core.state.phase.kind === "running" && core.state.phase.active === w.generation,
     });
     killWorker(w);
   }

@@ -57,6 +57,23 @@ describe("supervisor: watchdog (--worker-timeout)", () => {
     assert.equal(r.adapter.worker(0).killed, false, "a draining worker was killed by the watchdog");
   });
 
+  it("an old worker waiting its turn to drain is killed but not replaced, and the line says no more", () => {
+    const r = booted({ workers: "2", "worker-timeout": "1", "reload-stagger": "10" });
+    r.adapter.signal("SIGHUP");
+    r.readyAll(1);
+    const drained = r.adapter.live(0).filter((w) => w.drains.length > 0);
+    assert.equal(drained.length, 1, "one old worker drains at once, the other waits the stagger");
+    const waiting = r.adapter.live(0).find((w) => w.drains.length === 0) as FakeWorker;
+    for (let i = 0; i < 3; i++) {
+      r.clock.advance(400);
+      for (const w of r.adapter.live(1)) beat(w);
+    }
+    assert.equal(waiting.killed, true);
+    const line = r.lines().find((l) => l.startsWith(`Worker ${waiting.id} (generation 0) sent no heartbeat`));
+    assert.ok(line?.endsWith("killing it (SIGKILL)"), line);
+    assert.equal(r.adapter.workers.length, 4, "a replacement started for an old worker");
+  });
+
   it("is on by default, at 30 s (gunicorn's timeout)", () => {
     const r = booted({ workers: "1" });
     assert.equal(r.config.workerTimeout, 30);

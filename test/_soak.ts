@@ -1,6 +1,6 @@
 /**
  * The soak (issue 14): reloads under load on one runtime row, sampling the supervisor's resident
- * memory and open file descriptors after each reload. `npm run soak` runs 200 reloads per row
+ * memory and open file descriptors after each reload, once only the new workers are left. `npm run soak` runs 200 reloads per row
  * (scripts/soak.mjs); test/soak-short.test.ts runs 10 per row in the default suite.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -71,6 +71,8 @@ export async function soak(rt: Runtime, reloads: number, workers = 2): Promise<S
         from: mark,
         timeoutMs: 60_000,
       });
+      // Sample once the old workers are gone (their IPC channels and pipes closed), not mid-exit.
+      await waitUntil(`${workers} workers left`, () => p.groupPids().length === workers, 15_000).catch(() => {});
       rss.push(rssKiB(p.pid));
       fds.push(openFds(p.pid));
     }

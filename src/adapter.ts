@@ -58,6 +58,9 @@ export interface RuntimeAdapter {
    *  and hands connections round-robin). False where each worker binds its own listener (Bun,
    *  Deno: unix sockets have no SO_REUSEPORT), so a socket is served by one worker. */
   readonly unixSocketShared: boolean;
+  /** Each worker binds the TCP port itself (reusePort: Bun, Deno), so it needs the right to bind it
+   *  (a port below 1024 once --user dropped root); false where the supervisor binds it (Node). */
+  readonly workersBindPort?: boolean;
   /** One-time checks before boot (e.g. warnings about kernel settings). */
   prepare?(config: Config, log: { info(msg: string): void; warn(msg: string): void }): void | Promise<void>;
   spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle;

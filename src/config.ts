@@ -45,6 +45,13 @@ export interface Config {
   readyPath: string;
   /** Prometheus metrics at this path, before the app; empty when off. */
   metricsPath: string;
+  /** Seconds without a heartbeat before a serving worker is killed and replaced (0: off). */
+  workerTimeout: number;
+  /** Recycle a worker after this many requests (0: off), plus up to maxRequestsJitter more. */
+  maxRequests: number;
+  maxRequestsJitter: number;
+  /** Recycle a worker whose resident memory passes this many MiB (0: off). */
+  maxWorkerMemory: number;
   pidFile: string;
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -63,6 +70,9 @@ export interface Config {
   tlsCa: string;
   /** What --tls-cert/--tls-key held when last read and checked (src/tls/read.ts); not an option. */
   tls?: TlsMaterial;
+  /** Run the workers (the app) as this user / group (empty: as pounce itself); see privileges.ts. */
+  user: string;
+  group: string;
   /** The config file given with --config / POUNCE_CONFIG (empty: look for pounce.config.* instead). */
   config: string;
 }
@@ -77,6 +87,8 @@ type Kind =
   | "mode"
   | "workers"
   | "count"
+  /** A whole number with no small upper bound (0 = off): request counts, megabytes. */
+  | "limit"
   | "seconds"
   | "optional-seconds"
   | "seconds-or-zero"
@@ -241,6 +253,40 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: "Largest request head (request line and headers); a larger one is answered 431 (Deno: 400 above 64KiB)",
   },
   {
+    key: "workerTimeout",
+    flag: "worker-timeout",
+    kind: "seconds-or-zero",
+    default: "30",
+    valueHint: "s",
+    description:
+      "Kill and replace a serving worker whose event loop sent no heartbeat for this many seconds (stuck in a synchronous loop, stopped); 0 = off",
+  },
+  {
+    key: "maxRequests",
+    flag: "max-requests",
+    kind: "limit",
+    default: "0",
+    valueHint: "n",
+    description: "Recycle a worker after it served this many requests: a replacement starts, then the old one drains (0 = off)",
+  },
+  {
+    key: "maxRequestsJitter",
+    flag: "max-requests-jitter",
+    kind: "limit",
+    default: "0",
+    valueHint: "n",
+    description: "With --max-requests: add a random 0..n to each worker's limit, so workers do not recycle all at once",
+  },
+  {
+    key: "maxWorkerMemory",
+    flag: "max-worker-memory",
+    kind: "limit",
+    default: "0",
+    valueHint: "MiB",
+    description:
+      "Recycle a worker whose resident memory (RSS) passes this many MiB: a replacement starts, then the old one drains (0 = off)",
+  },
+  {
     key: "healthCheckPath",
     flag: "health-check-path",
     kind: "path",
@@ -363,6 +409,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: "Intermediate CA certificates (PEM) sent after the certificate, when the --tls-cert file holds the leaf alone",
   },
   {
+    key: "user",
+    flag: "user",
+    kind: "string",
+    default: "",
+    fixedAtStart: true,
+    valueHint: "name|uid",
+    description: "Run the app (every worker, across reloads) as this user; pounce must start as root",
+  },
+  {
+    key: "group",
+    flag: "group",
+    kind: "string",
+    default: "",
+    fixedAtStart: true,
+    valueHint: "name|gid",
+    description: "With --user: run the app with this group instead of the user's primary group",
+  },
+  {
     key: "config",
     flag: "config",
     kind: "string",
@@ -382,7 +446,16 @@ export interface FileValues {
 /** Options a config file may not set (they say where the file is). */
 export const NOT_IN_FILE = new Set<string>(["config"]);
 
-const NUMERIC_KINDS = new Set<Kind>(["port", "workers", "count", "seconds", "optional-seconds", "seconds-or-zero", "bytes"]);
+const NUMERIC_KINDS = new Set<Kind>([
+  "port",
+  "workers",
+  "count",
+  "seconds",
+  "optional-seconds",
+  "seconds-or-zero",
+  "bytes",
+  "limit",
+]);
 /** Units of a "bytes" value (case-insensitive; decimal spellings read as binary, as most servers do). */
 const BYTE_UNITS: Record<string, number> = {
   "": 1,
@@ -461,6 +534,8 @@ function checkCombinations(c: Config): void {
   ] as const)
     if (given !== "" && c.tlsCert === "")
       throw errors.badCombination(flag, "only applies with --tls-cert and --tls-key: give those too, or drop it");
+  if (c.maxRequestsJitter > 0 && c.maxRequests === 0)
+    throw errors.badCombination("--max-requests-jitter", "only spreads --max-requests: give --max-requests too, or drop it");
   if (c.reloadBatch > 0 && c.reloadStrategy === "restart")
     throw errors.badCombination(
       "--reload-batch",
@@ -532,6 +607,12 @@ export function parseValue(
       const n = Number(text);
       if (text === "" || !Number.isInteger(n) || n < 0 || n > 1024)
         throw errors.badValue(source, "must be a whole number from 0 to 1024 (0 = off)", raw);
+      return n;
+    }
+    case "limit": {
+      const n = Number(text);
+      if (text === "" || !Number.isInteger(n) || n < 0 || n > 2 ** 31)
+        throw errors.badValue(source, "must be a whole number, 0 or more (0 = off)", shown);
       return n;
     }
     case "seconds":

@@ -40,6 +40,14 @@ export interface WorkerSpec {
   logFormat: "text" | "json";
   logLevel: "debug" | "info" | "warn" | "error";
   accessLog: boolean;
+  /** How often the worker sends a heartbeat from its event loop (supervisor/watchdog.ts). */
+  heartbeatMs: number;
+  /** Send a heartbeat at once when this many requests have been served (0 = never; the
+   *  supervisor's --max-requests limit for this worker, jitter included: supervisor/recycle.ts). */
+  maxRequests: number;
+  /** Run the worker as this user and group (--user/--group, src/privileges.ts); absent: as the supervisor. */
+  uid?: number;
+  gid?: number;
 }
 
 export type DrainReason = "reload" | "shutdown" | "replace" | "scale";
@@ -68,8 +76,11 @@ export type WorkerMessage =
   | { type: "in-flight"; requests: number }
   /** A draining worker's listener is closed: no new connection can reach it any more. */
   | { type: "listener-closed" }
-  | { type: "idle" }
   /** --metrics-path: this worker's counters (once a second, and last before `idle`). */
   | { type: "counters"; counters: WorkerCounters }
   /** A /metrics request arrived here: the aggregate, please (with this worker's counters now). */
-  | { type: "metrics-request"; id: number; counters: WorkerCounters };
+  | { type: "metrics-request"; id: number; counters: WorkerCounters }
+  /** Sent from the worker's event loop every `heartbeatMs` (a worker stuck in a synchronous loop
+   *  or stopped sends none), and at once when `served` reaches `maxRequests`. `rss`: bytes. */
+  | { type: "heartbeat"; rss: number; served: number }
+  | { type: "idle" };

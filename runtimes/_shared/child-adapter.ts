@@ -53,6 +53,7 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
       : `${rt.name}.serve's reusePort shares a port only on Linux (${sharing.why})`,
     // Each worker binds its own listener: one unix socket is served by one worker (src refuses more).
     unixSocketShared: false,
+    workersBindPort: true,
     prepare(config, log) {
       // A unix socket needs no port sharing: a new generation's socket is renamed over the old one.
       if (config.uds) return rt.prepareShared?.(config, log);

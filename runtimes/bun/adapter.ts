@@ -61,6 +61,7 @@ export function createBunAdapter(): RuntimeAdapter {
         argv0: "bun",
         cwd: spec.cwd,
         env: { ...process.env },
+        ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
         stdio: link.output ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
         serialization: "json",
         ipc: (msg) => link.message(msg as WorkerMessage | AdapterWorkerMessage),

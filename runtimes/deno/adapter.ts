@@ -54,6 +54,7 @@ export function createDenoAdapter(): RuntimeAdapter {
       const piped = link.output ? "pipe" : "inherit";
       const child = spawn(Deno.execPath(), ["run", ...flags, main, JSON.stringify(spec)], {
         cwd: spec.cwd,
+        ...(spec.uid !== undefined ? { uid: spec.uid, gid: spec.gid } : {}),
         stdio: ["inherit", piped, piped, "ipc"],
         serialization: "json",
       });

@@ -39,6 +39,10 @@ export function createNodeAdapter(): RuntimeAdapter {
         args: [title.padEnd(48, " ")],
         silent: events.output !== undefined,
         cwd: spec.cwd,
+        // --user/--group (the core resolved them): every fork is set anew, so a spec without them
+        // runs as the primary.
+        uid: spec.uid,
+        gid: spec.gid,
         // Socket activation: the inherited socket goes to the worker as its own fd (the IPC channel
         // moves to fd 4), and the worker accepts on it itself (server.ts says why not through the
         // primary): a connection no worker took stays queued in the kernel, for the next worker or

@@ -10,6 +10,8 @@ import { parseEntry, resolveEntry } from "../entry.ts";
 import { PounceError } from "../errors.ts";
 import type { ListenTarget } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
+import { guardOutput } from "../output-guard.ts";
+import { checkPrivilegedPort, resolveRunAs } from "../privileges.ts";
 import { startDirectory } from "../release-dir.ts";
 import { runtimeName } from "../runtime-name.ts";
 import { trace } from "../startup-trace.ts";
@@ -38,6 +40,7 @@ export async function loadAdapter(): Promise<RuntimeAdapter> {
 }
 
 export async function serve(args: string[], early?: EarlySignals): Promise<void> {
+  guardOutput(); // a closed or full log must not stop the supervisor
   // Before anything can spawn a worker: systemd's variables are the supervisor's alone.
   trace("s-cli-loaded");
   const systemd = takeSystemdEnvironment(process.env, process.pid);
@@ -55,6 +58,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   if (file) logObserver(log)({ event: "config_loaded", file });
   if (config.tls)
     logObserver(log)({ event: "tls_loaded", cert: config.tlsCert, serial: config.tls.serial, notAfter: config.tls.notAfter });
+  const runAs = resolveRunAs(config);
   const adapter = await loadAdapter();
   await adapter.prepare?.(config, {
     info: (msg) => log.info(msg, { event: "runtime_note" }),
@@ -91,6 +95,10 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     say({ event: "boot_failed", generation: 0, cause: inUse.message });
     adapter.exit(inUse.exitCode);
   }
+  // A port is bound by the workers only for TCP (a unix socket is a file; socket activation passes one).
+  if (runAs && !activated && !unix) checkPrivilegedPort(runAs, port, adapter.workersBindPort === true, adapter.runtime);
+  if (runAs) say({ event: "workers_run_as", label: runAs.label, uid: runAs.uid, gid: runAs.gid });
+  else if (process.geteuid?.() === 0) say({ event: "app_as_root" });
   const listen: ListenTarget = activated ? { kind: "fd", fd: activated.fd } : (unix ?? { kind: "tcp", host: config.host, port });
   const unixSocket = unix && unixSockets ? new unixSockets.UnixSocket(unix, adapter.unixSocketShared) : undefined;
   const supervisor = new Supervisor({
@@ -100,6 +108,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     entry,
     listen,
     unixSocket,
+    runAs,
     cwd,
     pid: process.pid,
     reloadConfig: async () => {

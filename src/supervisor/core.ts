@@ -6,6 +6,7 @@ import type { RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
 import type { LoadedConfig } from "../config-source.ts";
 import type { ListenTarget } from "../listen-target.ts";
+import type { RunAs } from "../privileges.ts";
 import type { AppOutput } from "./app-output.ts";
 import type { SupervisorEvent } from "./events.ts";
 import type { Note } from "./notes.ts";
@@ -31,6 +32,8 @@ export interface Core {
   readReloadConfig?(ticket: number): void;
   /** The reload about to start uses this configuration and directory. */
   useConfig(loaded: LoadedConfig): void;
+  /** --user/--group: the uid and gid every worker runs as. */
+  readonly runAs?: RunAs;
   dispatch(event: SupervisorEvent): void;
   /** Where a worker's own stdout/stderr lines go as log records (JSON logs only). */
   appOutput(worker: number, generation: number): AppOutput;

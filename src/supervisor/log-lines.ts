@@ -179,6 +179,34 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
         n.overlap ? "starting a replacement, then draining it" : "draining it, then starting a replacement (no port sharing)"
       }`,
   },
+  app_as_root: {
+    level: "warn",
+    text: () =>
+      "Running the app as root: any flaw in it or its dependencies has the whole machine — start with --user (e.g. --user nobody)",
+  },
+  workers_run_as: {
+    level: "info",
+    text: (n) => `Workers run as ${n.label} (uid ${n.uid}, gid ${n.gid})`,
+    fields: (n) => ({ uid: n.uid, gid: n.gid }),
+  },
+  worker_timeout: {
+    level: "error",
+    text: (n) =>
+      `Worker ${n.worker} (generation ${n.generation}) sent no heartbeat for ${seconds(n.silentMs / 1000)} (worker_timeout ${seconds(
+        n.timeoutSeconds,
+      )}: stuck or stopped) — killing it (SIGKILL)${n.replaced ? " and starting a replacement" : ""}`,
+    fields: (n) => ({ worker: n.worker, pid: n.pid, silent_ms: n.silentMs, timeout_seconds: n.timeoutSeconds }),
+  },
+  worker_recycle: {
+    level: "info",
+    text: (n) =>
+      `Worker ${n.worker} (generation ${n.generation}) ${
+        n.limit === "max_requests"
+          ? `served ${n.value} requests (max_requests ${n.bound})`
+          : `uses ${n.value} MiB of memory (max_worker_memory ${n.bound} MiB)`
+      } — recycling: ${n.overlap ? "starting a replacement, then draining it" : "draining it, then starting a replacement (no port sharing)"}`,
+    fields: (n) => ({ worker: n.worker, limit: n.limit, value: n.value, bound: n.bound }),
+  },
   worker_start_failed: {
     level: "error",
     text: (n) => `Replacement worker ${n.worker} (generation ${n.generation}) failed to start: ${n.cause}`,

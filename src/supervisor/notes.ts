@@ -57,10 +57,34 @@ export type Note =
   | { event: "config_loaded"; file: string }
   /** The TLS files were read and passed the checks (at start, and for each reload about to start). */
   | { event: "tls_loaded"; cert: string; serial: string; notAfter: string }
+  /** pounce runs as root and no --user was given: the app would run as root. */
+  | { event: "app_as_root" }
+  | { event: "workers_run_as"; label: string; uid: number; gid: number }
   | { event: "worker_ready"; worker: number; generation: number; pid?: number }
   | { event: "worker_replacement_ready"; worker: number; generation: number }
   | { event: "worker_replaced"; worker: number; replaced: number }
   | { event: "worker_fatal"; worker: number; generation: number; message: string; overlap: boolean }
+  /** The watchdog (watchdog.ts): no heartbeat for `silentMs`, past --worker-timeout. */
+  | {
+      event: "worker_timeout";
+      worker: number;
+      generation: number;
+      pid?: number;
+      silentMs: number;
+      timeoutSeconds: number;
+      /** It belongs to the serving generation, so a replacement starts (not so for an old one). */
+      replaced: boolean;
+    }
+  /** recycle.ts: a limit was passed; a replacement starts (or, without port sharing, it drains first). */
+  | {
+      event: "worker_recycle";
+      worker: number;
+      generation: number;
+      limit: "max_requests" | "max_worker_memory";
+      value: number;
+      bound: number;
+      overlap: boolean;
+    }
   | { event: "worker_start_failed"; worker: number; generation: number; cause: string }
   | { event: "worker_died"; worker: number; generation: number; how: string }
   | { event: "respawn_backoff"; delayMs: number }

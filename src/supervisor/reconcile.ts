@@ -1,6 +1,6 @@
 /**
  * The reconcile step, run after every event: from the state alone, decide what happens next —
- * enforce the deadlines that have passed, finish boot, move the rollout on, take the next stagger
+ * enforce the deadlines that have passed (a heartbeat overdue among them), finish boot, move the rollout on, take the next stagger
  * step, apply a worker count change that waited for a rollout, keep the worker count, start a pending reload, declare a reload or a shutdown complete —
  * and return when to wake up next. No progress depends on a handler remembering to re-check.
  */
@@ -13,12 +13,14 @@ import { advanceRetiring, advanceRollout, settleCompletion, startReload } from "
 import { applyPendingScale } from "./scale.ts";
 import { advanceShutdownDelay } from "./shutdown.ts";
 import { allLive, generationReady, type Running } from "./state.ts";
+import { enforceHeartbeats, nextHeartbeatDeadline } from "./watchdog.ts";
 import { enforceWorkerDeadlines, killWorker, nextWorkerDeadline } from "./workers.ts";
 
 /** Returns the earliest deadline still ahead (ms since the epoch), or undefined. */
 export function reconcile(core: Core): number | undefined {
   const s = core.state;
   enforceWorkerDeadlines(core, allLive(s));
+  enforceHeartbeats(core, allLive(s));
   const phase = s.phase;
   switch (phase.kind) {
     case "stopping": {
@@ -29,7 +31,7 @@ export function reconcile(core: Core): number | undefined {
         core.exit(phase.forced ? EXIT.failure : EXIT.ok);
         return undefined;
       }
-      return earliest(nextWorkerDeadline(allLive(s)), phase.giveUpAt, delayEnd);
+      return earliest(nextWorkerDeadline(allLive(s)), nextHeartbeatDeadline(allLive(s)), phase.giveUpAt, delayEnd);
     }
     case "booting": {
       const gen = phase.gen;
@@ -39,7 +41,7 @@ export function reconcile(core: Core): number | undefined {
         core.exit(EXIT.failure);
         return undefined;
       }
-      if (!generationReady(gen)) return nextWorkerDeadline(allLive(s));
+      if (!generationReady(gen)) return earliest(nextWorkerDeadline(allLive(s)), nextHeartbeatDeadline(allLive(s)));
       gen.status = "active";
       s.phase = { kind: "running", active: gen };
       core.note({
@@ -69,7 +71,14 @@ function reconcileRunning(core: Core, run: Running): number | undefined {
   if (takeStartableReload(core, run)) startReload(core, run);
   settleCutover(core, run);
   settleCompletion(core, run);
-  return earliest(nextWorkerDeadline(allLive(core.state)), run.retiring?.nextAt, nextRespawnAt(run), nextReloadAt(core, run));
+  const live = allLive(core.state);
+  return earliest(
+    nextWorkerDeadline(live),
+    nextHeartbeatDeadline(live),
+    run.retiring?.nextAt,
+    nextRespawnAt(run),
+    nextReloadAt(core, run),
+  );
 }
 
 function earliest(...times: Array<number | undefined>): number | undefined {

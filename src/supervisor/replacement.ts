@@ -6,6 +6,7 @@
  * - A worker that reported a fatal error no longer counts toward the target: a replacement starts,
  *   and the faulty worker is drained once that replacement is ready. Where two workers cannot listen
  *   on one address (no port sharing) the faulty one is drained first and replaced when it is gone.
+ * - A worker being recycled (recycle.ts: --max-requests, --max-worker-memory) leaves the same way.
  * Workers of a retired generation are never replaced.
  */
 import type { Backoff } from "./backoff.ts";
@@ -13,9 +14,14 @@ import type { Core } from "./core.ts";
 import { allLive, type Generation, type Running, type WorkerRecord } from "./state.ts";
 import { drainWorker, spawnWorker } from "./workers.ts";
 
+/** A worker on its way out through a replacement: it reported a fatal error, or is recycled. */
+export function leaving(w: WorkerRecord): boolean {
+  return w.fatal !== undefined || w.recycle !== undefined;
+}
+
 /** A worker that counts toward its generation's target. */
 export function counts(w: WorkerRecord): boolean {
-  return w.mode === "serve" && !w.fatal && !w.killed && (w.status.kind === "starting" || w.status.kind === "ready");
+  return w.mode === "serve" && !leaving(w) && !w.killed && (w.status.kind === "starting" || w.status.kind === "ready");
 }
 
 /** Record a crash (a death, or a replacement that failed to start) and push the next spawn back. */
@@ -37,12 +43,12 @@ export function markFatal(core: Core, w: WorkerRecord, message: string): void {
   });
 }
 
-/** Drain replaced fatal workers and spawn up to the target, as far as the state allows now. */
+/** Drain replaced leaving workers and spawn up to the target, as far as the state allows now. */
 export function maintainWorkers(core: Core, run: Running): void {
   const gen = run.active;
   if (gen?.status !== "active") return;
   for (const w of gen.workers) {
-    if (!w.fatal || w.status.kind !== "ready") continue;
+    if (!leaving(w) || w.status.kind !== "ready") continue;
     if (!core.adapter.canOverlap) drainWorker(core, w, "replace");
     else if (w.replacement?.status.kind === "ready") {
       core.note({ event: "worker_replaced", worker: w.replacement.id, replaced: w.id });
@@ -88,10 +94,10 @@ export function surplus(gen: Generation): WorkerRecord[] {
   return [...starting, ...ready].slice(0, extra);
 }
 
-/** A fatal worker of `gen` still serving with no live replacement on the way. */
+/** A leaving worker of `gen` still serving with no live replacement on the way. */
 function unreplaced(gen: Generation): WorkerRecord | undefined {
   for (const w of gen.workers) {
-    if (!w.fatal || w.status.kind === "draining") continue;
+    if (!leaving(w) || w.status.kind === "draining") continue;
     const r = w.replacement;
     if (!r || r.status.kind === "exited" || r.killed) return w;
   }

@@ -56,8 +56,15 @@ export interface WorkerRecord {
   failure?: string;
   /** While starting: what the app last answered its readiness check (init() pending, --ready-path). */
   notReady?: string;
-  /** Reported an uncaught error outside a request: it is replaced, then drained. */
+  /** Reported an uncaught error outside a request: it is replaced, then drained (see leaving()). */
   fatal?: string;
+  /** Being recycled (--max-requests, --max-worker-memory; recycle.ts): replaced, then drained,
+   *  the way a fatal worker is. The reason, for the log. */
+  recycle?: string;
+  /** When its last heartbeat arrived (or it became ready): the watchdog's clock (watchdog.ts). */
+  lastBeat?: number;
+  /** Requests after which it is recycled (--max-requests plus its jitter; 0 = never). */
+  maxRequests: number;
   /** Started by SIGTTIN (its ready line says so, not "replacement"). */
   added?: boolean;
   /** The worker started to take over from this one (fatal replacement). */

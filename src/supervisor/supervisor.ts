@@ -7,7 +7,8 @@
  * never interleave half-way.
  *
  * The policy, by file: rollout.ts (overlap with stagger, stop-then-start), replacement.ts (crash
- * replacement, fatal-error replacement), backoff.ts (respawn back-off), reload-queue.ts (coalescing
+ * replacement, fatal-error replacement), watchdog.ts (--worker-timeout), recycle.ts (--max-requests,
+ * --max-worker-memory), backoff.ts (respawn back-off), reload-queue.ts (coalescing
  * and cooldown), scale.ts (SIGTTIN/SIGTTOU), reload-batch.ts (--reload-batch), workers.ts (spawn,
  * drain, deadlines), log-lines.ts (every log line).
  */
@@ -20,6 +21,7 @@ import { type ListenTarget, supervisorTitle } from "../listen-target.ts";
 import type { Logger } from "../log.ts";
 import { MetricsAggregate } from "../metrics/aggregate.ts";
 import { exposition } from "../metrics/exposition.ts";
+import type { RunAs } from "../privileges.ts";
 import type { WorkerMessage } from "../protocol.ts";
 import { type AppOutput, appOutput } from "./app-output.ts";
 import { Backoff } from "./backoff.ts";
@@ -30,6 +32,7 @@ import { logObserver } from "./log-lines.ts";
 import type { Note, Observer } from "./notes.ts";
 import { pidFileObserver } from "./pid-file.ts";
 import { reconcile } from "./reconcile.ts";
+import { checkLimits } from "./recycle.ts";
 import { configRead, requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
 import { requestScale } from "./scale.ts";
@@ -38,6 +41,7 @@ import { lateReady, requestStop } from "./shutdown.ts";
 import { type Snapshot, snapshotOf } from "./snapshot.ts";
 import type { SupervisorState, WorkerRecord } from "./state.ts";
 import type { UnixSocket } from "./unix-socket.ts";
+import { heard } from "./watchdog.ts";
 import { drainWorker, forget, startGeneration } from "./workers.ts";
 
 export interface SupervisorOptions {
@@ -52,6 +56,8 @@ export interface SupervisorOptions {
   unixSocket?: UnixSocket;
   cwd: string;
   pid: number;
+  /** --user/--group: every worker runs as this uid/gid (resolved at start, src/privileges.ts). */
+  runAs?: RunAs;
   /** Defaults to the system clock; unit tests pass a fake one. */
   clock?: Clock;
   /** What `ps` shows once the title is set (defaults to /proc/self/cmdline; unit tests pass none). */
@@ -77,6 +83,7 @@ export class Supervisor implements Core {
   readonly overlap: boolean;
   config: Config;
   readonly listen: ListenTarget;
+  readonly runAs?: RunAs;
   cwd: string;
   readonly #unixSocket: UnixSocket | undefined;
   readonly #log: Logger;
@@ -100,6 +107,7 @@ export class Supervisor implements Core {
     this.#log = opts.log;
     this.cwd = opts.cwd;
     this.listen = opts.listen;
+    this.runAs = opts.runAs;
     this.#unixSocket = opts.unixSocket;
     this.#bootEntry = opts.entry;
     this.#reloadConfig = opts.reloadConfig;
@@ -296,6 +304,7 @@ export class Supervisor implements Core {
         w.status = { kind: "ready" };
         if (msg.type === "checked") return;
         w.inFlight = 0;
+        heard(this, w);
         this.note({ event: "worker_ready", worker: w.id, generation: w.generation.n, pid: w.handle?.pid });
         if (this.state.phase.kind === "stopping") {
           if (lateReady(this, (m) => w.handle?.send(m)) === "drain") drainWorker(this, w, "shutdown");
@@ -314,6 +323,10 @@ export class Supervisor implements Core {
         this.note({ event: "worker_load", worker: w.id, inFlight: n });
         return;
       }
+      case "heartbeat":
+        heard(this, w);
+        checkLimits(this, w, msg.served, msg.rss);
+        return;
       case "listener-closed":
         if (st.kind === "draining") st.accepting = false;
         return;

@@ -7,8 +7,10 @@ import type { ResolvedEntry } from "../entry.ts";
 import { describe } from "../errors.ts";
 import type { DrainReason, WorkerSpec } from "../protocol.ts";
 import type { Core } from "./core.ts";
+import { requestLimit } from "./recycle.ts";
 import { workerTarget } from "./scale.ts";
 import type { Generation, WorkerRecord } from "./state.ts";
+import { heartbeatInterval } from "./watchdog.ts";
 
 /** Start a generation of `gen.target` workers; `first` starts only that many now (a reload batch). */
 export function startGeneration(
@@ -58,6 +60,7 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     killed: false,
     forced: false,
     idleLogged: false,
+    maxRequests: mode === "serve" ? requestLimit(c) : 0,
   };
   gen.workers.add(rec);
   const spec: WorkerSpec = {
@@ -84,6 +87,9 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     logFormat: c.logFormat,
     logLevel: c.logLevel,
     accessLog: c.accessLog,
+    heartbeatMs: heartbeatInterval(c.workerTimeout),
+    maxRequests: rec.maxRequests,
+    ...(core.runAs ? { uid: core.runAs.uid, gid: core.runAs.gid } : {}),
   };
   const output = c.logFormat === "json" ? core.appOutput(spec.id, spec.generation) : undefined;
   try {

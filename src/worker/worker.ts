@@ -10,11 +10,13 @@ import { describe, errors, PounceError } from "../errors.ts";
 import { workerTitle } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
 import { WorkerMetrics } from "../metrics/worker-metrics.ts";
+import { guardOutput } from "../output-guard.ts";
 import type { SupervisorMessage } from "../protocol.ts";
 import { trace } from "../startup-trace.ts";
 import { awaitAppReady } from "./app-readiness.ts";
 import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
+import { startHeartbeat } from "./heartbeat.ts";
 import { InFlight } from "./in-flight.ts";
 import { createAdmission } from "./limits.ts";
 import { WebSocketDrain } from "./websocket-drain.ts";
@@ -39,6 +41,7 @@ function drainOrder(reason: DrainInfo["reason"]): DrainOrder {
 
 export async function runWorker(host: WorkerHost): Promise<void> {
   trace("w-main");
+  guardOutput(); // the app's console output and the orphan log go to inherited fds that may be closed
   const spec = host.spec;
   const who = { worker: spec.id, generation: spec.generation };
   let supervisorGone = false;
@@ -139,6 +142,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     });
   let server: ServerHandle;
   const webSockets = new WebSocketDrain(({ code, reason }) => server.closeWebSockets(code, reason));
+  let countServed = (): void => {};
   try {
     server = await host.serve({
       listen: spec.listen,
@@ -156,7 +160,10 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         metrics,
         metricsPath: spec.metricsPath,
       }),
-      requestStarted: inFlight.started,
+      requestStarted: () => {
+        inFlight.started();
+        countServed();
+      },
       requestFinished: inFlight.finished,
       webSocket: app.websocket,
       socketOpened: () => {
@@ -178,6 +185,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   }
   trace("w-listening");
   host.send({ type: "ready", port: server.port });
+  const heartbeat = startHeartbeat((m) => supervisorGone || host.send(m), spec.heartbeatMs, spec.maxRequests);
+  countServed = heartbeat.served;
   let reported = 0;
   const inFlightReport = setInterval(() => {
     const now = inFlight.active;
@@ -246,6 +255,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     clearTimeout(selfDeadline);
     clearInterval(inFlightReport);
     metrics?.final();
+    heartbeat.stop();
     host.send({ type: "idle" });
     host.exit(0);
   };

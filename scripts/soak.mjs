@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// `npm run soak`: 200 reloads under load on every runtime row (POUNCE_TEST_RUNTIMES narrows them;
+// a number argument changes the count), outside the default test run. Prints, per row, requests
+// sent and failed, the supervisor's RSS and fd count with their slopes, and the worker count at the
+// end; exits 1 if a request failed, the worker count is off, or the fd count grows.
+// It runs test/_soak.ts on Node 24 (which reads TypeScript), as scripts/test.mjs runs the suite.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const node24 = process.env.POUNCE_NODE24 ?? resolve(root, ".runtimes/node_modules/.bin/node");
+if (!existsSync(node24)) {
+  console.error("pounce soak: Node 24 is missing — run `npm test` once (it installs it) or scripts/setup-node24.sh");
+  process.exit(2);
+}
+const reloads = process.argv[2] ?? "200";
+const run = spawnSync(node24, [resolve(root, "test/_soak.ts"), "--main", reloads], { cwd: root, stdio: "inherit" });
+process.exit(run.status ?? 1);

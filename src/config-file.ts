@@ -5,7 +5,7 @@
  * imports — so a reload sees the file as it is now. Values are checked by config.ts's option table;
  * here only the shape and the field names.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { type FileValues, NOT_IN_FILE, OPTIONS } from "./config.ts";
 import { describe, errors } from "./errors.ts";
@@ -42,7 +42,13 @@ async function freshImporter(): Promise<Importer> {
   if (!importer) {
     const { createJiti } = await import("jiti");
     const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, tryNative: false, interopDefault: false });
-    importer = (file) => jiti.import(file);
+    // jiti hands an ES module file (.mjs, or .js in a `type: module` package) to the runtime's own
+    // import() even with tryNative off, which caches it: such a file is transpiled and evaluated
+    // here instead (its own imports go through jiti, uncached). No top-level await in it, then.
+    importer = async (file) =>
+      /\.m?js$/.test(file)
+        ? jiti.evalModule(readFileSync(file, "utf8"), { id: file, filename: file, async: false, forceTranspile: true })
+        : jiti.import(file);
   }
   return importer;
 }

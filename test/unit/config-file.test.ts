@@ -201,17 +201,24 @@ describe("config file lookup and loading", () => {
     assert.ok(!msg.includes("\n"), msg);
   });
 
-  it("reads the file and what it imports afresh every time", async () => {
-    const d = scratch();
-    const f = join(d, "pounce.config.ts");
-    writeFileSync(join(d, "shared.ts"), "export const N: number = 1;\n");
-    writeFileSync(f, "import { N } from './shared.ts';\nexport default { workers: N };\n");
-    assert.equal((await loadConfigFile(f)).values.workers, 1);
-    writeFileSync(join(d, "shared.ts"), "export const N: number = 2;\n");
-    assert.equal((await loadConfigFile(f)).values.workers, 2, "an imported file was cached");
-    writeFileSync(f, "import { N } from './shared.ts';\nexport default { workers: N + 1 };\n");
-    assert.equal((await loadConfigFile(f)).values.workers, 3, "the file itself was cached");
-  });
+  for (const [ext, dep, typed, pkg] of [
+    ["ts", "ts", ": number", ""],
+    ["mts", "mts", ": number", ""],
+    ["mjs", "mjs", "", ""],
+    ["js", "js", "", '{"type":"module"}'],
+  ] as const)
+    it(`reads a .${ext} file and what it imports afresh every time${pkg ? " (in a type: module package)" : ""}`, async () => {
+      const d = scratch();
+      if (pkg) writeFileSync(join(d, "package.json"), pkg);
+      const f = join(d, `pounce.config.${ext}`);
+      writeFileSync(join(d, `shared.${dep}`), `export const N${typed} = 1;\n`);
+      writeFileSync(f, `import { N } from './shared.${dep}';\nexport default { workers: N };\n`);
+      assert.equal((await loadConfigFile(f)).values.workers, 1);
+      writeFileSync(join(d, `shared.${dep}`), `export const N${typed} = 2;\n`);
+      assert.equal((await loadConfigFile(f)).values.workers, 2, "an imported file was cached");
+      writeFileSync(f, `import { N } from './shared.${dep}';\nexport default { workers: N + 1 };\n`);
+      assert.equal((await loadConfigFile(f)).values.workers, 3, "the file itself was cached");
+    });
 });
 
 describe("working directory through a symlink", () => {

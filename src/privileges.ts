@@ -45,9 +45,23 @@ function find(entries: Entry[], wanted: string): Entry | undefined {
   return entries.find((e) => e.name === wanted);
 }
 
+/** pounce's effective uid, or undefined where it cannot be read (Deno without --allow-sys). */
+export function effectiveUid(): number | undefined {
+  try {
+    return process.geteuid?.();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The uid/gid workers run as, or undefined without --user/--group. */
-export function resolveRunAs(config: Config, euid: number | undefined = process.geteuid?.()): RunAs | undefined {
+export function resolveRunAs(config: Config, euid: number | undefined = effectiveUid()): RunAs | undefined {
   if (!config.user && !config.group) return undefined;
+  if (euid === undefined)
+    throw new PounceError(
+      "E_BAD_VALUE",
+      "--user/--group: pounce cannot read its own uid (on Deno grant --allow-sys, or run with -A)",
+    );
   if (euid !== 0)
     throw new PounceError(
       "E_BAD_VALUE",

@@ -8,7 +8,7 @@
 import type { ServerOptions } from "node:http";
 import type { ParserLimits, RequestLimits } from "../../src/worker/limits.ts";
 
-export const nodeParserLimits: ParserLimits = { headerSize: true, chunkedBody: false, host: true };
+export const nodeParserLimits: ParserLimits = { headerSize: true, chunkedBody: false, host: false };
 
 /** Node's default time to receive a whole request (body included), kept unless the header timeout is longer. */
 const NODE_REQUEST_TIMEOUT_MS = 300_000;

@@ -11,7 +11,7 @@ import { PounceError } from "../errors.ts";
 import type { ListenTarget } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
 import { guardOutput } from "../output-guard.ts";
-import { checkPrivilegedPort, resolveRunAs } from "../privileges.ts";
+import { checkPrivilegedPort, effectiveUid, resolveRunAs } from "../privileges.ts";
 import { startDirectory } from "../release-dir.ts";
 import { runtimeName } from "../runtime-name.ts";
 import { trace } from "../startup-trace.ts";
@@ -98,7 +98,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   // A port is bound by the workers only for TCP (a unix socket is a file; socket activation passes one).
   if (runAs && !activated && !unix) checkPrivilegedPort(runAs, port, adapter.workersBindPort === true, adapter.runtime);
   if (runAs) say({ event: "workers_run_as", label: runAs.label, uid: runAs.uid, gid: runAs.gid });
-  else if (process.geteuid?.() === 0) say({ event: "app_as_root" });
+  else if (effectiveUid() === 0) say({ event: "app_as_root" });
   const listen: ListenTarget = activated ? { kind: "fd", fd: activated.fd } : (unix ?? { kind: "tcp", host: config.host, port });
   const unixSocket = unix && unixSockets ? new unixSockets.UnixSocket(unix, adapter.unixSocketShared) : undefined;
   const supervisor = new Supervisor({

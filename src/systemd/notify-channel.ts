@@ -4,6 +4,7 @@
  */
 import type { RuntimeAdapter } from "../adapter.ts";
 import { errors } from "../errors.ts";
+import { effectiveUid } from "../privileges.ts";
 import type { Note } from "../supervisor/notes.ts";
 import type { UnixDatagram } from "./datagram.ts";
 
@@ -48,7 +49,6 @@ export function adapterNotifyChannel(adapter: RuntimeAdapter, socket: string, no
         adapter.unixDatagramUnavailableReason ?? "no CLOCK_MONOTONIC clock"
       }`,
     );
-  if (datagram.sender === "helper")
-    note({ event: "notify_via_helper", helper: "systemd-notify(1)", root: process.getuid?.() === 0 });
+  if (datagram.sender === "helper") note({ event: "notify_via_helper", helper: "systemd-notify(1)", root: effectiveUid() === 0 });
   return notifyChannel(socket, datagram, clock, (message) => note({ event: "notify_failed", socket, message }));
 }

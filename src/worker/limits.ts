@@ -3,9 +3,9 @@
  * through. The timeouts and the header-size cap are carried out by each adapter (the runtime's own
  * knob where it has one, connection tracking where it has not, runtimes/<rt>/limits.ts); what a
  * handler can see is checked here, once, for every runtime:
- *  - an HTTP/1.1 request without `Host` is a 400, where the runtime's parser does not refuse it
- *    itself (Node's and Bun's do; an HTTP/2 request has `:authority` instead, which Node's
- *    Request does not show as `Host`);
+ *  - a request without `Host` is a 400 (Node's and Bun's parsers refuse an HTTP/1.1 one already;
+ *    pounce's check catches HTTP/1.0 too, and everything on Deno) — over plain HTTP: see
+ *    parserLimitsFor for TLS;
  *  - a `Content-Length` above `maxBodyBytes` is a 413 before any of the body is read;
  *  - a body without a length (chunked) is counted as the app reads it: past `maxBodyBytes` the read
  *    fails and the response is a 413, whatever the app answered;
@@ -27,8 +27,18 @@ export interface ParserLimits {
   headerSize: boolean;
   /** A chunked body larger than maxBodyBytes never reaches the handler whole. */
   chunkedBody: boolean;
-  /** An HTTP/1.1 request without Host never reaches the handler. */
+  /** Leave the Host rule to the runtime (set for TLS by parserLimitsFor; no adapter claims it). */
   host: boolean;
+}
+
+/**
+ * With TLS a runtime may negotiate HTTP/2, whose requests carry `:authority` and no `Host` (Deno's
+ * Request shows none, nor Node's), and a Request does not say which protocol it came on: the Host
+ * rule is then left to the runtime's parser (Node's and Bun's refuse an HTTP/1.1 request without
+ * Host; Deno's does not, so over TLS such a request passes on Deno — README, hostile clients).
+ */
+export function parserLimitsFor(parser: ParserLimits, tls: boolean): ParserLimits {
+  return tls && !parser.host ? { ...parser, host: true } : parser;
 }
 
 /** A body read past the limit; the pipeline answers 413 for it. */

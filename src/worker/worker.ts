@@ -18,7 +18,7 @@ import { createPipeline } from "./handler.ts";
 import type { HealthState } from "./health.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { InFlight } from "./in-flight.ts";
-import { createAdmission } from "./limits.ts";
+import { createAdmission, parserLimitsFor } from "./limits.ts";
 import { WebSocketDrain } from "./websocket-drain.ts";
 
 /** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
@@ -155,7 +155,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         healthCheckPath: spec.healthCheckPath,
         requestTimeoutMs: spec.requestTimeoutMs,
         accessLog: spec.accessLog,
-        admission: createAdmission(spec.limits, host.parserLimits),
+        admission: createAdmission(spec.limits, parserLimitsFor(host.parserLimits, spec.tls !== undefined)),
         worker: { id: spec.id, generation: spec.generation },
         metrics,
         metricsPath: spec.metricsPath,

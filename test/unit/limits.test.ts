@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { resolveConfig } from "../../src/config.ts";
-import { BodyTooLargeError, createAdmission, type RequestLimits } from "../../src/worker/limits.ts";
+import { BodyTooLargeError, createAdmission, parserLimitsFor, type RequestLimits } from "../../src/worker/limits.ts";
 
 const LIMITS: RequestLimits = { headerTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxBodyBytes: 1024, maxHeaderBytes: 2048 };
 const NO_PARSER = { headerSize: false, chunkedBody: false, host: false };
@@ -104,5 +104,16 @@ describe("admission", () => {
     const capped = admit.admit(req) as Request;
     assert.equal((await capped.arrayBuffer()).byteLength, 900);
     assert.equal(admit.overflowed(capped), false);
+  });
+});
+
+describe("admission over TLS", () => {
+  it("leaves the Host rule to the runtime (an HTTP/2 Request shows no Host); plain HTTP keeps pounce's", () => {
+    const noHost = new Request("https://127.0.0.1:8443/x");
+    assert.equal(noHost.headers.get("host"), null);
+    const overTls = createAdmission(LIMITS, parserLimitsFor(NO_PARSER, true)).admit(noHost);
+    assert.equal(overTls, noHost);
+    const plain = createAdmission(LIMITS, parserLimitsFor(NO_PARSER, false)).admit(noHost);
+    assert.ok(plain instanceof Response && plain.status === 400);
   });
 });

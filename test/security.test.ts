@@ -57,17 +57,18 @@ for (const rt of selectedRuntimes()) {
       );
     });
 
-    it("a stream cut by --request-timeout: no stack to the client or as an unhandled error in the log", async () => {
+    it("a stream outliving --request-timeout: not cut (the timeout bounds time to the Response), no stack anywhere", async () => {
       await withPounce(
         rt,
         (dir) => [writeApp(dir, "app.ts", APP), "--request-timeout", "1"],
         async (p) => {
-          const body = (await raw(p.port, { send: "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n", boundMs: 10_000 })).data;
+          // Read for 2.5 s, well past the 1 s request timeout: the stream goes on (a tick per 100 ms).
+          const body = (await raw(p.port, { send: "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n", boundMs: 2_500 })).data;
           assert.doesNotMatch(body, STACKISH, `a stack reached the client: ${body}`);
-          assert.match(body, /tick/, "the stream never started");
-          await p.waitFor("exceeded request_timeout");
-          // A moment for anything the cut might print afterwards, then: no stack frames in the log.
+          const ticks = body.match(/tick/g)?.length ?? 0;
+          assert.ok(ticks >= 15, `the stream was cut: ${ticks} ticks in 2.5 s`);
           assert.equal((await request(p.url("/"))).status, 200);
+          assert.doesNotMatch(p.output, /request_timeout/);
           assert.doesNotMatch(p.output, /\n\s+at \S+ \(|Unhandled|Uncaught/, p.output);
         },
       );

@@ -3,7 +3,7 @@
  * latency is measured from its *scheduled* send time, so a stall shows as queueing delay instead of
  * silently slowing the client (no coordinated omission). Most requests go over a pool of kept-alive
  * connections, reused most-recently-freed first (as Node's http.Agent does); a share opens a fresh
- * connection each (Connection: close). node:net only, so it runs the same on Node, Bun and Deno.
+ * connection each (Connection: close). node:net only, which every supported runtime provides.
  */
 import net from "node:net";
 import { responseReader } from "./http-response.ts";

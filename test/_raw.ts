@@ -1,5 +1,6 @@
-/** Raw HTTP/1.1 over node:net, for what an HTTP client library will not send (hostile clients). */
-import { connect } from "node:net";
+/** Raw HTTP/1.1 over node:net (or node:tls), for what an HTTP client library will not send (hostile clients). */
+import { connect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 
 export interface RawResult {
   /** Everything the server sent. */
@@ -18,12 +19,19 @@ export interface RawOptions {
   everyMs?: number;
   /** Give up waiting for the close after this long (default 15 s). */
   boundMs?: number;
+  /** Over TLS, trusting this CA (PEM), offering HTTP/1.1 only; the clock starts at the TCP connect. */
+  tlsCa?: string;
+  /** Over TLS: open the TCP connection but never start the handshake (send nothing at all). */
+  noHandshake?: boolean;
 }
 
 export function raw(port: number, o: RawOptions): Promise<RawResult> {
   return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
     const t0 = Date.now();
+    const s: Socket =
+      o.tlsCa && !o.noHandshake
+        ? tlsConnect({ host: "127.0.0.1", port, ca: o.tlsCa, ALPNProtocols: ["http/1.1"] })
+        : connect(port, "127.0.0.1");
     let data = "";
     let firstByteMs: number | null = null;
     let timer: ReturnType<typeof setInterval> | undefined;
@@ -40,7 +48,7 @@ export function raw(port: number, o: RawOptions): Promise<RawResult> {
     });
     s.on("error", () => {});
     s.on("close", () => done(Date.now() - t0));
-    s.on("connect", () => {
+    s.on(o.tlsCa && !o.noHandshake ? "secureConnect" : "connect", () => {
       if (o.send) s.write(o.send);
       const drip = [...(o.drip ?? [])];
       if (drip.length)

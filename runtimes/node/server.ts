@@ -60,7 +60,7 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
     void listener(req, res);
   };
   const web: NodeWebServer = opts.tls
-    ? secureServer(opts.tls, onRequest)
+    ? secureServer(opts.tls, opts.limits, onRequest)
     : plainServer(onRequest, nodeServerOptions(opts.limits));
   const server = web.server;
   // With TLS, an Http2SecureServer({ allowHTTP1 }) emits `upgrade` for HTTP/1.1 upgrades as http.Server does.

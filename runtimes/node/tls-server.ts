@@ -15,8 +15,13 @@
  *  - an HTTP/1.1 socket with no request in flight is idle, and closed by `closeIdle()` (an upgraded
  *    one is not: its WebSocket is closed by the core's drain, with its code);
  *  - `closeAll()` destroys every session and socket.
+ *
+ * The core's request limits (limits.ts) apply here too: the TLS handshake must end within the header
+ * timeout; HTTP/1.1 reads node:http's timeouts, head size and Host rule from the server object (an
+ * Http2SecureServer takes no such options, only fields); an HTTP/2 session with no open stream is
+ * closed after the keep-alive timeout, and its header list is bounded by the head size.
  */
-import { type IncomingMessage, Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   constants,
   createSecureServer,
@@ -26,9 +31,8 @@ import {
 } from "node:http2";
 import type { Server as NetServer, Socket } from "node:net";
 import type { TlsMaterial } from "../../src/tls/material.ts";
-
-/** node:http's default keepAliveTimeout, so HTTPS/1.1 closes idle sockets as HTTP does. */
-const HTTP1_KEEP_ALIVE_MS = new Server().keepAliveTimeout;
+import type { RequestLimits } from "../../src/worker/limits.ts";
+import { nodeServerOptions } from "./limits.ts";
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
 export type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -53,7 +57,11 @@ function goAway(session: ServerHttp2Session): void {
   if (!session.ping(final)) final();
 }
 
-export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res: NodeResponse) => void): NodeWebServer {
+export function secureServer(
+  tls: TlsMaterial,
+  limits: RequestLimits,
+  onRequest: (req: NodeRequest, res: NodeResponse) => void,
+): NodeWebServer {
   /** HTTP/1.1 sockets, with their requests in flight. */
   const http1 = new Map<Socket, number>();
   const sessions = new Set<ServerHttp2Session>();
@@ -61,6 +69,8 @@ export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res
   const server = createSecureServer(
     {
       allowHTTP1: true,
+      handshakeTimeout: limits.headerTimeoutMs,
+      settings: { maxHeaderListSize: limits.maxHeaderBytes },
       cert: tls.cert,
       key: tls.key,
       ...(tls.passphrase ? { passphrase: tls.passphrase } : {}),
@@ -79,9 +89,13 @@ export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res
     },
   );
   // HTTP/1.1 connections are node:http's connection handling on this server, which reads its
-  // timeouts from the server: without this, on Node 20, an idle kept-alive socket stays open for
-  // ever (probed; Node 24 closes it), where node:http's own server closes it after its default.
-  Object.assign(server, { keepAliveTimeout: HTTP1_KEEP_ALIVE_MS });
+  // timeouts, head size and Host rule from the server object (set before listen: the connection
+  // check starts on 'listening'); without them a silent TLS client was held for ever (probed).
+  Object.assign(server, nodeServerOptions(limits));
+  // An HTTP/2 session idle for the keep-alive timeout (no frame either way) is closed when it has no
+  // open stream; a quiet stream (SSE) keeps its session. Per session: the server's own timeout
+  // would also apply to HTTP/1.1 sockets, and cut a quiet HTTPS/1.1 stream.
+  const openStreams = new Map<ServerHttp2Session, number>();
   server.on("secureConnection", (socket) => {
     if (socket.alpnProtocol === "h2") return;
     http1.set(socket, 0);
@@ -98,7 +112,18 @@ export function secureServer(tls: TlsMaterial, onRequest: (req: NodeRequest, res
   });
   server.on("session", (session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    openStreams.set(session, 0);
+    session.setTimeout(limits.keepAliveTimeoutMs, () => {
+      if (openStreams.get(session) === 0) session.close();
+    });
+    session.on("stream", (stream) => {
+      openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
+      stream.once("close", () => openStreams.set(session, (openStreams.get(session) ?? 1) - 1));
+    });
+    session.once("close", () => {
+      sessions.delete(session);
+      openStreams.delete(session);
+    });
     if (goingAway) goAway(session);
   });
   return {

@@ -3,7 +3,7 @@
 export default async function* fileTimes(source) {
   const files = new Map();
   for await (const event of source) {
-    const file = event.data?.file;
+    const file = event.data?.file?.replace(/^.*\/test\//, "test/");
     if (!file) continue;
     const now = performance.now();
     const f = files.get(file) ?? { first: now, last: now, tests: 0, ms: 0 };
@@ -14,9 +14,9 @@ export default async function* fileTimes(source) {
     }
     files.set(file, f);
   }
-  const rows = [...files].sort((a, b) => b[1].ms - a[1].ms);
+  const rows = [...files].filter(([, f]) => f.tests > 0).sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((s, [, f]) => s + f.ms, 0);
   yield `\ntime per test file (sum of its top-level tests; ${(total / 1000).toFixed(0)} s in all):\n`;
   for (const [file, f] of rows)
-    yield `${(f.ms / 1000).toFixed(1).padStart(7)} s  ${String(f.tests).padStart(3)} tests  ${file.replace(/^.*\/test\//, "test/")}\n`;
+    yield `${(f.ms / 1000).toFixed(1).padStart(7)} s  ${String(f.tests).padStart(3)} tests  ${file}\n`;
 }

@@ -67,6 +67,12 @@ export interface RuntimeAdapter {
   /** `pounce wrap --listen`: bind and listen on `target` without ever accepting in this process (the
    *  wrapped commands accept from it, as fd 3). Rejects with a PounceError when it cannot listen. */
   holdListenSocket?(target: BindableTarget): Promise<HeldSocket>;
+  /** Where the supervisor process itself accepts connections and hands them to workers (Node's
+   *  cluster primary): stop the kernel completing new connections, hand every one it already
+   *  accepted to the workers (which still serve as usual), then close the socket so that later
+   *  connections are refused. Resolves once no accepted connection waits for a worker. The core
+   *  calls it at shutdown before any worker drains, and bounds the wait. */
+  closeSharedListener?(): Promise<void>;
   onSignal(signal: LifecycleSignal, handler: () => void): void;
   setTitle(title: string): void;
   exit(code: number): never;

@@ -13,6 +13,7 @@ import { answerTls, specWithoutSecrets } from "../_shared/tls-handoff.ts";
 import { linkWorker } from "../_shared/worker-link.ts";
 import { pipeOutput } from "../_shared/worker-output.ts";
 import { holdListenSocket } from "./listen-socket.ts";
+import { closeListeners, countTakenConnections, watchPrimaryListeners } from "./primary-listener.ts";
 import { nodeUnixDatagram } from "./unix-datagram.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
@@ -30,6 +31,7 @@ export function createNodeAdapter(): RuntimeAdapter {
       if (!setUp) {
         setUp = true;
         cluster.setupPrimary({ exec: WORKER_MAIN, silent: false, serialization: "json" });
+        watchPrimaryListeners();
       }
       // The title is passed as an argument so the worker's argv is long enough to hold it.
       const title = workerTitle(spec.id, spec.generation, spec.entryLabel, spec.listen);
@@ -50,6 +52,7 @@ export function createNodeAdapter(): RuntimeAdapter {
         ...(spec.listen.kind === "fd" ? { stdio: ["inherit", piped, piped, spec.listen.fd, "ipc"] } : {}),
       });
       const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(specWithoutSecrets(spec)) });
+      countTakenConnections(worker.process);
       const link = linkWorker(events, (msg) => {
         if (answerTls(spec, msg, (answer) => worker.isConnected() && worker.send(answer))) return;
         // The cluster's own 'close' for this worker's handle came first on the same channel, so the
@@ -75,6 +78,8 @@ export function createNodeAdapter(): RuntimeAdapter {
       };
     },
     holdListenSocket,
+    // The primary's round-robin socket (TCP or unix; socket activation has none): primary-listener.ts.
+    closeSharedListener: closeListeners,
     onSignal(signal: LifecycleSignal, handler: () => void) {
       process.on(signal, handler);
     },

@@ -26,6 +26,9 @@ export type SupervisorEvent =
   /** The configuration for a pending reload was read (or could not be: `error` says why). `ticket`
    *  is the reload request it was read for; a newer request makes it stale. */
   | { type: "config-read"; ticket: number; result: LoadedConfig | { error: string } }
+  /** The adapter's closeSharedListener finished: the listener is closed and no connection it
+   *  accepted waits for a worker. */
+  | { type: "shared-listener-closed" }
   /**
    * A deadline kept in the state came due (startup timeout, drain deadline, stagger step, respawn
    * back-off, reload cooldown, forced-exit grace). One alarm is armed for the earliest of them; the

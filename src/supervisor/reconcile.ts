@@ -11,7 +11,7 @@ import { nextReloadAt, takeStartableReload } from "./reload-queue.ts";
 import { maintainWorkers, nextRespawnAt } from "./replacement.ts";
 import { advanceRetiring, advanceRollout, settleCompletion, startReload } from "./rollout.ts";
 import { applyPendingScale } from "./scale.ts";
-import { advanceShutdownDelay } from "./shutdown.ts";
+import { advanceListenerHandOver, advanceShutdownDelay } from "./shutdown.ts";
 import { allLive, generationReady, type Running } from "./state.ts";
 import { enforceHeartbeats, nextHeartbeatDeadline } from "./watchdog.ts";
 import { enforceWorkerDeadlines, killWorker, nextWorkerDeadline } from "./workers.ts";
@@ -25,13 +25,14 @@ export function reconcile(core: Core): number | undefined {
   switch (phase.kind) {
     case "stopping": {
       const delayEnd = advanceShutdownDelay(core);
+      const handOverEnd = advanceListenerHandOver(core);
       const live = allLive(s).length;
       if (live === 0 || (phase.giveUpAt !== undefined && core.now() >= phase.giveUpAt)) {
         if (live === 0 && !phase.forced) core.note({ event: "stopped" });
         core.exit(phase.forced ? EXIT.failure : EXIT.ok);
         return undefined;
       }
-      return earliest(nextWorkerDeadline(allLive(s)), nextHeartbeatDeadline(allLive(s)), phase.giveUpAt, delayEnd);
+      return earliest(nextWorkerDeadline(allLive(s)), nextHeartbeatDeadline(allLive(s)), phase.giveUpAt, delayEnd, handOverEnd);
     }
     case "booting": {
       const gen = phase.gen;

@@ -6,6 +6,12 @@
  * have no shell to run one.
  *
  * A second stop signal during the delay ends the delay (drain now); one after that kills everything.
+ *
+ * Where the supervisor process itself accepts connections for the workers (the adapter's
+ * `closeSharedListener`), the drain starts only once that listener is closed and every connection
+ * the kernel had accepted on it has reached a worker that still serves normally: closing it later,
+ * when the last worker leaves, would reset them after their clients had sent a request. That
+ * hand-over is bounded by LISTENER_HAND_OVER_MAX_MS (and by shutdown_timeout).
  */
 import type { LifecycleSignal } from "../adapter.ts";
 import type { Core } from "./core.ts";
@@ -14,6 +20,8 @@ import { drainWorker, killWorker } from "./workers.ts";
 
 /** After a forced stop, exit this long after the kills even if one is not reaped. */
 const FORCED_EXIT_GRACE_MS = 1_000;
+/** The longest the workers wait for the supervisor's listener to hand over what it accepted. */
+const LISTENER_HAND_OVER_MAX_MS = 5_000;
 
 export function requestStop(core: Core, signal: LifecycleSignal, because?: string): void {
   const s = core.state;
@@ -62,11 +70,43 @@ export function advanceShutdownDelay(core: Core): number | undefined {
 
 function drainAll(core: Core, announce = true): void {
   const s = core.state;
-  if (s.phase.kind === "stopping") s.phase.drainAt = undefined;
+  const phase = s.phase;
+  if (phase.kind !== "stopping") return;
+  phase.drainAt = undefined;
   const live = allLive(s).filter((w) => !w.killed);
   const serving = live.filter((w) => w.status.kind !== "starting");
   if (announce) core.note({ event: "shutting_down", workers: serving.length });
-  for (const w of live) drainWorker(core, w, "shutdown");
+  const closeListener = core.adapter.closeSharedListener;
+  if (closeListener && serving.length > 0) {
+    // Starting workers never served: they go now; the serving ones keep taking connections.
+    for (const w of live) if (w.status.kind === "starting") drainWorker(core, w, "shutdown");
+    phase.handOverUntil = core.now() + Math.min(LISTENER_HAND_OVER_MAX_MS, core.config.shutdownTimeout * 1000);
+    const done = () => core.dispatch({ type: "shared-listener-closed" });
+    closeListener.call(core.adapter).then(done, done);
+    return;
+  }
+  drainWorkers(core);
+}
+
+function drainWorkers(core: Core): void {
+  for (const w of allLive(core.state)) if (!w.killed) drainWorker(core, w, "shutdown");
+}
+
+/** The adapter's listener is closed and handed over: the workers drain. */
+export function listenerHandedOver(core: Core): void {
+  const phase = core.state.phase;
+  if (phase.kind !== "stopping" || phase.handOverUntil === undefined) return;
+  phase.handOverUntil = undefined;
+  if (!phase.forced) drainWorkers(core);
+}
+
+/** The reconcile step's part: the hand-over took too long → drain. Returns its deadline while it runs. */
+export function advanceListenerHandOver(core: Core): number | undefined {
+  const phase = core.state.phase;
+  if (phase.kind !== "stopping" || phase.handOverUntil === undefined) return undefined;
+  if (core.now() < phase.handOverUntil) return phase.handOverUntil;
+  listenerHandedOver(core);
+  return undefined;
 }
 
 /** A worker that became ready while the server is stopping: drain it, or hold it unready. */

@@ -141,6 +141,9 @@ export type Phase =
       giveUpAt?: number;
       /** shutdown_delay: keep serving (health 503) until then, then drain. */
       drainAt?: number;
+      /** The supervisor's own listener (closeSharedListener) is handing what the kernel accepted to
+       *  the workers, which drain once it is done, or at this time at the latest. */
+      handOverUntil?: number;
     }
   /** exit() was called (the process is gone; only a test's fake adapter returns from it). */
   | { kind: "exited"; code: number };

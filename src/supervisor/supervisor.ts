@@ -37,7 +37,7 @@ import { configRead, requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
 import { requestScale } from "./scale.ts";
 import { shownTitle } from "./shown-title.ts";
-import { lateReady, requestStop } from "./shutdown.ts";
+import { lateReady, listenerHandedOver, requestStop } from "./shutdown.ts";
 import { type Snapshot, snapshotOf } from "./snapshot.ts";
 import type { SupervisorState, WorkerRecord } from "./state.ts";
 import type { UnixSocket } from "./unix-socket.ts";
@@ -263,6 +263,9 @@ export class Supervisor implements Core {
         if (refused) this.note(refused);
         return;
       }
+      case "shared-listener-closed":
+        listenerHandedOver(this);
+        return;
       case "timer":
         return; // the reconcile step acts on every deadline that has passed
     }

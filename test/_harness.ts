@@ -6,6 +6,7 @@
  */
 export { cleanup, SLOW_STARTED, tempDir, versionedApp, writeApp } from "./_files.ts";
 export { type FixtureOptions, noneLeft, slowRequests, stopPounce, withPounce, withTempDir } from "./_fixture.ts";
+export { type FreshConnection, type FreshLoad, startFreshLoad } from "./_fresh.ts";
 export { type LoadOptions, type LoadResult, load, type Reply, type RunningLoad, request, startLoad } from "./_http.ts";
 export {
   type Exit,

@@ -1,0 +1,101 @@
+/**
+ * Issue 14, "loses nothing it accepted": a SIGTERM under a load of fresh connections answers every
+ * connection whose handshake had completed before the listener closed (CLOSE_WINDOW_MS says which
+ * are too close to tell); later ones are refused (ECONNREFUSED: nothing listens, safe to retry).
+ * The one worker is kept busy for 500 ms across the signal (a request that blocks its event loop),
+ * so connections pile up where the workers cannot take them yet: on Node in the cluster primary's
+ * queue, on Bun and Deno in the kernel's accept queue of the worker's listener.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type FreshConnection, request, startFreshLoad, withPounce, writeApp } from "./_harness.ts";
+import { selectedRuntimes } from "./_runtimes.ts";
+
+const BLOCKING_APP = `export default {
+  fetch(request: Request): Response {
+    const url = new URL(request.url);
+    if (url.pathname === "/block") {
+      console.log("blocking the event loop");
+      const until = Date.now() + Number(url.searchParams.get("ms"));
+      while (Date.now() < until) {}
+    }
+    return new Response("ok");
+  },
+};
+`;
+
+/**
+ * Handshakes the kernel completes in the instant the socket closes are reset with it, and no
+ * listen backlog tells a new SYN from the ACK that completes one already under way (only a BPF
+ * filter on the socket could). On this loaded 2-CPU machine the loopback's softirq work lags by
+ * up to ~25 ms, so connections whose handshake completed within this window of the first refusal
+ * are counted and printed, not asserted on.
+ */
+const CLOSE_WINDOW_MS = 50;
+
+/** Rows where the case fails today, with what was measured (reported as todo, not as a pass). */
+const TODO: Record<string, string | undefined> = {
+  deno: "Deno's worker closes its own listener when it drains: what the kernel queued while the worker was busy is reset (31 of 750 in one run)",
+};
+
+function count(list: FreshConnection[], what: (c: FreshConnection) => boolean): number {
+  return list.filter(what).length;
+}
+
+for (const rt of selectedRuntimes()) {
+  describe(`${rt.name}: shutdown answers what the kernel accepted`, () => {
+    const name =
+      "SIGTERM under 300 fresh connections/s while the worker is busy: every connection established before the listener closed is answered, later ones refused, exit 0";
+    it(name, { todo: TODO[rt.name] }, async () => {
+      await withPounce(
+        rt,
+        (dir) => [writeApp(dir, "app.ts", BLOCKING_APP), "--workers", "1"],
+        async (p) => {
+          const load = startFreshLoad(p.port, { rate: 300, durationMs: 2_500, maxConnections: 750 });
+          await load.answered(50);
+          const mark = p.output.length;
+          const blocked = request(p.url("/block?ms=500"));
+          await p.waitFor("blocking the event loop", { from: mark });
+          const signalledAt = Date.now();
+          p.signal("SIGTERM");
+          const all = await load.done;
+          assert.equal((await blocked).status, 200, "the blocking request in flight was answered");
+          assert.equal((await p.exited()).code, 0);
+          const established = all.filter((c) => c.connectedAt !== undefined);
+          const refused = all.filter((c) => c.error === "ECONNREFUSED");
+          // The listener closed before the first refusal (as the client saw it).
+          const closedBy = Math.min(...refused.map((c) => c.settledAt as number));
+          const lost = established.filter((c) => c.status !== 200);
+          const lostBeforeClose = lost.filter((c) => (c.connectedAt as number) < closedBy - CLOSE_WINDOW_MS);
+          const kinds: Record<string, number> = {};
+          for (const c of all) {
+            const k = `${c.connectedAt === undefined ? "not established" : "established"}: ${c.status ?? c.error}`;
+            kinds[k] = (kinds[k] ?? 0) + 1;
+          }
+          const at = (t: number | undefined) => (t === undefined ? "-" : `${t - signalledAt}`);
+          const detail = lost.slice(0, 3).map((c) => `connected ${at(c.connectedAt)}, ${c.error} ${at(c.settledAt)}`);
+          const summary = `${JSON.stringify(kinds)}; first refusal ${at(closedBy)} ms after SIGTERM; lost (ms from SIGTERM): ${detail.join("; ") || "none"}`;
+          // Seen in the output of passing runs too: the size of the close window on this machine.
+          console.log(`${rt.name}: ${summary}`);
+          // The load ran on both sides of the signal and outlived the listener.
+          assert.ok(
+            count(established, (c) => (c.connectedAt as number) < signalledAt) >= 50,
+            `connections before SIGTERM: ${summary}`,
+          );
+          assert.ok(refused.length >= 50, `refused after the listener closed: ${summary}`);
+          assert.equal(
+            lostBeforeClose.length,
+            0,
+            `${lostBeforeClose.length} connection(s) established over ${CLOSE_WINDOW_MS} ms before the listener closed were not answered: ${summary}`,
+          );
+          // No connection left hanging (each is bounded by a 10 s timeout).
+          assert.equal(
+            count(all, (c) => c.error === "timeout"),
+            0,
+            summary,
+          );
+        },
+      );
+    });
+  });
+}

@@ -39,11 +39,11 @@ describe("supervisor: shutdown with the supervisor's own listener", () => {
     assert.equal(r.adapter.exitCode, 0);
   });
 
-  it("a hand-over that never finishes: the workers drain after 5 s", async () => {
+  it("a hand-over that never finishes: the workers drain after shutdown_timeout (10 s)", async () => {
     const { setup } = handOver();
     const r = booted({}, setup);
     r.adapter.signal("SIGTERM");
-    r.clock.advance(4_999);
+    r.clock.advance(9_999);
     for (const w of r.adapter.live()) assert.deepEqual(w.drains, []);
     r.clock.advance(1);
     for (const w of r.adapter.live()) assert.equal(w.drains.length, 1);

@@ -11,8 +11,10 @@
  * `closeSharedListener`), the drain starts only once that listener is closed and every connection
  * the kernel had accepted on it has reached a worker that still serves normally: closing it later,
  * when the last worker leaves, would reset them after their clients had sent a request. That
- * hand-over is bounded by shutdown_timeout (an overloaded Node 20 primary took 7.9 s to hand out
- * ~4,000 queued connections), and the workers' drain has shutdown_timeout of its own after it.
+ * hand-over and the drain after it share one shutdown_timeout, counted from the signal (or the
+ * delay's end): the drain gets what the hand-over left (an overloaded Node 20 primary took 7.9 s to
+ * hand out ~4,000 queued connections), so a process manager's stop timeout above shutdown_timeout
+ * still holds.
  */
 import type { LifecycleSignal } from "../adapter.ts";
 import type { Core } from "./core.ts";
@@ -87,16 +89,17 @@ function drainAll(core: Core, announce = true): void {
   drainWorkers(core);
 }
 
-function drainWorkers(core: Core): void {
-  for (const w of allLive(core.state)) if (!w.killed) drainWorker(core, w, "shutdown");
+function drainWorkers(core: Core, timeoutMsLeft?: number): void {
+  for (const w of allLive(core.state)) if (!w.killed) drainWorker(core, w, "shutdown", timeoutMsLeft);
 }
 
 /** The adapter's listener is closed and handed over: the workers drain. */
 export function listenerHandedOver(core: Core): void {
   const phase = core.state.phase;
   if (phase.kind !== "stopping" || phase.handOverUntil === undefined) return;
+  const left = Math.max(0, phase.handOverUntil - core.now());
   phase.handOverUntil = undefined;
-  if (!phase.forced) drainWorkers(core);
+  if (!phase.forced) drainWorkers(core, left);
 }
 
 /** The reconcile step's part: the hand-over took too long → drain. Returns its deadline while it runs. */

@@ -114,7 +114,8 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
  * already draining (a reload) when a shutdown comes is told again (its health turns 503) and keeps
  * the earlier of the two deadlines.
  */
-export function drainWorker(core: Core, w: WorkerRecord, reason: DrainReason): void {
+/** `timeoutMs` overrides the setting's bound (a shutdown whose hand-over used part of shutdown_timeout). */
+export function drainWorker(core: Core, w: WorkerRecord, reason: DrainReason, timeoutMsLeft?: number): void {
   const st = w.status;
   if (st.kind === "exited") return;
   if (st.kind === "starting") {
@@ -123,7 +124,7 @@ export function drainWorker(core: Core, w: WorkerRecord, reason: DrainReason): v
   }
   const c = reason === "shutdown" ? core.config : w.generation.config;
   const timeoutSeconds = reason === "shutdown" ? c.shutdownTimeout : c.reloadTimeout;
-  const timeoutMs = timeoutSeconds * 1000;
+  const timeoutMs = timeoutMsLeft ?? timeoutSeconds * 1000;
   const deadline = core.now() + timeoutMs;
   w.handle?.send({ type: "drain", reason, timeoutMs });
   const setting = reason === "shutdown" ? "shutdown_timeout" : "reload_timeout";

@@ -16,7 +16,7 @@ import { holdListenSocket } from "./listen-socket.ts";
 import { closeListeners, countTakenConnections, watchPrimaryListeners } from "./primary-listener.ts";
 import { nodeUnixDatagram } from "./unix-datagram.ts";
 
-const WORKER_MAIN = fileURLToPath(new URL("./worker-main.js", import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL("./worker-entry.js", import.meta.url));
 
 export function createNodeAdapter(): RuntimeAdapter {
   let setUp = false;

@@ -5,6 +5,7 @@
  */
 import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { nodeKeepsCompileCache } from "./compile-cache.ts";
 
 /** What locates a syntax error (it runs a child process): loaded only when an import failed. */
 const locate = () => import("./syntax-location.ts");
@@ -24,7 +25,14 @@ export async function importApp(file: string): Promise<Record<string, unknown>> 
     }
   }
   const { createJiti } = await import("jiti");
-  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false });
+  // Where Node keeps no compiled code between processes, babel comes through a cache of our own.
+  const transform = nodeKeepsCompileCache ? undefined : (await import("./jiti-babel.ts")).cachedBabelTransform();
+  const jiti = createJiti(import.meta.url, {
+    moduleCache: false,
+    fsCache: false,
+    interopDefault: false,
+    ...(transform ? { transform } : {}),
+  });
   try {
     return (await jiti.import(file)) as Record<string, unknown>;
   } catch (err) {

@@ -1,11 +1,12 @@
 /**
- * Entry point of a Node worker process (forked by the cluster primary): the shared process-worker
+ * A Node worker process (forked by the cluster primary, started by worker-entry.ts): the shared process-worker
  * host with Node's pieces (@hono/node-server, TS loading) and the cluster's listener hand-off.
  */
 import cluster from "node:cluster";
 import { runWorker } from "../../src/worker/worker.ts";
 import { parentChannel } from "../_shared/parent-channel.ts";
 import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
+import { flushModuleCompileCache } from "./compile-cache.ts";
 import { nodeParserLimits } from "./limits.ts";
 import { importApp } from "./load.ts";
 import { serveNode } from "./server.ts";
@@ -31,15 +32,20 @@ const pieces: RuntimePieces = {
   },
   importApp,
   parserLimits: nodeParserLimits,
-  serve: (opts) =>
-    serveNode(opts, {
+  serve: async (opts) => {
+    const server = await serveNode(opts, {
       confirmStopped: () =>
         new Promise<void>((resolve) => {
           if (!channel.connected) return resolve();
           acceptStopped = resolve;
           channel.sendAdapter({ type: "stop-accepting" });
         }),
-    }),
+    });
+    // Everything a worker compiles before serving is compiled now: kept for the next reload's
+    // workers, after `ready` has gone.
+    setImmediate(flushModuleCompileCache);
+    return server;
+  },
   setTitle: (title) => {
     process.title = title;
   },

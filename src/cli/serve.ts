@@ -156,7 +156,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     );
   }
   supervisor.observe((n) => {
-    if (n.event === "worker_spawned" || n.event === "worker_ready" || n.event === "ready") trace(`s-${n.event}`);
+    if (TRACED.has(n.event)) trace(`s-${n.event}`);
   });
   supervisor.start();
   if (fileWatch && watched.length) {
@@ -171,6 +171,19 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   }
   handOverEarlySignals(early);
 }
+
+/** The notes POUNCE_TRACE_STARTUP=1 prints (start-up, and a reload's steps: bench/tools/reload-trace.mjs). */
+const TRACED = new Set([
+  "worker_spawned",
+  "worker_ready",
+  "ready",
+  "reload_requested",
+  "reload_started",
+  "reimported",
+  "worker_draining",
+  "cutover_complete",
+  "reload_complete",
+]);
 
 /** The TCP settings that --uds overrides, as the operator gave them (flag or environment). */
 function tcpSettingsGiven(flags: Record<string, string | boolean>, env: Record<string, string | undefined>): string[] {

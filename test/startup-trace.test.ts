@@ -1,6 +1,7 @@
 /**
  * POUNCE_TRACE_STARTUP=1: the supervisor and its worker print `pounce-trace <step> <ms>` for each
- * start-up step, in order, on one wall clock (what bench/tools/startup.mjs reads); without it, none.
+ * start-up step, in order, on one wall clock (what bench/tools/startup.mjs reads), and a reload's
+ * steps after a SIGHUP (what bench/tools/reload-trace.mjs reads); without it, none.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -57,6 +58,34 @@ for (const rt of selectedRuntimes()) {
         const times = ORDER.map(at);
         // One wall clock: the whole start lies within the last minute of this test's own clock.
         assert.ok((times[0] as number) > before - 60_000 && (times.at(-1) as number) <= before + 1, "not wall-clock ms");
+      });
+    });
+
+    it("a SIGHUP prints the reload's steps in order: signal, spawn, the new worker's start, cut-over", async () => {
+      await withPounce(rt, hello, { env: { POUNCE_TRACE_STARTUP: "1" } }, async (p) => {
+        await p.waitFor("pounce-trace s-ready");
+        const from = p.output.length;
+        p.signal("SIGHUP");
+        // The trace observer hears each note after the log line: wait for its own last line.
+        await p.waitFor("pounce-trace s-reload_complete", { from });
+        const steps = [...p.output.slice(from).matchAll(TRACE)].map((m) => [m[1] as string, Number(m[2])] as const);
+        const names = steps.map(([k]) => k);
+        const RELOAD = [
+          "s-reload_requested",
+          "s-reload_started",
+          "s-worker_spawned",
+          "w-main",
+          "w-listening",
+          "s-worker_ready",
+          "s-reimported",
+          "s-worker_draining",
+          "s-cutover_complete",
+          "s-reload_complete",
+        ];
+        for (const k of RELOAD) assert.equal(names.filter((n) => n === k).length, 1, `${k} printed once: ${names.join(", ")}`);
+        const at = (k: string) => steps.find(([n]) => n === k)?.[1] as number;
+        for (let i = 1; i < RELOAD.length; i++)
+          assert.ok(at(RELOAD[i] as string) >= at(RELOAD[i - 1] as string) - 1, `${RELOAD[i]} before ${RELOAD[i - 1]}`);
       });
     });
 

@@ -1,7 +1,7 @@
 /**
  * Node workers keep their compiled code between processes (runtimes/node/compile-cache.ts): in a
  * 0700 directory of the user's own under the temporary directory — Node's compile cache on Node
- * 22.1+, jiti's babel on Node 20 — and a directory that others may write is not used at all. Either
+ * 22.1+, jiti's babel and its transforms on Node 20 — and a directory that others may write is not used at all. Either
  * way a reload serves the new code (the cache never serves stale code). Node rows only: Bun and Deno
  * keep their own caches.
  */
@@ -50,6 +50,9 @@ for (const rt of selectedRuntimes().filter((r) => r.name.startsWith("node"))) {
           entries.some((e) => kept.test(e)),
           `${rt.name === "node20" ? "babel's code cache" : "Node's compile cache"} in ${entries.join(", ")}`,
         );
+        // Node 20 imports the .ts app through jiti, whose transforms are kept there too (v3 above was
+        // served, not v1's or v2's cached transform).
+        if (rt.name === "node20") assert.ok(readdirSync(join(cache, "jiti")).length > 0, "jiti's transform cache");
       });
     });
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `node bench/tools/reload-trace.mjs [runtime=node20] [reloads=3] [ts|mjs]`: where the time between a
-// SIGHUP and the first response from the new code goes. A 2-worker pounce serves a hello app whose
+// `node bench/tools/reload-trace.mjs [runtime=node20] [reloads=3] [ts|mjs] [new|same]`: where the time
+// between a SIGHUP and the first response from the new code goes (`same`: the code is not changed, as
+// for a replacement or an added worker; "new code" is then the first answer after the signal). A 2-worker pounce serves a hello app whose
 // version is bumped before each SIGHUP; a poller on fresh connections (every 5 ms) notes the first
 // new-version answer. Printed per reload: that time, the CPU each new worker had used when the reload
 // completed (/proc/<pid>/schedstat: unlike wall-clock times, hardly moved by other load on the
@@ -14,6 +15,7 @@ const rt = RUNTIMES.find((r) => r.name === (process.argv[2] ?? "node20"));
 if (!rt) throw new Error(`runtime: one of ${RUNTIMES.map((r) => r.name).join(", ")}`);
 const reloads = Number(process.argv[3] ?? 3);
 const ext = process.argv[4] ?? "ts";
+const same = process.argv[5] === "same";
 const dir = resolve(TMP, `reload-trace-${rt.name}`);
 mkdirSync(dir, { recursive: true });
 const file = resolve(dir, `app.${ext}`);
@@ -39,14 +41,15 @@ const s = await Server.start(spec, { name: `${rt.name} pounce` });
 await sleep(500);
 const cpus = [];
 for (let i = 1; i <= reloads; i++) {
-  write(`v${i}`);
+  const version = same ? "v0" : `v${i}`;
+  write(version);
   const mark = s.proc.output.length;
   const t0 = now();
   s.proc.signal("SIGHUP");
   let newCode = Number.NaN;
   for (let n = 0; n < 2_000 && now() - t0 < 10_000; n++) {
     const r = await get(s.url(), 2_000).catch(() => null);
-    if (r?.body === `v${i}`) {
+    if (r?.body === version) {
       newCode = now() - t0;
       break;
     }

@@ -3,9 +3,9 @@
  * TypeScript: Node's own type stripping where this Node has it (22.18+, 24), else jiti — which also
  * covers what stripping refuses (enums, parameter properties) and CommonJS-scoped .ts files.
  */
-import { extname } from "node:path";
+import { extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { nodeKeepsCompileCache } from "./compile-cache.ts";
+import { compileCacheDir, nodeKeepsCompileCache } from "./compile-cache.ts";
 
 /** What locates a syntax error (it runs a child process): loaded only when an import failed. */
 const locate = () => import("./syntax-location.ts");
@@ -27,9 +27,12 @@ export async function importApp(file: string): Promise<Record<string, unknown>> 
   const { createJiti } = await import("jiti");
   // Where Node keeps no compiled code between processes, babel comes through a cache of our own.
   const transform = nodeKeepsCompileCache ? undefined : (await import("./jiti-babel.ts")).cachedBabelTransform();
+  // jiti's transform cache (keyed by each file's content: a changed file is transformed afresh): a
+  // replacement, an added worker or a reload's unchanged files never load babel at all.
+  const cacheDir = compileCacheDir();
   const jiti = createJiti(import.meta.url, {
     moduleCache: false,
-    fsCache: false,
+    fsCache: cacheDir ? join(cacheDir, "jiti") : false,
     interopDefault: false,
     ...(transform ? { transform } : {}),
   });

@@ -45,7 +45,7 @@ for (const rt of selectedRuntimes().filter((r) => r.name.startsWith("node"))) {
         const cache = join(tmp, `pounce-compile-cache-${uid}`);
         assert.equal(statSync(cache).mode & 0o777, 0o700, "the cache directory is the user's alone");
         const entries = readdirSync(cache);
-        const kept = rt.name === "node20" ? /^jiti-babel-v20\.[\d.]+-\w+-\d+-\d+\.v8$/ : /^v\d+\.\d+\.\d+-/;
+        const kept = rt.name === "node20" ? /^jiti-babel-v20\.[\d.]+-\w+-\d+-\d+-[0-9a-f]+\.v8$/ : /^v\d+\.\d+\.\d+-/;
         assert.ok(
           entries.some((e) => kept.test(e)),
           `${rt.name === "node20" ? "babel's code cache" : "Node's compile cache"} in ${entries.join(", ")}`,

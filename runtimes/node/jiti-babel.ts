@@ -39,7 +39,10 @@ export function cachedBabelTransform(): Transform | undefined {
 function load(file: string, dir: string): { transform: Transform; save?: () => void } {
   const source = readFileSync(file, "utf8");
   const st = statSync(file);
-  const cacheFile = join(dir, `jiti-babel-${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.v8`);
+  // V8 rejects a cache made under other flags: one file per set of flags, or two pounces started with
+  // different ones would rewrite each other's.
+  const flags = hash(process.execArgv.join(" "));
+  const cacheFile = join(dir, `jiti-babel-${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}-${flags}.v8`);
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);
@@ -70,4 +73,11 @@ function load(file: string, dir: string): { transform: Transform; save?: () => v
       } catch {}
     },
   };
+}
+
+/** FNV-1a, 32 bits, in hex: a short name for a string. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16);
 }

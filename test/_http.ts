@@ -60,6 +60,14 @@ export interface LoadOptions {
   requestTimeoutMs?: number;
   /** Send the load to this unix socket (the port is then ignored). */
   socketPath?: string;
+  /** How one request is sent (default: plain HTTP through node:http; _https.ts gives HTTPS). */
+  transport?: LoadTransport;
+}
+
+/** A load's way of sending: its kept-alive agent, and one request through an agent (false: a new connection). */
+export interface LoadTransport {
+  agent: http.Agent;
+  send(path: string, agent: http.Agent | false, timeoutMs: number): Promise<Reply>;
 }
 
 /**
@@ -85,24 +93,28 @@ export interface RunningLoad {
 
 export function startLoad(port: number, opts: LoadOptions): RunningLoad {
   const result: LoadResult = { ok: 0, failed: 0, errors: {}, responses: [] };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.keepAlive });
+  const transport: LoadTransport = opts.transport ?? {
+    agent: new http.Agent({ keepAlive: true, maxSockets: opts.keepAlive }),
+    send: (path, agent, timeoutMs) =>
+      request(`http://127.0.0.1:${port}${path}`, {
+        agent,
+        timeoutMs,
+        headers: agent === false ? { connection: "close" } : undefined,
+        socketPath: opts.socketPath,
+      }),
+  };
+  const { agent } = transport;
   const until = Date.now() + opts.durationMs;
   const max = opts.maxRequests ?? 200_000;
   const halt = new AbortController();
   opts.stop?.addEventListener("abort", () => halt.abort(), { once: true });
   if (opts.stop?.aborted) halt.abort();
   let sent = 0;
-  const url = `http://127.0.0.1:${port}${opts.path ?? "/"}`;
   const client = async (a: http.Agent | false) => {
     while (Date.now() < until && sent < max && !halt.signal.aborted) {
       sent++;
       try {
-        const r = await request(url, {
-          agent: a,
-          timeoutMs: opts.requestTimeoutMs ?? 10_000,
-          headers: a === false ? { connection: "close" } : undefined,
-          socketPath: opts.socketPath,
-        });
+        const r = await transport.send(opts.path ?? "/", a, opts.requestTimeoutMs ?? 10_000);
         if (r.status >= 200 && r.status < 300) {
           result.ok++;
           result.responses.push({ at: Date.now(), body: r.body });

@@ -7,10 +7,11 @@
 import { parseServeArgs } from "../cli/serve-command.ts";
 import { ConfigSource } from "../config-source.ts";
 import type { ControlFlag } from "../control/args.ts";
-import { parseEntry, type ResolvedEntry, resolveEntry } from "../entry.ts";
+import { parseEntry, resolveEntry } from "../entry.ts";
 import { errors } from "../errors.ts";
 import { startDirectory } from "../release-dir.ts";
-import { type RequestSpec, requestPlan } from "./request-plan.ts";
+import { requestPlan } from "./request-plan.ts";
+import type { ScenarioOptions } from "./scenario.ts";
 
 export const VERIFY_FLAGS: ControlFlag[] = [
   {
@@ -74,22 +75,8 @@ export const VERIFY_FLAGS: ControlFlag[] = [
 /** Serve options verify sets itself on the pounce it starts. */
 export const SET_BY_VERIFY = ["port", "pid-file", "log-format", "uds", "reload"];
 
-export interface VerifyOptions {
-  app: ResolvedEntry;
-  next: ResolvedEntry | undefined;
-  serveArgs: string[];
-  cwd: string;
-  host: string;
-  rate: number;
-  freshShare: number;
-  maxConnections: number;
-  timeoutMs: number;
-  plan: RequestSpec[];
-  reloads: number;
-  steadyMs: number;
-  startupTimeoutMs: number;
-  reloadTimeoutMs: number;
-  shutdownTimeoutMs: number;
+/** What the scenario runs, and how verify reports it. */
+export interface VerifyOptions extends ScenarioOptions {
   json: boolean;
   reportDir: string | undefined;
 }

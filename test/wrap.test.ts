@@ -274,7 +274,9 @@ for (const rt of rows) {
       const port = await freePort();
       await withWrap(
         rt,
-        () => ["--listen", `127.0.0.1:${port}`, "--warmup", "0.3", "--", NODE, SERVER],
+        // A copy alive at the end of its warm-up counts as ready: 1.5 s, so that a loaded machine's
+        // slow Node boot does not outlast it before the bad copy gets to its exit.
+        () => ["--listen", `127.0.0.1:${port}`, "--warmup", "1.5", "--", NODE, SERVER],
         async (p, dir) => {
           release(dir, "bad", { fail: true });
           const mark = p.output.length;

@@ -25,8 +25,9 @@ import type { RunAs } from "../privileges.ts";
 import type { WorkerMessage } from "../protocol.ts";
 import { type AppOutput, appOutput } from "./app-output.ts";
 import { Backoff } from "./backoff.ts";
-import { Alarm, type Clock, systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { Core } from "./core.ts";
+import { EventLoop } from "./event-loop.ts";
 import type { ReloadCause, SupervisorEvent } from "./events.ts";
 import { logObserver } from "./log-lines.ts";
 import type { Note, Observer } from "./notes.ts";
@@ -92,14 +93,12 @@ export class Supervisor implements Core {
   #serving: { config: Config; cwd: string };
   readonly #clock: Clock;
   readonly #shownTitle: () => string | undefined;
-  readonly #alarm: Alarm;
+  readonly #loop: EventLoop<SupervisorEvent>;
   readonly #backoff = new Backoff();
   readonly #bootEntry: ResolvedEntry;
   readonly #observers: Observer[] = [];
   /** --metrics-path: the workers' counters and the lifecycle notes, summed (src/metrics/). */
   readonly #metrics = new MetricsAggregate(() => this.now());
-  readonly #queue: SupervisorEvent[] = [];
-  #dispatching = false;
 
   constructor(opts: SupervisorOptions) {
     this.config = opts.config;
@@ -115,7 +114,12 @@ export class Supervisor implements Core {
     if (opts.reloadConfig) this.readReloadConfig = (ticket) => this.#readConfig(ticket);
     this.#clock = opts.clock ?? systemClock;
     this.#shownTitle = opts.shownTitle ?? shownTitle;
-    this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));
+    this.#loop = new EventLoop<SupervisorEvent>(this.#clock, {
+      timer: { type: "timer" },
+      handle: (e) => this.#handle(e),
+      reconcile: () => reconcile(this),
+      exited: () => this.#exited(),
+    });
     // A unix socket never needs port sharing: the new generation's socket is renamed over the old.
     const canOverlap = opts.adapter.canOverlap || opts.listen.kind === "unix";
     this.overlap = opts.config.reloadStrategy === "overlap" || (opts.config.reloadStrategy === "auto" && canOverlap);
@@ -175,19 +179,7 @@ export class Supervisor implements Core {
       this.#log.write(event.message.record); // a log record changes no state
       return;
     }
-    this.#queue.push(event);
-    if (this.#dispatching) return;
-    this.#dispatching = true;
-    try {
-      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) {
-        if (this.#exited()) continue;
-        this.#handle(e);
-        const wakeAt = reconcile(this);
-        if (!this.#exited()) this.#alarm.set(wakeAt);
-      }
-    } finally {
-      this.#dispatching = false;
-    }
+    this.#loop.dispatch(event);
   }
 
   #exited(): boolean {
@@ -229,7 +221,7 @@ export class Supervisor implements Core {
   exit(code: number): void {
     if (this.state.phase.kind === "exited") return;
     this.state.phase = { kind: "exited", code };
-    this.#alarm.set(undefined);
+    this.#loop.stop();
     this.note({ event: "exiting", code });
     this.adapter.exit(code);
   }

@@ -16,7 +16,8 @@
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Logger } from "../log.ts";
 import { Backoff } from "../supervisor/backoff.ts";
-import { Alarm, type Clock, systemClock } from "../supervisor/clock.ts";
+import { type Clock, systemClock } from "../supervisor/clock.ts";
+import { EventLoop } from "../supervisor/event-loop.ts";
 import { lastOutput } from "../supervisor/log-lines.ts";
 import type { Note, Observer } from "../supervisor/notes.ts";
 import type { Snapshot } from "../supervisor/snapshot.ts";
@@ -52,18 +53,21 @@ export class Wrapper implements WrapHands {
   readonly config: WrapConfig;
   readonly #o: WrapperOptions;
   readonly #clock: Clock;
-  readonly #alarm: Alarm;
+  readonly #loop: EventLoop<WrapEvent>;
   readonly backoff = new Backoff();
   guard: OrphanGuard | undefined;
   readonly #observers: Observer[] = [];
-  readonly #queue: WrapEvent[] = [];
-  #dispatching = false;
 
   constructor(opts: WrapperOptions) {
     this.#o = opts;
     this.config = opts.config;
     this.#clock = opts.clock ?? systemClock;
-    this.#alarm = new Alarm(this.#clock, () => this.dispatch({ type: "timer" }));
+    this.#loop = new EventLoop<WrapEvent>(this.#clock, {
+      timer: { type: "timer" },
+      handle: (e) => handle(this, e),
+      reconcile: () => reconcile(this),
+      exited: () => this.#exited(),
+    });
   }
 
   observe(observer: Observer): void {
@@ -94,19 +98,7 @@ export class Wrapper implements WrapHands {
   }
 
   dispatch(event: WrapEvent): void {
-    this.#queue.push(event);
-    if (this.#dispatching) return;
-    this.#dispatching = true;
-    try {
-      for (let e = this.#queue.shift(); e; e = this.#queue.shift()) {
-        if (this.#exited()) continue;
-        handle(this, e);
-        const wakeAt = reconcile(this);
-        if (!this.#exited()) this.#alarm.set(wakeAt);
-      }
-    } finally {
-      this.#dispatching = false;
-    }
+    this.#loop.dispatch(event);
   }
 
   #exited(): boolean {
@@ -116,7 +108,7 @@ export class Wrapper implements WrapHands {
   exit(code: number): void {
     if (this.state.phase.kind === "exited") return;
     this.state.phase = { kind: "exited", code };
-    this.#alarm.set(undefined);
+    this.#loop.stop();
     this.note({ event: "exiting", code });
     this.#o.adapter.exit(code);
   }

@@ -34,9 +34,7 @@ const BLOCKING_APP = `export default {
 const CLOSE_WINDOW_MS = 50;
 
 /** Rows where the case fails today, with what was measured (reported as todo, not as a pass). */
-const TODO: Record<string, string | undefined> = {
-  deno: "Deno's worker closes its own listener when it drains: what the kernel queued while the worker was busy is reset (31 of 750 in one run)",
-};
+const TODO: Record<string, string | undefined> = {};
 
 function count(list: FreshConnection[], what: (c: FreshConnection) => boolean): number {
   return list.filter(what).length;

@@ -16,8 +16,9 @@ import type { DrainOrder } from "../../src/adapter.ts";
 const IDLE_POLL_MS = 50;
 
 export interface ReusePortServer {
-  /** Close the listening socket alone, leaving the connections; false where it cannot be. */
-  closeListenerAlone(): boolean;
+  /** Close the listening socket alone, leaving the connections; false where it cannot be. `last`:
+   *  a shutdown, no other listener takes what is queued on this one (listener-fd.ts). */
+  closeListenerAlone(last: boolean): boolean;
   /** The runtime's stop (listener, idle sockets; in-flight requests finish); settles when done. */
   stop(): Promise<void>;
   /** Client connections held now (in flight or idle); undefined when that is unknown. */
@@ -52,7 +53,7 @@ export class ReusePortDrain {
   drain(order: DrainOrder): void {
     this.#order = { ...order, at: this.#order?.at ?? Date.now() };
     if (this.#listenerClosed || this.#stopping) return;
-    if (this.#server.closeListenerAlone()) {
+    if (this.#server.closeListenerAlone(order.reason === "shutdown")) {
       this.#listenerClosed = true;
       this.#accepting.resolve();
       return;

@@ -153,7 +153,7 @@ export async function serveBun(opts: ServeOptions, reusePort: boolean): Promise<
   await bunConnectionLimits(opts.limits, port, server, live, upgradedPeers);
   const openConnections = () => control?.connections();
   const drain = new ReusePortDrain({
-    closeListenerAlone: () => control?.detach() === true,
+    closeListenerAlone: (last) => control?.detach(last) === true,
     stop: () => server.stop(false),
     held: () => (server.pendingRequests > 0 ? server.pendingRequests : openConnections()),
   });

@@ -35,6 +35,7 @@ export async function bunSocketCalls(): Promise<SocketCalls | null> {
         getpeername: { args: ["i32", "ptr", "ptr"], returns: "i32" },
         shutdown: { args: ["i32", "i32"], returns: "i32" },
         dup2: { args: ["i32", "i32"], returns: "i32" },
+        listen: { args: ["i32", "i32"], returns: "i32" },
         close: { args: ["i32"], returns: "i32" },
         poll: { args: ["ptr", "u64", "i32"], returns: "i32" },
       }).symbols;
@@ -42,6 +43,7 @@ export async function bunSocketCalls(): Promise<SocketCalls | null> {
       calls = {
         socket: (d, t, pr) => c.socket!(d, t, pr),
         dup2: (a, b) => c.dup2!(a, b),
+        listen: (fd, backlog) => c.listen!(fd, backlog),
         close: (fd) => c.close!(fd),
         getsockname: (fd, addr, len) => c.getsockname!(fd, p(addr), p(len)),
         getpeername: (fd, addr, len) => c.getpeername!(fd, p(addr), p(len)),

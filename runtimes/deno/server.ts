@@ -118,7 +118,7 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
     );
 
     const drain = new ReusePortDrain({
-      closeListenerAlone: () => control?.detach() === true,
+      closeListenerAlone: (last) => control?.detach(last) === true,
       stop: () => webSockets.allClosed().then(() => server.shutdown()),
       held: () => control?.connections(),
     });

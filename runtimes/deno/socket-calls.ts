@@ -22,6 +22,7 @@ export function denoSocketCalls(): SocketCalls | null {
       calls = ffi.dlopen(name, {
         socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
         dup2: { parameters: ["i32", "i32"], result: "i32" },
+        listen: { parameters: ["i32", "i32"], result: "i32" },
         close: { parameters: ["i32"], result: "i32" },
         getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
         getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },

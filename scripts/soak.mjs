@@ -14,6 +14,8 @@ if (!existsSync(node24)) {
   console.error("pounce soak: Node 24 is missing — run `npm test` once (it installs it) or scripts/setup-node24.sh");
   process.exit(2);
 }
-const reloads = process.argv[2] ?? "200";
-const run = spawnSync(node24, [resolve(root, "test/_soak.ts"), "--main", reloads], { cwd: root, stdio: "inherit" });
+// `npm run soak -- [reloads] [--workers N] [--no-load] [--probe] [--gc-every N] [--json]`
+const [first, ...rest] = process.argv.slice(2);
+const args = first === undefined || first.startsWith("--") ? ["200", ...(first ? [first] : []), ...rest] : [first, ...rest];
+const run = spawnSync(node24, [resolve(root, "test/_soak.ts"), "--main", ...args], { cwd: root, stdio: "inherit" });
 process.exit(run.status ?? 1);

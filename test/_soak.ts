@@ -268,8 +268,9 @@ export function checkpointTable(f: SoakFigures): string {
   return ["  reload     RSS    anon    file     brk  JSheap   fds  listeners  handles  (MiB)", ...rows].join("\n");
 }
 
-// `node test/_soak.ts --main [reloads] [--workers N] [--no-load] [--probe] [--gc-every N] [--json]`
-// (what scripts/soak.mjs runs): every selected row, in turn.
+// `node test/_soak.ts --main [reloads] [--workers N] [--no-load] [--no-probe] [--gc-every N] [--json]`
+// (what scripts/soak.mjs runs): every selected row, in turn. The probe is on unless --no-probe (the
+// supervisor as bin/pounce.mjs alone starts it: no collection is forced, no heap is read).
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes("--main")) {
   const argv = process.argv;
   const after = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
@@ -277,7 +278,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes(
   const opts: SoakOptions = {
     workers: Number(after("--workers") ?? 2),
     load: !argv.includes("--no-load"),
-    probe: argv.includes("--probe"),
+    probe: !argv.includes("--no-probe"),
     gcEvery: Number(after("--gc-every") ?? 0),
   };
   let bad = 0;

@@ -11,7 +11,7 @@
  * - open fds: at most 2 above the first sample (a closing pipe can still be counted).
  * - JS heap after a full collection: under 1 MiB more (256 KiB per reload). Measured here 40–70 KiB per
  *   reload (compiled code while the runtime warms up; 0.02–0.47 KiB per reload from reload 200 on).
- *   Small per-worker leaks (a kept worker record and its handle: ~20 KiB on Node, injected once) are for the unit test
+ *   Small per-worker leaks (a worker record and its handle kept per worker: +23 KiB per reload on Node 24 with 2 workers, injected once) are for the unit test
  *   (test/unit/supervisor-retention.test.ts) and the long soak's heap slope; this bound fails a leak of
  *   a generation's module text, an IPC buffer or a history of responses.
  * - anonymous memory (smaps_rollup): under 8 MiB more. Measured 0.4–0.8 MiB; the file-backed part of

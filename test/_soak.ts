@@ -42,6 +42,9 @@ export interface Checkpoint {
   fds: number;
   /** From the probe, after a collection where the runtime allows one (bytes). */
   heapUsed?: number;
+  /** From the probe: the heap, and the anonymous KiB, just before that collection. */
+  heapUsedBeforeGc?: number;
+  anonymousBeforeGc?: number;
   external?: number;
   /** From the probe: listeners on `process` (and Node's `cluster`), and the active handles Node lists. */
   listeners?: number;
@@ -51,6 +54,7 @@ export interface Checkpoint {
 interface ProbeReport {
   n: number;
   heapUsed: number;
+  heapUsedBeforeGc: number;
   external: number;
   processListeners: number;
   clusterListeners?: number;
@@ -116,7 +120,6 @@ export function slope(ys: number[]): number {
 /** Least-squares slope of the JS heap (KiB) against the reload count, over checkpoints that have it. */
 function heapSlope(cs: Checkpoint[]): number {
   const pts = cs.filter((c) => c.heapUsed !== undefined);
-  if (pts.length < 2) return 0;
   const mx = pts.reduce((a, c) => a + c.reload, 0) / pts.length;
   const my = pts.reduce((a, c) => a + (c.heapUsed as number) / 1024, 0) / pts.length;
   let num = 0;
@@ -187,6 +190,7 @@ export async function soak(rt: Runtime, reloads: number, opts: SoakOptions = {})
       });
       // Sample once the old workers are gone (their IPC channels and pipes closed), not mid-exit.
       await waitUntil(`${workers} workers left`, () => p.groupPids().length === workers, 15_000).catch(() => {});
+      const anonymousBeforeGc = checkpoints.has(i) ? memoryMap(p.pid).anonymous : undefined;
       const heap = opts.probe && (checkpoints.has(i) || (opts.gcEvery && i % opts.gcEvery === 0)) ? await readHeap() : undefined;
       rss.push(rssKiB(p.pid));
       fds.push(openFds(p.pid));
@@ -202,6 +206,8 @@ export async function soak(rt: Runtime, reloads: number, opts: SoakOptions = {})
           ...(heap
             ? {
                 heapUsed: heap.heapUsed,
+                heapUsedBeforeGc: heap.heapUsedBeforeGc,
+                anonymousBeforeGc,
                 external: heap.external,
                 listeners: heap.processListeners + (heap.clusterListeners ?? 0),
                 resources: heap.resources,
@@ -215,6 +221,7 @@ export async function soak(rt: Runtime, reloads: number, opts: SoakOptions = {})
     await waitUntil(`${workers} workers left`, () => p.groupPids().length === workers, 15_000).catch(() => {});
     const workersAtEnd = p.groupPids().length;
     const warm = Math.floor(reloads / 10);
+    const late = details.filter((c) => c.reload >= reloads / 2 && c.heapUsed !== undefined);
     await stopPounce(p);
     return {
       runtime: rt.name,
@@ -230,7 +237,7 @@ export async function soak(rt: Runtime, reloads: number, opts: SoakOptions = {})
       rssSlopeLateKiBPerReload: slope(rss.slice(Math.floor(reloads / 2))),
       rssSlopeLastQuarterKiBPerReload: slope(rss.slice(Math.floor((reloads * 3) / 4))),
       fdSlopePerReload: slope(fds.slice(warm)),
-      ...(opts.probe ? { heapSlopeLateKiBPerReload: heapSlope(details.filter((c) => c.reload >= reloads / 2)) } : {}),
+      ...(opts.probe && late.length >= 2 ? { heapSlopeLateKiBPerReload: heapSlope(late) } : {}),
       workers,
       workersAtEnd,
       seconds: (Date.now() - started) / 1000,
@@ -250,7 +257,7 @@ export function summary(f: SoakFigures): string {
     `${f.runtime}: ${f.reloads} reloads (${f.workers} worker(s)) in ${f.seconds.toFixed(0)}s, ${traffic}; ` +
     `supervisor RSS ${first(f.rssKiB)}→${last(f.rssKiB)} KiB (slope ${f.rssSlopeKiBPerReload.toFixed(1)} KiB/reload, ` +
     `second half ${f.rssSlopeLateKiBPerReload.toFixed(1)}, last quarter ${f.rssSlopeLastQuarterKiBPerReload.toFixed(1)}), ` +
-    `${f.rssSlopeLastQuarterKiBPerReload <= LEVELLED_KIB_PER_RELOAD ? "levels off" : "still rising"}; ` +
+    `${f.reloads < 100 ? "" : f.rssSlopeLastQuarterKiBPerReload <= LEVELLED_KIB_PER_RELOAD ? "levels off; " : "still rising; "}` +
     `${f.heapSlopeLateKiBPerReload === undefined ? "" : `JS heap after GC, second half ${f.heapSlopeLateKiBPerReload.toFixed(2)} KiB/reload; `}` +
     `fds ${first(f.fds)}→${last(f.fds)} (slope ${f.fdSlopePerReload.toFixed(3)}/reload); workers at the end ${f.workersAtEnd}/${f.workers}`
   );

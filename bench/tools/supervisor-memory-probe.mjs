@@ -11,6 +11,11 @@ const out = globalThis.Deno ? globalThis.Deno.env.get("POUNCE_MEMORY_PROBE_OUT")
 const jsc = globalThis.Bun ? await import("bun:jsc") : undefined;
 
 function heap() {
+  const before = (globalThis.Deno ? globalThis.Deno.memoryUsage() : process.memoryUsage()).heapUsed;
+  return { heapUsedBeforeGc: before, ...collected() };
+}
+
+function collected() {
   if (globalThis.Bun) {
     globalThis.Bun.gc(true);
     const m = process.memoryUsage();

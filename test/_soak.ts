@@ -103,31 +103,18 @@ export function memoryMap(pid: number): { rss: number; anonymous: number; brkHea
   return { rss: field("Rss"), anonymous: field("Anonymous"), brkHeap: heap ? Number(heap[1]) : 0 };
 }
 
-export function slope(ys: number[]): number {
+/** Least-squares slope of `ys` against `xs` (default: 0, 1, 2, …). */
+export function slope(ys: number[], xs: number[] = ys.map((_, i) => i)): number {
   const n = ys.length;
   if (n < 2) return 0;
-  const mx = (n - 1) / 2;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
   let num = 0;
   let den = 0;
-  ys.forEach((y, x) => {
-    num += (x - mx) * (y - my);
-    den += (x - mx) ** 2;
+  ys.forEach((y, i) => {
+    num += ((xs[i] as number) - mx) * (y - my);
+    den += ((xs[i] as number) - mx) ** 2;
   });
-  return num / den;
-}
-
-/** Least-squares slope of the JS heap (KiB) against the reload count, over checkpoints that have it. */
-function heapSlope(cs: Checkpoint[]): number {
-  const pts = cs.filter((c) => c.heapUsed !== undefined);
-  const mx = pts.reduce((a, c) => a + c.reload, 0) / pts.length;
-  const my = pts.reduce((a, c) => a + (c.heapUsed as number) / 1024, 0) / pts.length;
-  let num = 0;
-  let den = 0;
-  for (const c of pts) {
-    num += (c.reload - mx) * ((c.heapUsed as number) / 1024 - my);
-    den += (c.reload - mx) ** 2;
-  }
   return num / den;
 }
 
@@ -237,7 +224,14 @@ export async function soak(rt: Runtime, reloads: number, opts: SoakOptions = {})
       rssSlopeLateKiBPerReload: slope(rss.slice(Math.floor(reloads / 2))),
       rssSlopeLastQuarterKiBPerReload: slope(rss.slice(Math.floor((reloads * 3) / 4))),
       fdSlopePerReload: slope(fds.slice(warm)),
-      ...(opts.probe && late.length >= 2 ? { heapSlopeLateKiBPerReload: heapSlope(late) } : {}),
+      ...(opts.probe && late.length >= 2
+        ? {
+            heapSlopeLateKiBPerReload: slope(
+              late.map((c) => (c.heapUsed as number) / 1024),
+              late.map((c) => c.reload),
+            ),
+          }
+        : {}),
       workers,
       workersAtEnd,
       seconds: (Date.now() - started) / 1000,

@@ -145,7 +145,10 @@ for (const rt of selectedRuntimes()) {
           assert.equal((await request(p.url("/background"))).body, "accepted");
           p.signal("SIGTERM");
           assert.equal((await p.exited()).code, 0);
-          assert.match(p.output, /ON-DRAIN shutdown 7000/);
+          // The app is told the time it has left: shutdown_timeout (7 s) less what the shutdown used
+          // before the drain (on Node the primary's listener hand-over, a few ms).
+          const told = Number(/ON-DRAIN shutdown (\d+)/.exec(p.output)?.[1]);
+          assert.ok(told > 6_000 && told <= 7_000, `onDrain was told ${told} ms, expected 6000–7000`);
           const done = p.output.indexOf("BACKGROUND-DONE");
           assert.ok(done >= 0, "waitUntil work was cut short");
           assert.ok(done < p.output.indexOf("All workers stopped"));

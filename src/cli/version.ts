@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.ts";
 
-/** pounce's version, from package.json (src/cli/ → dist/src/cli/ at run time: three levels up). */
+/** pounce's version, from its package.json (found upwards: the bundle's chunks sit at another depth). */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
   return pkg.version;
 }

@@ -6,8 +6,9 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
 import type { ResolvedEntry } from "../entry.ts";
+import { packageRoot } from "../package-root.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { AppUnderTest, type LogLine } from "./app-under-test.ts";
 import { DeployDir } from "./deploy-files.ts";
@@ -154,8 +155,8 @@ function clientHost(host: string): string {
 
 /** pounce's own src/app module, which the deploy wrappers use to pick the app out of its module. */
 function appModuleUrl(): string {
-  const js = new URL("../app.js", import.meta.url);
-  return existsSync(fileURLToPath(js)) ? js.href : new URL("../app.ts", import.meta.url).href;
+  const js = join(packageRoot(), "dist/src/app.js");
+  return pathToFileURL(existsSync(js) && !import.meta.url.endsWith(".ts") ? js : join(packageRoot(), "src/app.ts")).href;
 }
 
 const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

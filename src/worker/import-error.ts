@@ -17,8 +17,9 @@
  * - An error thrown while the module runs, on every runtime: the first stack frame in a file that
  *   is neither a runtime internal nor pounce's own (nor jiti, which runs the app on Node 20).
  */
-import { isAbsolute, relative, sep } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.ts";
 
 export interface ImportFailure {
   file?: string;
@@ -30,8 +31,9 @@ export interface ImportFailure {
   more: number;
 }
 
-/** pounce's own folders (src/ and runtimes/, compiled or not): frames there are never the user's. */
-const OWN_DIRS = [new URL("../", import.meta.url), new URL("../../runtimes/", import.meta.url)].map((u) => fileURLToPath(u));
+/** pounce's own folders (src/ and runtimes/, and dist/: compiled, or the start-up bundle's chunks):
+ *  frames there are never the user's. */
+const OWN_DIRS = ["src", "runtimes", "dist"].map((d) => `${join(packageRoot(), d)}/`);
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are what is stripped
 const ANSI = /\u001b\[[0-9;]*m/g;

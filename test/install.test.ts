@@ -21,7 +21,7 @@ const BIN_DIR = join(ROOT, "node_modules/.bin");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 const TARBALL = `${pkg.name}-${pkg.version}.tgz`;
 /** What ships: anything else in the tarball (tests, bench, fixtures, sources) is a failure. */
-const SHIPPED = /^(bin\/|dist\/src\/|dist\/runtimes\/|docs\/|examples\/|README\.md$|LICENSE$|package\.json$)/;
+const SHIPPED = /^(bin\/|dist\/src\/|dist\/runtimes\/|dist\/bundle\/|docs\/|examples\/|README\.md$|LICENSE$|package\.json$)/;
 
 const work = mkdtempSync(join(tmpdir(), "pounce-install-"));
 let registry: ChildProcess | undefined;
@@ -164,7 +164,7 @@ describe("the package as published", { timeout: 150_000 }, () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("ships bin, dist/src, dist/runtimes, docs, examples, README, LICENSE: no tests, bench, sources or install scripts; under the README's size bound", () => {
+  it("ships bin, dist/src, dist/runtimes, dist/bundle (start-up bundle), docs, examples, README, LICENSE: no tests, bench, sources or install scripts; under the README's size bound", () => {
     const paths = packed.files.map((f) => f.path);
     assert.deepEqual(
       paths.filter((p) => !SHIPPED.test(p)),
@@ -172,6 +172,9 @@ describe("the package as published", { timeout: 150_000 }, () => {
     );
     for (const p of ["LICENSE", "bin/pounce.mjs", "dist/src/cli/main.js", "dist/runtimes/deno/worker-main.js", "docs/bun.md"])
       assert.ok(paths.includes(p), `${p} is in the package`);
+    // The files a process starts from are the start-up bundle's (scripts/bundle.mjs), not tsc's.
+    for (const p of ["dist/src/cli/main.js", "dist/runtimes/node/index.js", "dist/runtimes/bun/worker-main.js"])
+      assert.match(readFileSync(join(ROOT, p), "utf8"), /from "(\.\.\/)+bundle\/[^"]+\.js"/, `${p} is bundled`);
     assert.ok(!paths.some((p) => p.endsWith(".ts") && !p.endsWith(".d.ts") && !p.startsWith("examples/")), "no .ts sources");
     assert.deepEqual(
       Object.keys(pkg.scripts).filter((s) => /^(pre|post)?install$|^prepare$/.test(s)),

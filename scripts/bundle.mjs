@@ -9,7 +9,7 @@
 // (installed beside it, as before), and one runtime's adapter is still never loaded on another.
 // A later `tsc` alone puts tsc's files back: a working, unbundled dist/.
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
@@ -40,3 +40,13 @@ if (r.status !== 0) {
   console.error("pounce build: error: bun build failed (see above)");
   process.exit(1);
 }
+// The adapters find their worker-main next to themselves (`new URL("./worker-main.js", import.meta.url)`):
+// that holds only while each adapter is inlined in its runtimes/<rt>/index.js, not moved into a shared chunk.
+const bundleDir = resolve(root, "dist/bundle");
+for (const chunk of readdirSync(bundleDir))
+  if (readFileSync(resolve(bundleDir, chunk), "utf8").includes('"./worker-main.')) {
+    console.error(
+      `pounce build: error: dist/bundle/${chunk} holds an adapter (it looks for ./worker-main next to itself): import runtimes/<rt>/adapter.ts only from runtimes/<rt>/index.ts`,
+    );
+    process.exit(1);
+  }

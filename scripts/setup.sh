@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 # platform's optional packages (biome, bun, deno), and never rewrites it.
 npm ci --no-audit --no-fund
 bash scripts/setup-node24.sh
-npx tsc -p tsconfig.json
+npm run build --silent  # tsc, then the start-up bundle (scripts/bundle.mjs)
 echo "setup done: node $(node --version), node24 $(.runtimes/node_modules/.bin/node --version), bun $(node_modules/.bin/bun --version), $(node_modules/.bin/deno --version | head -1)"

@@ -40,11 +40,12 @@ if (r.status !== 0) {
   console.error("pounce build: error: bun build failed (see above)");
   process.exit(1);
 }
-// The adapters find their worker-main next to themselves (`new URL("./worker-main.js", import.meta.url)`):
+// The adapters find their worker-main (Node: worker-entry) next to themselves (`new URL("./worker-main.js", import.meta.url)`):
 // that holds only while each adapter is inlined in its runtimes/<rt>/index.js, not moved into a shared chunk.
 const bundleDir = resolve(root, "dist/bundle");
 for (const chunk of readdirSync(bundleDir))
-  if (readFileSync(resolve(bundleDir, chunk), "utf8").includes('"./worker-main.')) {
+  const text = readFileSync(resolve(bundleDir, chunk), "utf8");
+  if (text.includes('"./worker-main.') || text.includes('"./worker-entry.')) {
     console.error(
       `pounce build: error: dist/bundle/${chunk} holds an adapter (it looks for ./worker-main next to itself): import runtimes/<rt>/adapter.ts only from runtimes/<rt>/index.ts`,
     );

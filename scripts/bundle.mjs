@@ -43,7 +43,7 @@ if (r.status !== 0) {
 // The adapters find their worker-main (Node: worker-entry) next to themselves (`new URL("./worker-main.js", import.meta.url)`):
 // that holds only while each adapter is inlined in its runtimes/<rt>/index.js, not moved into a shared chunk.
 const bundleDir = resolve(root, "dist/bundle");
-for (const chunk of readdirSync(bundleDir))
+for (const chunk of readdirSync(bundleDir)) {
   const text = readFileSync(resolve(bundleDir, chunk), "utf8");
   if (text.includes('"./worker-main.') || text.includes('"./worker-entry.')) {
     console.error(
@@ -51,3 +51,4 @@ for (const chunk of readdirSync(bundleDir))
     );
     process.exit(1);
   }
+}

@@ -8,7 +8,9 @@
  *     connections go to the new generation at once (or are refused on a shutdown) while every
  *     connection already here is served; where that is impossible, a reload keeps accepting with
  *     `Connection: close` for the order's accept grace, a shutdown stops at once;
- *  2. the runtime's stop runs when this worker holds no connection, or at the end of the idle grace.
+ *  2. the runtime's stop runs when this worker holds no connection, or at the end of the idle grace
+ *     (where the server asks for it, `requestsInFlight`: at the first moment after it with no
+ *     request in flight, see Deno's server.ts).
  */
 import type { DrainOrder } from "../../src/adapter.ts";
 
@@ -23,6 +25,10 @@ export interface ReusePortServer {
   stop(): Promise<void>;
   /** Client connections held now (in flight or idle); undefined when that is unknown. */
   held(): number | undefined;
+  /** Requests being answered now. Given only where the runtime's stop loses responses still being
+   *  made (Deno over HTTP/2): the stop then waits, past the idle grace, until none is in flight
+   *  (the core's deadline still ends it). */
+  requestsInFlight?(): number;
 }
 
 export class ReusePortDrain {
@@ -34,6 +40,7 @@ export class ReusePortDrain {
   #cut = false;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #check: (() => void) | undefined;
   #accepting: { promise: Promise<void>; resolve: () => void };
 
   constructor(server: ReusePortServer) {
@@ -81,10 +88,19 @@ export class ReusePortDrain {
     const check = () => {
       this.#idleTimer = undefined;
       if (this.#stopping) return;
-      if (Date.now() >= graceEnd || this.#server.held() === 0) return this.#stop();
+      if (this.#server.held() === 0) return this.#stop();
+      if (Date.now() >= graceEnd && (this.#server.requestsInFlight?.() ?? 0) === 0) return this.#stop();
       this.#idleTimer = setTimeout(check, Math.min(IDLE_POLL_MS, Math.max(0, graceEnd - Date.now())));
     };
+    this.#check = check;
     check();
+  }
+
+  /** A request finished: past the idle grace, a stop that waits for requests may go now. */
+  requestFinished(): void {
+    if (!this.#check || this.#stopping || !this.#server.requestsInFlight) return;
+    clearTimeout(this.#idleTimer);
+    this.#check();
   }
 
   /** The deadline: the runtime cuts every connection (or the process exit does). */

@@ -1,13 +1,14 @@
 /**
  * HTTP/2 by ALPN beside HTTP/1.1 where the runtime's server can (Node, Deno), HTTP/1.1 only on Bun
- * (Bun.serve agrees on no ALPN protocol); reloads under h2load with no failed stream; a draining
- * worker sends GOAWAY and finishes the streams it has.
+ * (Bun.serve agrees on no ALPN protocol); reloads under h2load and under a client that retries what
+ * a GOAWAY refused, with no stream lost; a draining worker sends GOAWAY and finishes the streams it has.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import http2 from "node:http2";
 import { describe, it } from "node:test";
 import { makeCerts } from "./_certs.ts";
+import { h2Load } from "./_h2-load.ts";
 import { SLOW_STARTED, withPounce, writeApp } from "./_harness.ts";
 import { handshake } from "./_https.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
@@ -129,7 +130,7 @@ for (const rt of selectedRuntimes()) {
       });
     });
 
-    it(`two reloads under h2load: 0 failed ${h2 ? "streams (h2)" : "requests (h2load falls back to http/1.1)"}`, async (t) => {
+    it(`two reloads under h2load: ${h2 ? "no stream lost (h2; the few GOAWAY refuses are h2load's errored)" : "0 failed requests (h2load falls back to http/1.1)"}`, async (t) => {
       await withPounce(rt, args, async (p, dir) => {
         const mark = p.output.length;
         const running = h2load(p.port, 15, 8, h2 ? 4 : 1);
@@ -158,25 +159,71 @@ for (const rt of selectedRuntimes()) {
           );
         assert.ok(m, ran.out);
         const [, total, started, done, succeeded, failed, errored, timeout] = m.map(Number);
-        if (rt.name.startsWith("node") && (errored ?? 0) > 0 && failed === errored && timeout === 0) {
-          // Seen in CI (20 of 2424, 32 of 2996 streams errored), not in the runs before it: not fixed.
-          t.todo(`known: Node resets a few h2 streams during a reload under h2load: ${errored} errored of ${total}`);
-          return;
+        if (h2) {
+          // h2load (1.52) stops each client at its first GOAWAY and sends nothing again, so no stream
+          // is left in flight at the end: one started and not done was lost under a closed connection.
+          if (rt.name === "deno" && (started ?? 0) > (done ?? 0)) {
+            // Seen in 1 of 2 runs on this branch (24 streams), hidden before by a tolerance of 32: not understood.
+            t.todo(`known: Deno ended ${(started ?? 0) - (done ?? 0)} h2load stream(s) under a closed connection`);
+            return;
+          }
+          assert.equal(started, done, `${started} started, ${done} done: streams lost under a closed connection`);
+          // "errored" is every stream closed with an error code, and h2load lumps REFUSED_STREAM (never
+          // processed: the request it queued as the GOAWAY arrived, or one the server ignored after its
+          // first GOAWAY) in with the rest. Those are at most the streams a connection had open, 4 each;
+          // the retrying-client test below tells each refused stream from a lost one by its frames.
+          assert.deepEqual({ failed: failed === errored, timeout }, { failed: true, timeout: 0 }, ran.out);
+          assert.ok((errored ?? 0) <= 8 * 4, `${errored} errored: more than GOAWAY can refuse`);
+          if ((errored ?? 0) > 0) t.diagnostic(`${errored} stream(s) refused by GOAWAY (h2load counts them errored)`);
+        } else {
+          assert.deepEqual({ failed, errored, timeout }, { failed: 0, errored: 0, timeout: 0 }, ran.out);
+          // What is still on its way when the duration ends is left unfinished: a few at most.
+          assert.ok((started ?? 0) - (done ?? 0) <= 8, `${started} started, ${done} done`);
         }
-        assert.deepEqual({ failed, errored, timeout }, { failed: 0, errored: 0, timeout: 0 }, ran.out);
-        assert.equal(succeeded, done);
-        // What is still on its way when the duration ends is left unfinished: a few at most.
-        assert.ok((started ?? 0) - (done ?? 0) <= 8 * (h2 ? 4 : 1), `${started} started, ${done} done`);
+        assert.equal((succeeded ?? 0) + (errored ?? 0), done);
         assert.ok((total ?? 0) > 500, `only ${total} requests`);
         assert.match(ran.out, /status codes: \d+ 2xx, 0 3xx, 0 4xx, 0 5xx/);
       });
     });
 
+    if (h2)
+      it("two reloads under a retrying HTTP/2 client (8 connections x 4 streams): no stream lost, refused ones never processed and answered on retry", async (t) => {
+        await withPounce(rt, args, async (p, dir) => {
+          const mark = p.output.length;
+          const running = h2Load(`https://127.0.0.1:${p.port}`, caPem, { connections: 8, streams: 4, durationMs: 60_000 });
+          await p.waitFor(FIRST_REQUEST, { from: mark, timeoutMs: 10_000 });
+          for (const gen of [1, 2]) {
+            h2App(dir, `v${gen + 1}`);
+            const from = p.output.length;
+            p.signal("SIGHUP");
+            await p.waitFor(`Running 2 worker(s) on generation ${gen}`, { from, timeoutMs: 30_000 });
+          }
+          // The load goes on across both reloads until the last code answers it.
+          await Promise.race([running.seen("v3"), running.result]);
+          running.stop();
+          const r = await running.result;
+          t.diagnostic(
+            `answered ${r.answered}, refused ${r.refused} (${r.refusedBeyondGoaway} above a GOAWAY's last-stream-id), lost ${r.lost.length}, sessions ${r.sessions}, GOAWAYs ${r.goaways}, bodies ${JSON.stringify([...r.bodies])}`,
+          );
+          const dropped = r.lost.filter((l) => l.status === 0 && l.goaways.length > 0 && (l.rstCode === 0 || l.rstCode === 8));
+          if (rt.name === "deno" && r.lost.length > 0 && dropped.length === r.lost.length) {
+            // Deno's HTTP/2 server closes the connection when the client answers its GOAWAY with one
+            // (node:http2 does), streams it had taken unanswered: Deno's, not pounce's (README).
+            t.todo(`known: Deno drops ${r.lost.length} open h2 stream(s) when the client answers its GOAWAY`);
+            return;
+          }
+          assert.deepEqual(r.lost, [], "every stream answered or refused before any processing");
+          assert.ok(r.goaways >= 2, `GOAWAY on the reloads (${r.goaways})`);
+          assert.ok(r.answered > 300, `only ${r.answered} answered`);
+          assert.ok((r.bodies.get("v3") ?? 0) > 0, JSON.stringify([...r.bodies]));
+        });
+      });
+
     it(
       h2
         ? "a draining worker sends GOAWAY and finishes its open streams"
         : "an HTTP/2-only client is refused (no h2 by ALPN): the documented HTTP/1.1-only row",
-      async (t) => {
+      async () => {
         await withPounce(rt, args, async (p, dir) => {
           const session = http2.connect(`https://127.0.0.1:${p.port}`, { ca: caPem });
           session.on("error", () => {});
@@ -206,12 +253,6 @@ for (const rt of selectedRuntimes()) {
           await goaway;
           assert.ok(Date.now() - start < 10_000, "GOAWAY comes with the drain, not at the deadline");
           const replies = await Promise.all(streams);
-          if (rt.name === "deno" && replies.some((r) => r.status === 0)) {
-            // Seen in 2 of 4 runs after the merges: a stream ends with no response. Not fixed.
-            t.todo(`known: Deno ends an open h2 stream unanswered on a reload drain: ${JSON.stringify(replies)}`);
-            session.destroy();
-            return;
-          }
           for (const r of replies) assert.deepEqual(r, { status: 200, body: "v1" }, "open streams finish on the old worker");
           session.close();
           await p.waitFor("Running 2 worker(s) on generation 1", { from: mark, timeoutMs: 30_000 });

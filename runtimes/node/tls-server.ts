@@ -8,10 +8,13 @@
  * closeIdleConnections/closeAllConnections):
  *  - GOAWAY in two steps, as RFC 9113 §6.8 advises (and Deno's server does): the moment the drain
  *    starts every HTTP/2 session (and one that arrives after) gets a GOAWAY naming the highest stream
- *    id and a PING, so the client opens no new streams here while those already on their way are
- *    still served; the PING's answer proves a round trip, and then the final GOAWAY goes
- *    (`session.close()`: the streams it has finish, then it closes). One GOAWAY at once refused the
- *    streams a client sent while it was on its way (h2load counted them failed);
+ *    id and a PING, so the client opens no new streams here; the PING's answer proves a round trip,
+ *    and then the final GOAWAY goes (`session.close()`: the streams it has finish, then it closes).
+ *    Streams the client sent while the first GOAWAY was on its way are not served even so: nghttp2
+ *    ignores every new stream once any GOAWAY has gone out (Node offers no
+ *    nghttp2_submit_shutdown_notice, the one that does not), and the final GOAWAY's last-stream-id
+ *    leaves them out, so the client sees them refused (REFUSED_STREAM: never processed, safe to send
+ *    again; h2load counts them errored, test/http2.test.ts tells them from lost ones);
  *  - an HTTP/1.1 socket with no request in flight is idle, and closed by `closeIdle()` (an upgraded
  *    one is not: its WebSocket is closed by the core's drain, with its code);
  *  - `closeAll()` destroys every session and socket.

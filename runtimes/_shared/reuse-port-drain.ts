@@ -90,7 +90,9 @@ export class ReusePortDrain {
       if (this.#stopping) return;
       if (this.#server.held() === 0) return this.#stop();
       if (Date.now() >= graceEnd && (this.#server.requestsInFlight?.() ?? 0) === 0) return this.#stop();
-      this.#idleTimer = setTimeout(check, Math.min(IDLE_POLL_MS, Math.max(0, graceEnd - Date.now())));
+      // Past the grace (waiting for requests) the poll goes on at its pace; requestFinished() is the fast path.
+      const left = graceEnd - Date.now();
+      this.#idleTimer = setTimeout(check, left > 0 ? Math.min(IDLE_POLL_MS, left) : IDLE_POLL_MS);
     };
     this.#check = check;
     check();

@@ -87,7 +87,8 @@ for (const rt of selectedRuntimes()) {
           const stop = () => Date.now() > deadline || (signalledAt > 0 && Date.now() > signalledAt + 5_000);
           const running = clients.map((c) => runClient(p.port, c, stop));
           const answeredAll = async () => {
-            while (clients.some((c) => c.oldPids.size === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+            while (clients.some((c) => c.oldPids.size === 0) && Date.now() < deadline)
+              await new Promise((r) => setTimeout(r, 20));
           };
           // Every client has been answered by the old code on its kept-alive socket before the signal.
           await answeredAll();

@@ -9,7 +9,8 @@
  *  - GOAWAY in two steps, as RFC 9113 §6.8 advises (and Deno's server does): the moment the drain
  *    starts every HTTP/2 session (and one that arrives after) gets a GOAWAY naming the highest stream
  *    id and a PING, so the client opens no new streams here; the PING's answer proves a round trip,
- *    and then the final GOAWAY goes (`session.close()`: the streams it has finish, then it closes).
+ *    and then the final GOAWAY goes, with a PING behind it, and the session closes once that is
+ *    answered (finalGoAway says why; the streams it has finish first).
  *    Streams the client sent while the first GOAWAY was on its way are not served even so: nghttp2
  *    ignores every new stream once any GOAWAY has gone out (Node offers no
  *    nghttp2_submit_shutdown_notice, the one that does not), and the final GOAWAY's last-stream-id
@@ -49,15 +50,33 @@ export interface NodeWebServer {
   closeAll(): void;
 }
 
+/** Per session: the highest stream id it handed to the app (nghttp2's last processed one). */
+const lastStreamId = new WeakMap<ServerHttp2Session, number>();
+const finalSent = new WeakSet<ServerHttp2Session>();
+
 /** The first GOAWAY (no new streams, but every stream id still acceptable: 2^31 - 1) and a PING;
  *  its answer, one round trip later, sends the final GOAWAY. */
 function goAway(session: ServerHttp2Session): void {
   if (session.closed || session.destroyed) return;
   session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
-  const final = () => {
+  if (!session.ping(() => finalGoAway(session))) finalGoAway(session);
+}
+
+/**
+ * The final GOAWAY, naming the last stream served, and a PING behind it: only once the client has
+ * answered that PING (so it has read the GOAWAY before it) is the session closed. `session.close()`
+ * alone sends its GOAWAY and destroys a session with no open stream at once, and on Node 20 the
+ * socket could close before that frame left: a client then saw its streams sent after the first
+ * GOAWAY end with no answer and no refusal (16 in one CI run, test/http2.test.ts).
+ */
+function finalGoAway(session: ServerHttp2Session): void {
+  if (session.closed || session.destroyed || finalSent.has(session)) return;
+  finalSent.add(session);
+  session.goaway(constants.NGHTTP2_NO_ERROR, lastStreamId.get(session) ?? 0);
+  const close = () => {
     if (!session.closed && !session.destroyed) session.close();
   };
-  if (!session.ping(final)) final();
+  if (!session.ping(close)) close();
 }
 
 export function secureServer(
@@ -120,6 +139,7 @@ export function secureServer(
       if (openStreams.get(session) === 0) session.close();
     });
     session.on("stream", (stream) => {
+      lastStreamId.set(session, Math.max(lastStreamId.get(session) ?? 0, stream.id ?? 0));
       openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
       stream.once("close", () => openStreams.set(session, (openStreams.get(session) ?? 1) - 1));
     });
@@ -136,7 +156,7 @@ export function secureServer(
       for (const s of sessions) goAway(s);
     },
     closeIdle() {
-      for (const s of sessions) s.close();
+      for (const s of sessions) finalGoAway(s);
       for (const [socket, inFlight] of http1) if (inFlight === 0) socket.destroy();
     },
     closeAll() {

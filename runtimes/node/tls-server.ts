@@ -50,16 +50,21 @@ export interface NodeWebServer {
   closeAll(): void;
 }
 
-/** Per session: the highest stream id it handed to the app (nghttp2's last processed one). */
-const lastStreamId = new WeakMap<ServerHttp2Session, number>();
-const finalSent = new WeakSet<ServerHttp2Session>();
+/** What the drain needs of an HTTP/2 session. */
+interface H2Session {
+  /** Streams open now. */
+  open: number;
+  /** The highest stream id handed to the app (nghttp2's last processed one). */
+  last: number;
+  finalSent: boolean;
+}
 
 /** The first GOAWAY (no new streams, but every stream id still acceptable: 2^31 - 1) and a PING;
  *  its answer, one round trip later, sends the final GOAWAY. */
-function goAway(session: ServerHttp2Session): void {
+function goAway(session: ServerHttp2Session, h2: H2Session): void {
   if (session.closed || session.destroyed) return;
   session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
-  if (!session.ping(() => finalGoAway(session))) finalGoAway(session);
+  if (!session.ping(() => finalGoAway(session, h2))) finalGoAway(session, h2);
 }
 
 /**
@@ -69,10 +74,10 @@ function goAway(session: ServerHttp2Session): void {
  * socket could close before that frame left: a client then saw its streams sent after the first
  * GOAWAY end with no answer and no refusal (16 in one CI run, test/http2.test.ts).
  */
-function finalGoAway(session: ServerHttp2Session): void {
-  if (session.closed || session.destroyed || finalSent.has(session)) return;
-  finalSent.add(session);
-  session.goaway(constants.NGHTTP2_NO_ERROR, lastStreamId.get(session) ?? 0);
+function finalGoAway(session: ServerHttp2Session, h2: H2Session): void {
+  if (session.closed || session.destroyed || h2.finalSent) return;
+  h2.finalSent = true;
+  session.goaway(constants.NGHTTP2_NO_ERROR, h2.last);
   const close = () => {
     if (!session.closed && !session.destroyed) session.close();
   };
@@ -86,7 +91,7 @@ export function secureServer(
 ): NodeWebServer {
   /** HTTP/1.1 sockets, with their requests in flight. */
   const http1 = new Map<Socket, number>();
-  const sessions = new Set<ServerHttp2Session>();
+  const sessions = new Map<ServerHttp2Session, H2Session>();
   let goingAway = false;
   const server = createSecureServer(
     {
@@ -114,10 +119,6 @@ export function secureServer(
   // timeouts, head size and Host rule from the server object (set before listen: the connection
   // check starts on 'listening'); without them a silent TLS client was held for ever (probed).
   Object.assign(server, nodeServerOptions(limits));
-  // An HTTP/2 session idle for the keep-alive timeout (no frame either way) is closed when it has no
-  // open stream; a quiet stream (SSE) keeps its session. Per session: the server's own timeout
-  // would also apply to HTTP/1.1 sockets, and cut a quiet HTTPS/1.1 stream.
-  const openStreams = new Map<ServerHttp2Session, number>();
   server.on("secureConnection", (socket) => {
     if (socket.alpnProtocol === "h2") return;
     http1.set(socket, 0);
@@ -133,34 +134,34 @@ export function secureServer(
     server.on("upgrade", (_req: unknown, socket: Socket) => http1.delete(socket));
   });
   server.on("session", (session) => {
-    sessions.add(session);
-    openStreams.set(session, 0);
+    const h2: H2Session = { open: 0, last: 0, finalSent: false };
+    sessions.set(session, h2);
+    // Idle for the keep-alive timeout (no frame either way) with no open stream: closed; a quiet
+    // stream (SSE) keeps its session. Per session: the server's own timeout would also apply to
+    // HTTP/1.1 sockets, and cut a quiet HTTPS/1.1 stream.
     session.setTimeout(limits.keepAliveTimeoutMs, () => {
-      if (openStreams.get(session) === 0) session.close();
+      if (h2.open === 0) session.close();
     });
     session.on("stream", (stream) => {
-      lastStreamId.set(session, Math.max(lastStreamId.get(session) ?? 0, stream.id ?? 0));
-      openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
-      stream.once("close", () => openStreams.set(session, (openStreams.get(session) ?? 1) - 1));
+      h2.last = Math.max(h2.last, stream.id ?? 0);
+      h2.open++;
+      stream.once("close", () => h2.open--);
     });
-    session.once("close", () => {
-      sessions.delete(session);
-      openStreams.delete(session);
-    });
-    if (goingAway) goAway(session);
+    session.once("close", () => sessions.delete(session));
+    if (goingAway) goAway(session, h2);
   });
   return {
     server,
     draining() {
       goingAway = true;
-      for (const s of sessions) goAway(s);
+      for (const [s, h2] of sessions) goAway(s, h2);
     },
     closeIdle() {
-      for (const s of sessions) finalGoAway(s);
+      for (const [s, h2] of sessions) finalGoAway(s, h2);
       for (const [socket, inFlight] of http1) if (inFlight === 0) socket.destroy();
     },
     closeAll() {
-      for (const s of sessions) s.destroy();
+      for (const s of sessions.keys()) s.destroy();
       for (const socket of http1.keys()) socket.destroy();
     },
   };

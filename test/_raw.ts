@@ -1,4 +1,5 @@
 /** Raw HTTP/1.1 over node:net (or node:tls), for what an HTTP client library will not send (hostile clients). */
+import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 
@@ -65,4 +66,10 @@ export function raw(port: number, o: RawOptions): Promise<RawResult> {
 export function statusOf(data: string): number {
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(data);
   return m ? Number(m[1]) : 0;
+}
+
+/** A connection closed (`closedAfterMs`, null: still open at the bound) between `lo` and `hi` ms. */
+export function assertClosedWithin(what: string, ms: number | null, lo: number, hi: number): void {
+  assert.ok(ms !== null, `${what}: still open after 15 s`);
+  assert.ok(ms >= lo && ms <= hi, `${what}: closed after ${ms} ms, expected ${lo}–${hi} ms`);
 }

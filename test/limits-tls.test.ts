@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { type Certs, makeCerts } from "./_certs.ts";
 import { withPounce, writeApp } from "./_harness.ts";
 import { httpsRequest } from "./_https.ts";
-import { raw, statusOf } from "./_raw.ts";
+import { assertClosedWithin, raw, statusOf } from "./_raw.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const APP = `export default {
@@ -122,22 +122,18 @@ for (const rt of selectedRuntimes()) {
           console.log(
             `limits over TLS [${rt.name}]: closed after (ms) no handshake ${tcpOnly.closedAfterMs}, handshake only ${silent.closedAfterMs}, half head ${half.closedAfterMs}, slowloris ${slowloris.closedAfterMs}, kept-alive idle ${(keptAlive.closedAfterMs ?? 0) - (keptAlive.firstByteMs ?? 0)}, idle h2 session ${h2Idle}`,
           );
-          const within = (what: string, ms: number | null, lo: number, hi: number) => {
-            assert.ok(ms !== null, `${what}: still open after 15 s`);
-            assert.ok(ms >= lo && ms <= hi, `${what}: closed after ${ms} ms, expected ${lo}–${hi} ms`);
-          };
-          within("TCP connection without a handshake", tcpOnly.closedAfterMs, EARLIEST, LATEST);
-          within("handshake, then nothing", silent.closedAfterMs, EARLIEST, LATEST);
-          within("half a head", half.closedAfterMs, EARLIEST, LATEST);
-          within("slowloris", slowloris.closedAfterMs, EARLIEST, LATEST);
+          assertClosedWithin("TCP connection without a handshake", tcpOnly.closedAfterMs, EARLIEST, LATEST);
+          assertClosedWithin("handshake, then nothing", silent.closedAfterMs, EARLIEST, LATEST);
+          assertClosedWithin("half a head", half.closedAfterMs, EARLIEST, LATEST);
+          assertClosedWithin("slowloris", slowloris.closedAfterMs, EARLIEST, LATEST);
           assert.equal(statusOf(keptAlive.data), 200, keptAlive.data);
           assert.ok(keptAlive.firstByteMs !== null && keptAlive.closedAfterMs !== null, "kept-alive: no answer or never closed");
-          within("kept-alive idle", keptAlive.closedAfterMs - keptAlive.firstByteMs, EARLIEST, LATEST);
+          assertClosedWithin("kept-alive idle", keptAlive.closedAfterMs - keptAlive.firstByteMs, EARLIEST, LATEST);
           assert.equal(statusOf(bigLength.data), 413, bigLength.data);
           assert.equal(statusOf(bigHeader.data), 431, bigHeader.data);
           assert.equal(statusOf(noHost.data), NO_HOST[rt.name], `no Host over TLS on ${rt.name}: ${noHost.data}`);
           assert.equal(statusOf(ok.data), 200, ok.data);
-          if (H2[rt.name]) within("idle HTTP/2 session", h2Idle, EARLIEST, LATEST);
+          if (H2[rt.name]) assertClosedWithin("idle HTTP/2 session", h2Idle, EARLIEST, LATEST);
           assert.equal(quiet.body, "ab", "a quiet HTTPS/1.1 stream was cut");
           assert.equal(quietH2, "ab", "a quiet HTTP/2 stream was cut");
           assert.equal((await httpsRequest(`https://127.0.0.1:${p.port}/`, ca)).status, 200);

@@ -145,14 +145,28 @@ async function runOnBun(bun) {
   );
 }
 
-// Deno: check permissions first, so a missing one is a one-line error, not a NotCapable stack.
-if (globalThis.Deno) (await import("../dist/runtimes/deno/preflight.js").catch(() => undefined))?.preflight();
-
-const cli = new URL("../dist/src/cli/main.js", import.meta.url);
-const { existsSync } = await import("node:fs");
-if (!existsSync(cli)) {
+const dist = await findDist();
+if (!dist) {
   process.stderr.write("pounce: error: dist/ is missing — run `npm run build` in the pounce checkout\n");
   process.exit(1);
 }
-const { main } = await import(cli.href);
+// Deno: check permissions first, so a missing one is a one-line error, not a NotCapable stack.
+if (globalThis.Deno) (await import(new URL("runtimes/deno/preflight.js", dist).href).catch(() => undefined))?.preflight();
+const { main } = await import(new URL("src/cli/main.js", dist).href);
 await main(process.argv.slice(2), early);
+
+/** The built tree beside this file; through a symlink to this file that the runtime did not resolve
+ *  (Deno keeps the link's own path as the module's URL), beside the file it names. */
+async function findDist() {
+  const { existsSync, realpathSync } = await import("node:fs");
+  const { fileURLToPath, pathToFileURL } = await import("node:url");
+  const built = (url) => existsSync(new URL("src/cli/main.js", url));
+  const beside = new URL("../dist/", import.meta.url);
+  if (built(beside)) return beside;
+  try {
+    const real = new URL("../dist/", pathToFileURL(realpathSync(fileURLToPath(import.meta.url))));
+    return built(real) ? real : undefined;
+  } catch {
+    return undefined; // not a file URL, or not readable: the one-line error above
+  }
+}

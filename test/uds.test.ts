@@ -154,42 +154,37 @@ for (const rt of selectedRuntimes()) {
       });
     });
 
-    // Not on the Deno row: Deno does not follow the one-letter link to the bin (it looks for dist/
-    // beside the link), so this row cannot build the short command line; the check itself is shared.
-    (rt.name === "deno" ? it.todo : it)(
-      "a command line too short for the whole title: the supervisor says what ps shows",
-      async () => {
-        await withTempDir(async (dir) => {
-          versionedApp(dir, "v1");
-          // `./n p app.ts --port N`: the runtime and pounce's bin reached through one-letter links.
-          symlinkSync(rt.exe, join(dir, "n"));
-          symlinkSync(BIN, join(dir, "p"));
-          const short: Runtime = {
-            ...rt,
-            argv: (a) => [
-              "./n",
-              ...rt
-                .argv(a)
-                .slice(1)
-                .map((x) => (x === BIN ? "p" : x)),
-            ],
-          };
-          await withPounce(short, ["app.ts"], { dir, cwd: dir }, async (p) => {
-            const m = /Process title cut to the command line's length: ps shows "([^"]+)"/.exec(p.output);
-            assert.ok(m, p.output);
-            const shown = m[1] as string;
-            assert.ok(`pounce: supervisor app.ts 127.0.0.1:${p.port}`.startsWith(shown), shown);
-            assert.ok(shown.startsWith("pounce: supervisor app.ts"), shown);
-            assert.equal(
-              processes()
-                .find((x) => x.pid === p.pid)
-                ?.args.trim(),
-              shown,
-            );
-          });
+    it("a command line too short for the whole title: the supervisor says what ps shows", async () => {
+      await withTempDir(async (dir) => {
+        versionedApp(dir, "v1");
+        // `./n p app.ts --port N`: the runtime and pounce's bin reached through one-letter links.
+        symlinkSync(rt.exe, join(dir, "n"));
+        symlinkSync(BIN, join(dir, "p"));
+        const short: Runtime = {
+          ...rt,
+          argv: (a) => [
+            "./n",
+            ...rt
+              .argv(a)
+              .slice(1)
+              .map((x) => (x === BIN ? "p" : x)),
+          ],
+        };
+        await withPounce(short, ["app.ts"], { dir, cwd: dir }, async (p) => {
+          const m = /Process title cut to the command line's length: ps shows "([^"]+)"/.exec(p.output);
+          assert.ok(m, p.output);
+          const shown = m[1] as string;
+          assert.ok(`pounce: supervisor app.ts 127.0.0.1:${p.port}`.startsWith(shown), shown);
+          assert.ok(shown.startsWith("pounce: supervisor app.ts"), shown);
+          assert.equal(
+            processes()
+              .find((x) => x.pid === p.pid)
+              ?.args.trim(),
+            shown,
+          );
         });
-      },
-    );
+      });
+    });
 
     it("a symlink planted at the socket path and at the pid file is replaced, never followed; a stale socket is replaced; a newer instance's socket is left alone on stop", async () => {
       await withTempDir(async (dir) => {

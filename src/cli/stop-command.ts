@@ -5,6 +5,7 @@
  */
 import { parseControlArgs, TARGET_FLAGS, TIMEOUT_FLAG } from "../control/args.ts";
 import { processStartTime, sameProcess } from "../control/proc.ts";
+import { readState, type ServerState } from "../control/state.ts";
 import { findTarget } from "../control/target.ts";
 import { waitForState } from "../control/wait.ts";
 import { errors, PounceError } from "../errors.ts";
@@ -34,10 +35,13 @@ async function stop(args: string[]): Promise<void> {
   if (state?.phase === "stopping") process.stdout.write(`pounce (pid ${pid}) is already shutting down — waiting\n`);
   else process.kill(pid, "SIGTERM");
   const deadline = Date.now() + timeoutMs;
+  const codeIn = (s: ServerState | undefined) => (s?.pid === pid ? s.exit_code : null);
   const seen = await waitForState(target.statePath, timeoutMs, (s) => {
-    const code = s?.pid === pid ? s.exit_code : null;
-    if (!sameProcess(pid, startTime)) return { code, gone: true };
-    if (s?.pid === pid && s.phase === "exited") return { code, gone: false };
+    // The state was read before this look: a server that wrote its exit and ended in between
+    // would pass for one that never wrote it, so a gone process gets one more read.
+    if (!sameProcess(pid, startTime))
+      return { code: codeIn(target.statePath ? readState(target.statePath) : s), gone: true };
+    if (s?.pid === pid && s.phase === "exited") return { code: codeIn(s), gone: false };
     return undefined;
   });
   // The last write comes just before the process ends: wait for the end itself (bounded).

@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { booted } from "./_fake.ts";
+import { booted, type FakeAdapter } from "./_fake.ts";
 
 /** A fake adapter's closeSharedListener the test settles. */
 function handOver() {
   const h = { calls: 0, finish: () => {} };
-  const setup = (a: { closeSharedListener?: () => Promise<void> }) => {
+  const setup = (a: FakeAdapter) => {
     a.closeSharedListener = () => {
       h.calls++;
       return new Promise<void>((resolve) => (h.finish = resolve));

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import http2 from "node:http2";
 import { describe, it } from "node:test";
 import { makeCerts } from "./_certs.ts";
-import { h2Load } from "./_h2-load.ts";
+import { h2Load, type LostStream } from "./_h2-load.ts";
 import { SLOW_STARTED, withPounce, writeApp } from "./_harness.ts";
 import { handshake } from "./_https.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
@@ -80,6 +80,18 @@ function h2get(session: http2.ClientHttp2Session, path: string): Promise<{ statu
     stream.on("end", () => resolve({ status, body }));
     stream.on("error", reject);
   });
+}
+
+/** The frames of a stream the server processed and then closed the connection under: no response,
+ *  cancelled locally as the connection closed (node:http2 sets CANCEL), its id within a GOAWAY's
+ *  last-stream-id (RFC 9113 §6.8: named as processed, so not safe to send again). */
+function closedAfterProcessing(l: LostStream): boolean {
+  return (
+    l.status === 0 &&
+    l.rstCode === http2.constants.NGHTTP2_CANCEL &&
+    l.id !== undefined &&
+    l.goaways.some((last) => (l.id as number) <= last)
+  );
 }
 
 for (const rt of selectedRuntimes()) {
@@ -164,6 +176,8 @@ for (const rt of selectedRuntimes()) {
           // is left in flight at the end: one started and not done was lost under a closed connection.
           if (rt.name === "deno" && (started ?? 0) > (done ?? 0)) {
             // Seen in 1 of 2 runs on this branch (24 streams), hidden before by a tolerance of 32: not understood.
+            // Not the retrying client's cause below: h2load sends no GOAWAY back (checked against a
+            // node:http2 server that logs the client's GOAWAYs).
             t.todo(`known: Deno ended ${(started ?? 0) - (done ?? 0)} h2load stream(s) under a closed connection`);
             return;
           }
@@ -205,11 +219,16 @@ for (const rt of selectedRuntimes()) {
           t.diagnostic(
             `answered ${r.answered}, refused ${r.refused} (${r.refusedBeyondGoaway} above a GOAWAY's last-stream-id), lost ${r.lost.length}, sessions ${r.sessions}, GOAWAYs ${r.goaways}, bodies ${JSON.stringify([...r.bodies])}`,
           );
-          if (rt.name === "deno" && r.lost.length > 0 && r.lost.every((l) => l.status === 0)) {
-            // Deno's HTTP/2 server closes connections under open streams on a drain (at once when the
-            // client answers its GOAWAY with one, as node:http2 does; also with no GOAWAY seen): seen in
-            // every run, on main too; not fixed (README).
-            t.todo(`known: Deno ended ${r.lost.length} open h2 stream(s) unanswered: ${JSON.stringify(r.lost.slice(0, 3))}`);
+          if (rt.name === "deno" && r.lost.length > 0 && r.lost.every(closedAfterProcessing)) {
+            // Deno 2.9.6's HTTP/2 server, once it has sent its GOAWAY (shutdown()), closes the connection
+            // the moment the client answers with a GOAWAY of its own (node:http2 does, on any GOAWAY),
+            // under the streams still open: ones the GOAWAY named processed, whose requests the app
+            // answered. pounce calls shutdown() with no request in flight; what it cannot help is a stream
+            // the client sent before the GOAWAY reached it. Not pounce's: bench/tools/deno-h2-goaway.mjs
+            // shows it on a bare Deno.serve, and 0 lost with the client's answering GOAWAY suppressed (README).
+            t.todo(
+              `known (Deno's, with a client that answers GOAWAY): ${r.lost.length} processed h2 stream(s) cut: ${JSON.stringify(r.lost.slice(0, 3))}`,
+            );
             return;
           }
           if (rt.name.startsWith("node") && r.lost.length > 0 && r.lost.every((l) => l.status === 0 && l.goaways.length === 1)) {

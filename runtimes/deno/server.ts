@@ -125,7 +125,8 @@ export function serveDeno(opts: ServeOptions): Promise<ServerHandle> {
       // Deno's HTTP/2 server closes a connection at once when the client answers the GOAWAY that
       // shutdown() sends with a GOAWAY of its own (node:http2 clients do), its open streams
       // unanswered although the GOAWAY named them processed (probed on Deno 2.9.6). So shutdown()
-      // waits for a moment with no request in flight.
+      // waits for a moment with no request in flight. Streams the client sends before the GOAWAY
+      // reaches it are still cut that way; nothing here can help that (bench/tools/deno-h2-goaway.mjs).
       requestsInFlight: () => inFlight,
     });
     drainer = drain;

@@ -1,4 +1,6 @@
 // 5. Supervisor RSS across many reloads (2 workers, no load): the slope in KB per reload.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { now, rssKb, sleep } from "../lib/proc.mjs";
 import { step } from "../lib/progress.mjs";
 import { slope } from "../lib/stats.mjs";
@@ -44,4 +46,44 @@ export async function rssAcrossReloads(rt, cfg) {
       half.map((x) => x[1]),
     ),
   };
+}
+
+/**
+ * What --warm-workers costs in memory: 2 workers and 2 warm workers, no load; 1 s after both warm
+ * workers wait, each one's VmRSS beside each serving worker's (the state file gives the pids).
+ */
+export async function warmWorkerRss(rt, warm = 2) {
+  const dir = scratch(`warm-rss-${rt.name}`);
+  const pidFile = resolve(dir, "pounce.pid");
+  const s = await Server.start(
+    contenders(rt).pounce(2, writeApp(dir, "v0"), ["--warm-workers", String(warm), "--pid-file", pidFile]),
+    { name: `${rt.name} pounce warm rss` },
+  );
+  try {
+    step(`warm worker RSS: ${rt.name}`, 2);
+    const read = () => JSON.parse(readFileSync(`${pidFile}.state.json`, "utf8"));
+    const until = now() + 20_000;
+    let state;
+    while (now() < until) {
+      try {
+        state = read();
+        if ((state.warm_workers ?? []).filter((w) => w.state === "waiting").length >= warm) break;
+      } catch {}
+      await sleep(20);
+    }
+    await sleep(1_000);
+    state = read();
+    const kb = (list) => list.map((w) => rssKb(w.pid)).filter((x) => x !== null);
+    return {
+      runtime: rt.name,
+      command: s
+        .command()
+        .replace(/--port \d+/, "--port P")
+        .replace(/--pid-file \S+/, "--pid-file F"),
+      warm: kb(state.warm_workers ?? []),
+      serving: kb(state.workers),
+    };
+  } finally {
+    await s.stop();
+  }
 }

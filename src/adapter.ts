@@ -175,9 +175,10 @@ export interface WorkerHost {
   /** Uncaught errors outside a request; and lifecycle signals aimed at the worker, which it ignores. */
   onFatal(handler: (err: unknown) => void): void;
   importApp(file: string): Promise<Record<string, unknown>>;
-  /** A warm worker, before it reports `warm`: load what an import will need before the app itself
-   *  (the TypeScript loader), never the app. Absent: nothing beyond the worker's own modules. */
-  warmUp?(): Promise<void>;
+  /** A warm worker, before it reports `warm`: load what importing `file` (the entry as it was when
+   *  the warm worker started) will need — the TypeScript loader for a .ts file —, never the app
+   *  itself. Absent: nothing beyond the worker's own modules. */
+  warmUp?(file: string): Promise<void>;
   serve(options: ServeOptions): Promise<ServerHandle>;
   setTitle(title: string): void;
   /** Write a log line directly (only when the supervisor is gone). */

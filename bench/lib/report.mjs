@@ -253,14 +253,14 @@ export function report(res, base) {
   if (res.warmRss?.length) {
     L.push("## 5b. What a warm worker costs (`--warm-workers 2`)", "");
     L.push(
-      "2 workers and 2 warm workers, no load, 1 s after both warm workers wait: each process's VmRSS (a warm worker holds the runtime, pounce's worker code and the TypeScript loader, not the app).",
+      "2 workers and 2 warm workers, a TypeScript hello app, no load, 1 s after both warm workers wait: each process's VmRSS (a warm worker holds the runtime, pounce's worker code and the TypeScript loader, not the app); then the serving workers again after one reload, when they are the former warm workers.",
       "",
-      "| runtime | warm worker RSS (each) | serving worker RSS (each) | command |",
-      "|---|---:|---:|---|",
+      "| runtime | warm worker RSS (each) | serving worker RSS (each) | serving, after a reload took the warm ones | command |",
+      "|---|---:|---:|---:|---|",
     );
     for (const r of res.warmRss)
       L.push(
-        `| ${r.runtime} | ${r.warm.map((k) => mb(k)).join(", ")} | ${r.serving.map((k) => mb(k)).join(", ")} | \`${r.command}\` |`,
+        `| ${r.runtime} | ${r.warm.map((k) => mb(k)).join(", ")} | ${r.serving.map((k) => mb(k)).join(", ")} | ${r.servingAfterReload.map((k) => mb(k)).join(", ")} | \`${r.command}\` |`,
       );
     L.push("");
   }

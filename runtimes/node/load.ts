@@ -16,9 +16,10 @@ const nativeTs = Boolean((process.features as { typescript?: unknown }).typescri
 type Jiti = ReturnType<typeof import("jiti")["createJiti"]>;
 let jitiLoader: Promise<Jiti> | undefined;
 
-/** A warm worker (--warm-workers): load the TypeScript loader an import of a changed .ts file needs
- *  before the app — Node's stripper, or jiti with its babel — and nothing of the app. */
-export async function warmUp(): Promise<void> {
+/** A warm worker (--warm-workers): load the TypeScript loader an import of a changed .ts entry
+ *  needs — Node's stripper, or jiti with its babel — and nothing of the app. A .js entry needs none. */
+export async function warmUp(file: string): Promise<void> {
+  if (!TS.has(extname(file))) return;
   const source = "export const warm: number = 1;\n";
   if (nativeTs) {
     const strip = (await import("node:module")) as { stripTypeScriptTypes?: (code: string) => string };

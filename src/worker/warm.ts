@@ -20,7 +20,7 @@ export async function waitToAssume(host: WorkerHost): Promise<WorkerSpec | undef
     // Nobody would ever take this worker: nothing to finish.
     host.onSupervisorGone(() => resolve(undefined));
   });
-  await host.warmUp?.();
+  await host.warmUp?.(warm.file);
   trace("w-warm");
   host.send({ type: "warm" });
   const spec = await assumed;

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ServerState } from "../src/control/state.ts";
-import { request, startLoad, versionedApp, waitUntil, withPounce, writeApp } from "./_harness.ts";
+import { request, startLoad, versionedApp, waitUntil, withPounce, withTempDir, writeApp } from "./_harness.ts";
 import { selectedRuntimes } from "./_runtimes.ts";
 
 const readState = (pidFile: string): ServerState => JSON.parse(readFileSync(`${pidFile}.state.json`, "utf8"));
@@ -33,7 +33,7 @@ async function waitingWarm(pidFile: string, n: number, not: number[] = []): Prom
   return pids.sort();
 }
 
-for (const rt of selectedRuntimes().filter((r) => r.name.startsWith("node"))) {
+for (const rt of selectedRuntimes()) {
   describe(`${rt.name}: warm workers`, () => {
     it("a reload under load takes the warm workers: zero failed requests, their pids serve the new code, the pool is refilled", async (t) => {
       await withPounce(
@@ -96,5 +96,35 @@ for (const rt of selectedRuntimes().filter((r) => r.name.startsWith("node"))) {
         },
       );
     });
+
+    if (rt.name === "bun")
+      it("a config-file change of what the spawn fixed (--max-header-size) spawns afresh; the refilled pool is taken next", async () => {
+        await withTempDir(async (dir) => {
+          versionedApp(dir, "v1");
+          const config = (bytes: number) =>
+            writeApp(dir, "pounce.config.mjs", `export default { entry: "app.ts", warmWorkers: 1, maxHeaderSize: ${bytes} };\n`);
+          config(16_384);
+          const pidFile = join(dir, "pid");
+          await withPounce(rt, ["--workers", "1", "--pid-file", pidFile], { dir, cwd: dir }, async (p) => {
+            const [warm] = await waitingWarm(pidFile, 1);
+            config(32_768);
+            versionedApp(dir, "v2");
+            let mark = p.output.length;
+            p.signal("SIGHUP");
+            await p.waitFor("Running 1 worker(s) on generation 1", { from: mark, timeoutMs: 20_000 });
+            assert.match(p.output.slice(mark), /Warm worker 1 cannot become worker 1 \(/);
+            const [fresh] = servingPids(pidFile, 1);
+            assert.notEqual(fresh, warm, "the warm worker started with the old flags serves");
+            assert.equal((await request(p.url("/"))).body, "v2");
+            const [refill] = await waitingWarm(pidFile, 1, [warm as number]);
+            versionedApp(dir, "v3");
+            mark = p.output.length;
+            p.signal("SIGHUP");
+            await p.waitFor("Running 1 worker(s) on generation 2", { from: mark, timeoutMs: 20_000 });
+            assert.deepEqual(servingPids(pidFile, 2), [refill], "the pool started with the new flags was not taken");
+            assert.equal((await request(p.url("/"))).body, "v3");
+          });
+        });
+      });
   });
 }

@@ -7,6 +7,7 @@
  */
 import process from "node:process";
 import type { WorkerHost } from "../adapter.ts";
+import { describe } from "../errors.ts";
 import { addressLabel } from "../listen-target.ts";
 import type { WorkerSpec } from "../protocol.ts";
 import { trace } from "../startup-trace.ts";
@@ -29,6 +30,17 @@ export async function waitToAssume(host: WorkerHost): Promise<WorkerSpec | undef
     return undefined;
   }
   trace("w-assumed");
-  process.chdir(spec.cwd);
+  try {
+    if (process.cwd() !== spec.cwd) process.chdir(spec.cwd);
+  } catch (err) {
+    // A fresh worker is started in its directory; this one cannot get there (a permission).
+    host.send({
+      type: "failed",
+      code: "E_WARM",
+      message: `warm worker cannot change to ${spec.cwd}: ${describe(err)} (start pounce without --warm-workers)`,
+    });
+    host.exit(1);
+    return undefined;
+  }
   return spec;
 }

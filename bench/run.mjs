@@ -150,13 +150,12 @@ async function main() {
   if (only.has("reload-speed")) {
     for (const rt of runtimes) {
       res.speed.push({ ...(await speedS.reloadSpeed(rt, cfg)), runtime: rt.name });
-      if (speedS.WARM_RUNTIMES.has(rt.name)) res.speed.push({ ...(await speedS.reloadSpeed(rt, cfg, 2)), runtime: rt.name });
+      res.speed.push({ ...(await speedS.reloadSpeed(rt, cfg, 2)), runtime: rt.name });
     }
     res.speed.push(await speedS.gunicornSpeed(cfg));
   }
-  // what --warm-workers costs, where it is built
-  if (only.has("rss"))
-    for (const rt of runtimes) if (speedS.WARM_RUNTIMES.has(rt.name)) res.warmRss.push(await rssS.warmWorkerRss(rt));
+  // what --warm-workers costs in memory, every runtime
+  if (only.has("rss")) for (const rt of runtimes) res.warmRss.push(await rssS.warmWorkerRss(rt));
   for (const rt of deep) {
     const t = [...res.throughput, ...(res.capacityOnly ?? [])].find((x) => x.runtime === rt.name);
     if (!t) {

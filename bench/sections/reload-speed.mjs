@@ -5,8 +5,8 @@
 // last of them got the new version; the promise is 1 s). Beside the wall clock, which follows the
 // machine's load, the CPU the new workers used until the reload completed (/proc/<pid>/schedstat of
 // the supervisor's children then: the old generation has exited), which hardly does.
-// Each runtime is measured as it starts by default and, where warm workers are built (Node), with
-// `--warm-workers 2` (each SIGHUP only once both warm workers wait, as they do on a quiet server).
+// Each runtime is measured as it starts by default and with `--warm-workers 2` (each SIGHUP only
+// once both warm workers wait, as they do on a quiet server).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -99,9 +99,6 @@ async function oneReload(url, version, signal, waitDone) {
   await waitDone(t0);
   return { newCode, keptAlive: Math.max(...firstNew) };
 }
-
-/** The runtimes whose adapter has warm workers (runtimes/node: WorkerHandle.assume). */
-export const WARM_RUNTIMES = new Set(["node20", "node24"]);
 
 /** Until the state file lists `n` warm workers waiting (bounded). */
 async function warmWaiting(stateFile, n) {

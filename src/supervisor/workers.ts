@@ -74,8 +74,10 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     listen: core.listenFor(rec.id, gen.n),
     maxRequests: rec.maxRequests,
   });
-  // A reload's worker may be a warm one that waits for it (warm.ts): it becomes this worker.
-  const warm = mode === "serve" && gen.purpose !== "boot" ? takeWarm(core, rec, spec) : undefined;
+  // A reload's worker (its generation still starting) may be a warm one that waits for it (warm.ts):
+  // it becomes this worker. Boot, crash replacements and SIGTTIN spawn.
+  const reloading = gen.status === "starting" && gen.purpose !== "boot";
+  const warm = mode === "serve" && reloading ? takeWarm(core, rec, spec) : undefined;
   if (warm) {
     rec.handle = warm;
     core.note({ event: "worker_spawned", worker: rec.id, generation: gen.n, mode, pid: warm.pid, warm: true });

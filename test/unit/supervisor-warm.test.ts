@@ -118,14 +118,22 @@ describe("supervisor: warm workers", () => {
     assert.equal(r.adapter.warmWaiting().length, 2);
   });
 
-  it("a crash replacement is spawned, never taken from the pool", () => {
-    const r = warmBooted({ workers: "2", "warm-workers": "1" });
-    r.adapter.worker(0).exit(1);
-    const replacement = r.adapter.workers.at(-1);
-    assert.equal(replacement?.spec.mode, "serve");
-    assert.equal(replacement?.spec.generation, 0);
-    assert.equal(assumes(r).length, 0);
-    assert.equal(warmSpawned(r).length, 1);
+  it("crash replacements and SIGTTIN spawn, never take one from the pool", () => {
+    const r = warmBooted({ workers: "2", "warm-workers": "3" });
+    r.adapter.signal("SIGHUP");
+    completeReload(r, 1);
+    for (const w of r.adapter.warmWaiting()) w.warm();
+    const taken = assumes(r).length;
+    r.adapter.worker(2).exit(1); // a serving worker of generation 1 dies
+    let last = r.adapter.workers.at(-1);
+    assert.equal(last?.spawnSpec.mode, "serve", "the replacement was not spawned");
+    assert.equal(last?.spec.generation, 1);
+    last?.ready();
+    r.adapter.signal("SIGTTIN");
+    last = r.adapter.workers.at(-1);
+    assert.equal(last?.spawnSpec.mode, "serve", "the added worker was not spawned");
+    assert.equal(assumes(r).length, taken, "a warm worker was taken outside a reload");
+    assert.equal(r.adapter.warmWaiting().length, 3);
   });
 
   it("one whose spawn fixed something the spec changes is killed and a fresh worker spawned", () => {

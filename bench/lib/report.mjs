@@ -1,8 +1,7 @@
 // The Markdown report: machine, runtime versions, exact commands, one table per case, targets.
-
-import { reportLines as httpsLines } from "../sections/https.mjs";
 import { reportLines as speedLines } from "../sections/reload-speed.mjs";
 import { startBudgetMs, reportLines as startLines, supervisorBudgetKb } from "../sections/startup.mjs";
+import { reportLines as httpsLines } from "../sections/https.mjs";
 import { reportLines as watchLines } from "../sections/watch.mjs";
 import { reportLines as websocketLines } from "../sections/websocket.mjs";
 import { fmt, median, pct } from "./stats.mjs";

@@ -19,21 +19,27 @@ export function request(
     socketPath?: string;
   } = {},
 ): Promise<Reply> {
+  const options = {
+    method: opts.method ?? "GET",
+    agent: opts.agent ?? false,
+    headers: opts.headers,
+    socketPath: opts.socketPath,
+  };
+  return replyTo(http.request(url, options), opts.timeoutMs);
+}
+
+/** Ends `req` and reads the whole reply as text; rejects on any socket error, or with "client
+ *  timeout" when `timeoutMs` passes without one. */
+export function replyTo(req: http.ClientRequest, timeoutMs = 15_000): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const options = {
-      method: opts.method ?? "GET",
-      agent: opts.agent ?? false,
-      headers: opts.headers,
-      socketPath: opts.socketPath,
-    };
-    const req = http.request(url, options, (res) => {
+    req.on("response", (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
       res.on("error", reject);
     });
-    req.setTimeout(opts.timeoutMs ?? 15_000, () => req.destroy(new Error("client timeout")));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error("client timeout")));
     req.on("error", reject);
     req.end();
   });

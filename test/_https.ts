@@ -4,25 +4,14 @@
  */
 import https from "node:https";
 import tls from "node:tls";
-import { type LoadTransport, type Reply, type RunningLoad, startLoad } from "./_http.ts";
+import { type LoadTransport, type Reply, type RunningLoad, replyTo, startLoad } from "./_http.ts";
 
 export function httpsRequest(
   url: string,
   ca: string,
   opts: { agent?: https.Agent | false; timeoutMs?: number; socketPath?: string } = {},
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { ca, agent: opts.agent ?? false, socketPath: opts.socketPath }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      res.on("error", reject);
-    });
-    req.setTimeout(opts.timeoutMs ?? 15_000, () => req.destroy(new Error("client timeout")));
-    req.on("error", reject);
-    req.end();
-  });
+  return replyTo(https.request(url, { ca, agent: opts.agent ?? false, socketPath: opts.socketPath }), opts.timeoutMs);
 }
 
 /** One TLS handshake: the leaf certificate's serial and the ALPN protocol agreed (false: none). */
@@ -30,7 +19,7 @@ export function handshake(
   port: number,
   ca: string,
   alpn = ["h2", "http/1.1"],
-): Promise<{ serial: string; alpn: string | false }> {
+): Promise<{ serial: string; issuerSerial: string; alpn: string | false }> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ host: "127.0.0.1", port, ca, ALPNProtocols: alpn }, () => {
       const peer = socket.getPeerCertificate(true);

@@ -88,7 +88,11 @@ for (const rt of selectedRuntimes()) {
       it("without port sharing (as off Linux), --workers 2 is refused at boot with one line, exit 2", async () => {
         const dir = tempDir();
         versionedApp(dir, "v1");
-        for (const env of [{ POUNCE_NO_REUSEPORT: "1" }, ...(rt.name === "bun" ? [{ POUNCE_BUN_NO_REUSEPORT: "1" }] : [])]) {
+        const envs: Array<Record<string, string>> = [
+          { POUNCE_NO_REUSEPORT: "1" },
+          ...(rt.name === "bun" ? [{ POUNCE_BUN_NO_REUSEPORT: "1" }] : []),
+        ];
+        for (const env of envs) {
           const { code, output } = await runToExit(rt, [`${dir}/app.ts`, "--workers", "2"], env);
           assert.equal(code, 2, output);
           const lines = output.trim().split("\n");

@@ -44,7 +44,7 @@ describe("examples/kubernetes.yaml", () => {
 for (const rt of selectedRuntimes()) {
   describe(`${rt.name}: examples/Dockerfile`, () => {
     it("its environment serves; its HEALTHCHECK passes, then fails as soon as SIGTERM arrives; exit 0", async () => {
-      const env = { ...dockerEnv(), POUNCE_HOST: "127.0.0.1", POUNCE_SHUTDOWN_DELAY: "1" };
+      const env: Record<string, string> = { ...dockerEnv(), POUNCE_HOST: "127.0.0.1", POUNCE_SHUTDOWN_DELAY: "1" };
       assert.equal(env.POUNCE_HEALTH_CHECK_PATH, "/health");
       await withPounce(
         rt,

@@ -10,7 +10,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import net from "node:net";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
@@ -296,7 +295,7 @@ for (const rt of rows) {
         const sock = join(dir, "shared.sock");
         const p = await startWrap(rt, ["--listen", `unix:${sock}`, "--warmup", "0.3", "--", NODE, SERVER], release(dir, "v1"));
         try {
-          const running = unixLoad(sock, { keepAlive: 8, perRequest: 2, durationMs: 60_000 });
+          const running = startLoad(0, { socketPath: sock, keepAlive: 8, perRequest: 2, durationMs: 60_000 });
           await waitUntil("the load is running", () => running.result.ok >= 100, 10_000);
           release(dir, "v2");
           const mark = p.output.length;
@@ -531,57 +530,6 @@ for (const rt of rows) {
   });
 }
 
-/** Closed-loop load over a unix socket (keep-alive and connection-per-request), bounded in time and count. */
-function unixLoad(socketPath: string, opts: { keepAlive: number; perRequest: number; durationMs: number }) {
-  const result: LoadResult = { ok: 0, failed: 0, errors: {}, responses: [] };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.keepAlive });
-  const until = Date.now() + opts.durationMs;
-  let halt = false;
-  let sent = 0;
-  const one = (a: http.Agent | false) =>
-    new Promise<string>((res, rej) => {
-      const req = http.request(
-        { socketPath, path: "/", agent: a, headers: a === false ? { connection: "close" } : undefined },
-        (r) => {
-          let body = "";
-          r.setEncoding("utf8");
-          r.on("data", (d) => (body += d));
-          r.on("end", () => (r.statusCode === 200 ? res(body) : rej(new Error(`HTTP ${r.statusCode}`))));
-        },
-      );
-      req.setTimeout(10_000, () => req.destroy(new Error("client timeout")));
-      req.on("error", rej);
-      req.end();
-    });
-  const client = async (a: http.Agent | false) => {
-    while (!halt && Date.now() < until && sent < 100_000) {
-      sent++;
-      try {
-        result.responses.push({ at: Date.now(), body: await one(a) });
-        result.ok++;
-      } catch (err) {
-        result.failed++;
-        const key = (err as { code?: string }).code ?? (err as Error).message;
-        result.errors[key] = (result.errors[key] ?? 0) + 1;
-      }
-    }
-  };
-  const done = Promise.all([
-    ...Array.from({ length: opts.keepAlive }, () => client(agent)),
-    ...Array.from({ length: opts.perRequest }, () => client(false)),
-  ]).then(() => {
-    agent.destroy();
-    return result;
-  });
-  return {
-    result,
-    stop: () => {
-      halt = true;
-      return done;
-    },
-  };
-}
-
 const first = rows[0];
 if (first) {
   describe(`${first.name}: pounce wrap (runtime-independent cases)`, () => {
@@ -600,7 +548,7 @@ if (first) {
           join(dir, "app.sock"),
         ],
         async (p, dir) => {
-          const running = unixLoad(join(dir, "app.sock"), { keepAlive: 8, perRequest: 2, durationMs: 60_000 });
+          const running = startLoad(0, { socketPath: join(dir, "app.sock"), keepAlive: 8, perRequest: 2, durationMs: 60_000 });
           await waitUntil("the load is running", () => running.result.ok >= 100, 10_000);
           const v = await deploys(p, dir, 1, RELOADS, join(dir, "wrap.pid"));
           const tail = running.result.ok;

@@ -24,7 +24,7 @@ function wss(port: number, ca: string): WssClient {
   const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, { ca });
   const messages: string[] = [];
   const waiters: Array<() => void> = [];
-  ws.on("message", (d) => {
+  ws.on("message", (d: Buffer) => {
     messages.push(String(d));
     for (const w of waiters.splice(0)) w();
   });
@@ -34,7 +34,7 @@ function wss(port: number, ca: string): WssClient {
       ws.once("open", () => resolve());
       ws.once("error", reject);
     }),
-    closed: new Promise((resolve) => ws.once("close", (code) => resolve(code))),
+    closed: new Promise((resolve) => ws.once("close", (code: number) => resolve(code))),
     async next(re, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -39,8 +39,7 @@ async function stop(args: string[]): Promise<void> {
   const seen = await waitForState(target.statePath, timeoutMs, (s) => {
     // The state was read before this look: a server that wrote its exit and ended in between
     // would pass for one that never wrote it, so a gone process gets one more read.
-    if (!sameProcess(pid, startTime))
-      return { code: codeIn(target.statePath ? readState(target.statePath) : s), gone: true };
+    if (!sameProcess(pid, startTime)) return { code: codeIn(target.statePath ? readState(target.statePath) : s), gone: true };
     if (s?.pid === pid && s.phase === "exited") return { code: codeIn(s), gone: false };
     return undefined;
   });

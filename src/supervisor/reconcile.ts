@@ -9,7 +9,7 @@ import type { Core } from "./core.ts";
 import { settleCutover } from "./cutover.ts";
 import { nextReloadAt, takeStartableReload } from "./reload-queue.ts";
 import { maintainWorkers, nextRespawnAt } from "./replacement.ts";
-import { advanceRetiring, advanceRollout, settleCompletion, startReload } from "./rollout.ts";
+import { advanceRetiring, advanceRollout, restartHandOverEnd, settleCompletion, startReload } from "./rollout.ts";
 import { applyPendingScale } from "./scale.ts";
 import { advanceListenerHandOver, advanceShutdownDelay } from "./shutdown.ts";
 import { allLive, generationReady, type Running } from "./state.ts";
@@ -81,6 +81,7 @@ function reconcileRunning(core: Core, run: Running): number | undefined {
     run.retiring?.nextAt,
     nextRespawnAt(run),
     nextReloadAt(core, run),
+    restartHandOverEnd(run),
   );
 }
 

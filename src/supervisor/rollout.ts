@@ -11,7 +11,7 @@ import { parseEntry, type ResolvedEntry, resolveEntry } from "../entry.ts";
 import { describe, EXIT } from "../errors.ts";
 import type { Core } from "./core.ts";
 import { advanceBatch, advanceRollback, planBatches, rollBack } from "./reload-batch.ts";
-import { allLive, type Generation, generationReady, type Running } from "./state.ts";
+import { allLive, type Generation, generationReady, type Rollout, type Running } from "./state.ts";
 import { warmReloadCompleted } from "./warm.ts";
 import { drainWorker, killWorker, startGeneration, startImportCheck } from "./workers.ts";
 
@@ -71,16 +71,25 @@ export function advanceRollout(core: Core, run: Running): void {
       r.gen.status = "retired";
       const old = run.active;
       core.note({ event: "restart_stopping_old" });
-      run.rollout = { kind: "stop-old", entry: r.gen.entry, previous: old?.entry ?? r.gen.entry };
+      const stop: Rollout & { kind: "stop-old" } = { kind: "stop-old", entry: r.gen.entry, previous: old?.entry ?? r.gen.entry };
+      run.rollout = stop;
       if (old) {
         old.status = "retired";
         run.active = undefined;
-        for (const w of old.workers) drainWorker(core, w, "reload");
+        const closeListener = core.adapter.closeSharedListener;
+        if (closeListener && [...old.workers].some((w) => w.status.kind === "ready")) {
+          // As at shutdown: nothing is left to take a connection the supervisor accepted once the
+          // old workers have gone, so its listener closes first, while they still take them.
+          stop.handOver = { workers: [...old.workers], until: core.now() + old.config.reloadTimeout * 1000 };
+          const done = () => core.dispatch({ type: "shared-listener-closed" });
+          closeListener.call(core.adapter).then(done, done);
+        } else for (const w of old.workers) drainWorker(core, w, "reload");
       }
       advanceRollout(core, run);
       return;
     }
     case "stop-old":
+      if (r.handOver && core.now() >= r.handOver.until) restartHandedOver(core, run);
       // Nothing of the old code may still hold the port.
       if (allLive(core.state).some((w) => w.mode === "serve")) return;
       run.rollout = { kind: "restart", gen: startGeneration(core, r.entry, "restart"), previous: r.previous };
@@ -102,6 +111,22 @@ export function advanceRollout(core: Core, run: Running): void {
       }
       return;
   }
+}
+
+/** The listener hand-over of a stop-then-start reload is over (done, or its time is up): the old
+ *  workers drain in what is left of reload_timeout. */
+export function restartHandedOver(core: Core, run: Running): void {
+  const r = run.rollout;
+  if (r?.kind !== "stop-old" || !r.handOver) return;
+  const { workers, until } = r.handOver;
+  r.handOver = undefined;
+  const left = Math.max(0, until - core.now());
+  for (const w of workers) drainWorker(core, w, "reload", left);
+}
+
+/** When the listener hand-over of a stop-then-start reload runs out, if one is under way. */
+export function restartHandOverEnd(run: Running): number | undefined {
+  return run.rollout?.kind === "stop-old" ? run.rollout.handOver?.until : undefined;
 }
 
 function failGeneration(gen: Generation): void {

@@ -134,8 +134,10 @@ export type Rollout =
   | { kind: "rollback"; gen: Generation }
   /** Stop-then-start, step 1: a worker imports the new code without binding. */
   | { kind: "check"; gen: Generation }
-  /** Step 2: the old workers drain; then `entry` starts. `previous` is the code to go back to. */
-  | { kind: "stop-old"; entry: ResolvedEntry; previous: ResolvedEntry }
+  /** Step 2: the old workers drain; then `entry` starts. `previous` is the code to go back to.
+   *  `handOver`: first the supervisor's own listener closes (closeSharedListener) while these old
+   *  workers still take what it accepted; they drain when it is done or at `until`. */
+  | { kind: "stop-old"; entry: ResolvedEntry; previous: ResolvedEntry; handOver?: { workers: WorkerRecord[]; until: number } }
   /** Step 3: the new generation starts with nothing serving; `previous`, if set, is the way back. */
   | { kind: "restart"; gen: Generation; previous?: ResolvedEntry };
 

@@ -36,6 +36,7 @@ import { reconcile } from "./reconcile.ts";
 import { checkLimits } from "./recycle.ts";
 import { configRead, requestReload } from "./reload-queue.ts";
 import { crashed, markFatal } from "./replacement.ts";
+import { restartHandedOver } from "./rollout.ts";
 import { requestScale } from "./scale.ts";
 import { shownTitle } from "./shown-title.ts";
 import { lateReady, listenerHandedOver, requestStop } from "./shutdown.ts";
@@ -265,6 +266,7 @@ export class Supervisor implements Core {
         return;
       }
       case "shared-listener-closed":
+        if (this.state.phase.kind === "running") restartHandedOver(this, this.state.phase);
         listenerHandedOver(this);
         return;
       case "timer":

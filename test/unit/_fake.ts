@@ -105,6 +105,8 @@ export class FakeAdapter implements RuntimeAdapter {
   canOverlap = true;
   unixSocketShared = true;
   overlapUnavailableReason?: string;
+  /** Unset: a runtime whose workers own their listeners; tests set it to play Node's primary. */
+  closeSharedListener?: () => Promise<void>;
   readonly workers: FakeWorker[] = [];
   readonly signals = new Map<LifecycleSignal, () => void>();
   exitCode: number | undefined;

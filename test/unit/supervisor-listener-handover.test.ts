@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { booted } from "./_fake.ts";
+import { booted, type FakeAdapter } from "./_fake.ts";
 
 /** A fake adapter's closeSharedListener the test settles. */
 function handOver() {
   const h = { calls: 0, finish: () => {} };
-  const setup = (a: { closeSharedListener?: () => Promise<void> }) => {
+  const setup = (a: FakeAdapter) => {
     a.closeSharedListener = () => {
       h.calls++;
       return new Promise<void>((resolve) => (h.finish = resolve));
@@ -78,5 +78,49 @@ describe("supervisor: shutdown with the supervisor's own listener", () => {
     h.finish();
     await settle();
     for (const w of r.adapter.live()) assert.equal(w.drains.length, 1);
+  });
+});
+
+describe("supervisor: stop-then-start reload with the supervisor's own listener", () => {
+  const restart = { "reload-strategy": "restart", workers: "1" };
+
+  it("the listener closes once the import check passed; the old worker drains only after the hand-over, then the new one starts", async () => {
+    const { h, setup } = handOver();
+    const r = booted(restart, setup);
+    r.adapter.signal("SIGHUP");
+    assert.equal(h.calls, 0, "closed before the new code passed its check");
+    r.adapter.workers[1]?.ready().exit(0);
+    assert.equal(h.calls, 1);
+    assert.deepEqual(r.adapter.worker(0).drains, [], "drained while the listener still hands it connections");
+    r.clock.advance(400);
+    h.finish();
+    await settle();
+    // The hand-over took 0.4 s of the 30 s reload_timeout.
+    assert.deepEqual(r.adapter.worker(0).drains, [{ type: "drain", reason: "reload", timeoutMs: 29_600 }]);
+    assert.equal(r.adapter.live(1).length, 0, "new started while the old still listens");
+    r.adapter.worker(0).idle();
+    r.readyAll(1);
+    assert.ok(r.lines().includes("Graceful reload complete. Running 1 worker(s) on generation 1"));
+  });
+
+  it("a hand-over that never finishes: the old worker drains at reload_timeout", () => {
+    const { setup } = handOver();
+    const r = booted({ ...restart, "reload-timeout": "5" }, setup);
+    r.adapter.signal("SIGHUP");
+    r.adapter.workers[1]?.ready().exit(0);
+    r.clock.advance(4_999);
+    assert.deepEqual(r.adapter.worker(0).drains, []);
+    r.clock.advance(1);
+    assert.deepEqual(r.adapter.worker(0).drains, [{ type: "drain", reason: "reload", timeoutMs: 0 }]);
+  });
+
+  it("an overlap reload leaves the listener open (the new workers take it over)", () => {
+    const { h, setup } = handOver();
+    const r = booted({ workers: "1" }, setup);
+    r.adapter.signal("SIGHUP");
+    r.readyAll(1);
+    r.clock.advance(5_000);
+    assert.equal(h.calls, 0);
+    assert.equal(r.adapter.worker(0).drains.length, 1);
   });
 });

@@ -94,7 +94,7 @@ describe("supervisor: nothing of a finished generation is kept", () => {
     // The serving generation (61: one number went to the failed reload) and its two workers (one a
     // replacement after the crash) are live; everything older must be gone.
     const live = new Set<object>([...r.sup.state.generations].flatMap((g) => [g, ...g.workers]));
-    const kept = refs.map((ref) => ref.deref()).filter((o) => o !== undefined && !live.has(o));
+    const kept = refs.map((ref) => ref.deref()).filter((o): o is object => o !== undefined && !live.has(o));
     const label = (o: object) =>
       "purpose" in o
         ? `generation ${(o as Generation).n}`

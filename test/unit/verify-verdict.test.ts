@@ -14,6 +14,7 @@ function sample(over: Partial<Sample>): Sample {
     done: T0 + 5,
     fresh: false,
     connStart: T0,
+    connected: true,
     req: 0,
     status: 200,
     error: null,

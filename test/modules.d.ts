@@ -1,0 +1,3 @@
+// Test-only packages that ship no types of their own.
+declare module "parse-prometheus-text-format";
+declare module "ws";

@@ -136,6 +136,30 @@ describe("supervisor: warm workers", () => {
     assert.equal(r.adapter.warmWaiting().length, 3);
   });
 
+  it("a stop-then-start reload spawns its import check and takes warm workers for the restarted generation", () => {
+    const r = warmBooted({ workers: "2", "warm-workers": "2", "reload-strategy": "restart" });
+    const warmPids = r.adapter.warmWaiting().map((w) => w.pid);
+    r.adapter.signal("SIGHUP");
+    const check = r.adapter.workers.at(-1);
+    assert.equal(check?.spawnSpec.mode, "check", "the import check was not spawned");
+    assert.equal(assumes(r).length, 0, "a warm worker was taken for the import check");
+    check?.ready();
+    check?.exit(0);
+    for (const w of r.adapter.live(0)) if (w.drains.length > 0) w.idle();
+    r.sup.dispatch({ type: "shared-listener-closed" });
+    for (const w of r.adapter.live(0)) if (w.drains.length > 0) w.idle();
+    assert.equal(assumes(r).length, 2, "the restarted generation did not take the warm workers");
+    r.readyAll(1);
+    assert.deepEqual(
+      r.sup
+        .snapshot()
+        .workers.filter((w) => w.generation === 1)
+        .map((w) => w.pid)
+        .sort(),
+      [...warmPids].sort(),
+    );
+  });
+
   it("one whose spawn fixed something the spec changes is killed and a fresh worker spawned", () => {
     const r = warmBooted({ workers: "2", "warm-workers": "2" }, (a) => {
       a.canAssume = () => false;

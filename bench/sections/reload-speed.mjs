@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { resolve } from "node:path";
-import { freePort, get, now, Proc, sleep, waitFor200 } from "../lib/proc.mjs";
+import { freePort, get, now, Proc, sleep, waitFor200, warmWaiting } from "../lib/proc.mjs";
 import { step } from "../lib/progress.mjs";
 import { median } from "../lib/stats.mjs";
 import { contenders, Server } from "../lib/targets.mjs";
@@ -98,19 +98,6 @@ async function oneReload(url, version, signal, waitDone) {
   for (const a of agents) a.destroy();
   await waitDone(t0);
   return { newCode, keptAlive: Math.max(...firstNew) };
-}
-
-/** Until the state file lists `n` warm workers waiting (bounded). */
-async function warmWaiting(stateFile, n) {
-  const until = now() + 20_000;
-  while (now() < until) {
-    try {
-      const warm = JSON.parse(readFileSync(stateFile, "utf8")).warm_workers ?? [];
-      if (warm.filter((w) => w.state === "waiting").length >= n) return;
-    } catch {}
-    await sleep(20);
-  }
-  throw new Error(`${n} warm workers not waiting within 20 s`);
 }
 
 export async function reloadSpeed(rt, cfg, warm = 0) {

@@ -1,7 +1,7 @@
 // 5. Supervisor RSS across many reloads (2 workers, no load): the slope in KB per reload.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { now, rssKb, sleep } from "../lib/proc.mjs";
+import { now, rssKb, sleep, warmWaiting } from "../lib/proc.mjs";
 import { step } from "../lib/progress.mjs";
 import { slope } from "../lib/stats.mjs";
 import { contenders, Server } from "../lib/targets.mjs";
@@ -69,13 +69,7 @@ export async function warmWorkerRss(rt, warm = 2) {
   });
   const read = () => JSON.parse(readFileSync(`${pidFile}.state.json`, "utf8"));
   const settled = async () => {
-    const until = now() + 20_000;
-    while (now() < until) {
-      try {
-        if ((read().warm_workers ?? []).filter((w) => w.state === "waiting").length >= warm) break;
-      } catch {}
-      await sleep(20);
-    }
+    await warmWaiting(`${pidFile}.state.json`, warm);
     await sleep(1_000);
     return read();
   };

@@ -124,6 +124,7 @@ async function main() {
     deploy: [],
     growth: [],
     rss: [],
+    warmRss: [],
     reloadRss: [],
     watch: [],
     startup: [],
@@ -147,9 +148,14 @@ async function main() {
   // start-up, memory and SIGHUP → new code: every runtime, each beside its raw server / gunicorn
   for (const rt of runtimes) if (only.has("startup")) res.startup.push(await startS.startup(rt, cfg));
   if (only.has("reload-speed")) {
-    for (const rt of runtimes) res.speed.push({ ...(await speedS.reloadSpeed(rt, cfg)), runtime: rt.name });
+    for (const rt of runtimes) {
+      res.speed.push({ ...(await speedS.reloadSpeed(rt, cfg)), runtime: rt.name });
+      res.speed.push({ ...(await speedS.reloadSpeed(rt, cfg, 2)), runtime: rt.name });
+    }
     res.speed.push(await speedS.gunicornSpeed(cfg));
   }
+  // what --warm-workers costs in memory, every runtime
+  if (only.has("rss")) for (const rt of runtimes) res.warmRss.push(await rssS.warmWorkerRss(rt));
   for (const rt of deep) {
     const t = [...res.throughput, ...(res.capacityOnly ?? [])].find((x) => x.runtime === rt.name);
     if (!t) {

@@ -45,6 +45,13 @@ export interface WorkerHandle {
   send(msg: SupervisorMessage): void;
   /** Force-stop now (SIGKILL or terminate). `exit` still follows. */
   kill(): void;
+  /** A warm worker (spawned with `mode: "warm"`) becomes the worker `spec` describes: the adapter
+   *  answers from `spec` from now on (its TLS material) and sends it `assume`. Absent: warm workers
+   *  are never taken, every reload spawns. */
+  assume?(spec: WorkerSpec): void;
+  /** Whether what the adapter fixed when it spawned this warm worker (uid/gid, command-line flags,
+   *  inherited fds) is what `spec` asks for; false: the core kills it and spawns afresh. */
+  canAssume?(spec: WorkerSpec): boolean;
 }
 
 export interface RuntimeAdapter {
@@ -168,6 +175,10 @@ export interface WorkerHost {
   /** Uncaught errors outside a request; and lifecycle signals aimed at the worker, which it ignores. */
   onFatal(handler: (err: unknown) => void): void;
   importApp(file: string): Promise<Record<string, unknown>>;
+  /** A warm worker, before it reports `warm`: load what importing `file` (the entry as it was when
+   *  the warm worker started) will need — the TypeScript loader for a .ts file —, never the app
+   *  itself. Absent: nothing beyond the worker's own modules. */
+  warmUp?(file: string): Promise<void>;
   serve(options: ServeOptions): Promise<ServerHandle>;
   setTitle(title: string): void;
   /** Write a log line directly (only when the supervisor is gone). */

@@ -27,6 +27,8 @@ export interface Config {
   reloadStagger: number;
   /** Workers replaced at a time on an overlap reload (0: the whole generation at once). */
   reloadBatch: number;
+  /** Pre-started workers kept beside the serving generation for the next reload (supervisor/warm.ts). */
+  warmWorkers: number;
   shutdownTimeout: number;
   /** Seconds to keep serving with health 503 after a stop signal, before draining (0: none). */
   shutdownDelay: number;
@@ -187,6 +189,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     valueHint: "n",
     description:
       "On reload, replace workers n at a time: start n new, wait until ready, drain n old, then the next n (0 = all at once)",
+  },
+  {
+    key: "warmWorkers",
+    flag: "warm-workers",
+    kind: "count",
+    default: "0",
+    valueHint: "n",
+    description:
+      "Keep n workers pre-started (runtime and loader loaded, no app) that the next reload takes instead of starting new ones (0 = off)",
   },
   {
     key: "shutdownTimeout",

@@ -12,8 +12,9 @@ import type { RequestLimits } from "./worker/limits.ts";
 export interface WorkerSpec {
   id: number;
   generation: number;
-  /** `serve`: import, bind, report ready. `check`: import and validate only (stop-then-start reloads). */
-  mode: "serve" | "check";
+  /** `serve`: import, bind, report ready. `check`: import and validate only (stop-then-start reloads).
+   *  `warm`: load what comes before the app, report `warm`, wait for `assume` (src/worker/warm.ts). */
+  mode: "serve" | "check" | "warm";
   /** Absolute path of the file to import. */
   file: string;
   exportName: string;
@@ -59,12 +60,17 @@ export type SupervisorMessage =
   /** The server is stopping after a shutdown delay: health answers 503, serving goes on. */
   | { type: "unready" }
   /** The answer to a worker's `metrics-request`: the aggregate in Prometheus text format. */
-  | { type: "metrics"; id: number; text: string };
+  | { type: "metrics"; id: number; text: string }
+  /** A warm worker becomes this worker of a generation (supervisor/warm.ts): start as `spec` says
+   *  (its PEM texts stay with the adapter, as at spawn). */
+  | { type: "assume"; spec: WorkerSpec };
 
 export type WorkerMessage =
   /** `port`: the bound TCP port (0 for a unix socket or an fd). */
   | { type: "ready"; port: number }
   | { type: "checked" }
+  /** A warm worker has loaded what comes before the app and waits for `assume`. */
+  | { type: "warm" }
   /** Not ready yet: what the app last answered (init() pending, --ready-path status or error). */
   | { type: "not-ready"; detail: string }
   | { type: "failed"; code: string; message: string }

@@ -200,3 +200,16 @@ export function cpuTicks(pid) {
   };
   return [pid, ...childrenOf(pid)].reduce((a, p) => a + one(p), 0);
 }
+
+/** Until the state file lists `n` warm workers waiting (bounded). */
+export async function warmWaiting(stateFile, n) {
+  const until = now() + 20_000;
+  while (now() < until) {
+    try {
+      const warm = JSON.parse(readFileSync(stateFile, "utf8")).warm_workers ?? [];
+      if (warm.filter((w) => w.state === "waiting").length >= n) return;
+    } catch {}
+    await sleep(20);
+  }
+  throw new Error(`${n} warm workers not waiting within 20 s`);
+}

@@ -71,10 +71,10 @@ export function report(res, base) {
   for (const r of res.speed) {
     if (r.unavailable || !r.runtime) continue;
     L.push(
-      `| SIGHUP → new code ≤ 150 ms | ${r.runtime} | ${ms(r.newCode, 0)} (gunicorn: ${ms(res.speed.find((x) => x.name.startsWith("gunicorn"))?.newCode, 0)}) | ${yes(r.newCode <= 150)} |`,
+      `| SIGHUP → new code ≤ 150 ms | ${r.runtime}${r.variant ? ` (${r.variant})` : ""} | ${ms(r.newCode, 0)} (gunicorn: ${ms(res.speed.find((x) => x.name.startsWith("gunicorn"))?.newCode, 0)}) | ${yes(r.newCode <= 150)} |`,
     );
     L.push(
-      `| kept-alive client on new code ≤ 1 s after SIGHUP | ${r.runtime} | last of 8 clients: median ${ms(r.keptAlive, 0)}, max ${ms(r.keptAliveMax, 0)} | ${yes(r.keptAliveMax <= 1000)} |`,
+      `| kept-alive client on new code ≤ 1 s after SIGHUP | ${r.runtime}${r.variant ? ` (${r.variant})` : ""} | last of 8 clients: median ${ms(r.keptAlive, 0)}, max ${ms(r.keptAliveMax, 0)} | ${yes(r.keptAliveMax <= 1000)} |`,
     );
   }
   for (const d of res.deploy) {
@@ -247,6 +247,21 @@ export function report(res, base) {
         `Samples (reload: KB): ${res.rss.map((r) => `${r.runtime}: ${r.samples.map((s) => s[1]).join(" ")}`).join("; ")}`,
         "",
       );
+  }
+
+  if (res.warmRss?.length) {
+    L.push("## 5b. What a warm worker costs (`--warm-workers 2`)", "");
+    L.push(
+      "2 workers and 2 warm workers, a TypeScript hello app, no load, 1 s after both warm workers wait: each process's VmRSS (a warm worker holds the runtime, pounce's worker code and the TypeScript loader, not the app); then the serving workers again after one reload, when they are the former warm workers.",
+      "",
+      "| runtime | warm worker RSS (each) | serving worker RSS (each) | serving, after a reload took the warm ones | command |",
+      "|---|---:|---:|---:|---|",
+    );
+    for (const r of res.warmRss)
+      L.push(
+        `| ${r.runtime} | ${r.warm.map((k) => mb(k)).join(", ")} | ${r.serving.map((k) => mb(k)).join(", ")} | ${r.servingAfterReload.map((k) => mb(k)).join(", ")} | \`${r.command}\` |`,
+      );
+    L.push("");
   }
 
   if (res.reloadRss?.length) {

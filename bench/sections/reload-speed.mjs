@@ -5,11 +5,13 @@
 // last of them got the new version; the promise is 1 s). Beside the wall clock, which follows the
 // machine's load, the CPU the new workers used until the reload completed (/proc/<pid>/schedstat of
 // the supervisor's children then: the old generation has exited), which hardly does.
+// Each runtime is measured as it starts by default and with `--warm-workers 2` (each SIGHUP only
+// once both warm workers wait, as they do on a quiet server).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { resolve } from "node:path";
-import { freePort, get, now, Proc, sleep, waitFor200 } from "../lib/proc.mjs";
+import { freePort, get, now, Proc, sleep, waitFor200, warmWaiting } from "../lib/proc.mjs";
 import { step } from "../lib/progress.mjs";
 import { median } from "../lib/stats.mjs";
 import { contenders, Server } from "../lib/targets.mjs";
@@ -98,13 +100,16 @@ async function oneReload(url, version, signal, waitDone) {
   return { newCode, keptAlive: Math.max(...firstNew) };
 }
 
-export async function reloadSpeed(rt, cfg) {
-  const dir = scratch(`speed-${rt.name}`);
-  const s = await Server.start(contenders(rt).pounce(2, writeTsApp(dir, "v0")), { name: `${rt.name} pounce speed` });
+export async function reloadSpeed(rt, cfg, warm = 0) {
+  const dir = scratch(`speed-${rt.name}${warm ? "-warm" : ""}`);
+  const pidFile = resolve(dir, "pounce.pid");
+  const extra = warm ? ["--warm-workers", String(warm), "--pid-file", pidFile] : [];
+  const s = await Server.start(contenders(rt).pounce(2, writeTsApp(dir, "v0"), extra), { name: `${rt.name} pounce speed` });
   const runs = [];
   try {
     for (let i = 1; i <= cfg.speedReloads; i++) {
-      step(`${rt.name}: SIGHUP → new code ${i}/${cfg.speedReloads}`, 3);
+      step(`${rt.name}${warm ? ` --warm-workers ${warm}` : ""}: SIGHUP → new code ${i}/${cfg.speedReloads}`, 3);
+      if (warm) await warmWaiting(`${pidFile}.state.json`, warm);
       writeTsApp(dir, `v${i}`);
       runs.push(
         await oneReload(
@@ -120,7 +125,14 @@ export async function reloadSpeed(rt, cfg) {
   } finally {
     await s.stop();
   }
-  return summary(rt.name, s.command().replace(/--port \d+/, "--port P"), runs);
+  const command = s
+    .command()
+    .replace(/--port \d+/, "--port P")
+    .replace(/--pid-file \S+/, "--pid-file F");
+  return {
+    ...summary(warm ? `${rt.name} --warm-workers ${warm}` : rt.name, command, runs),
+    ...(warm ? { variant: `--warm-workers ${warm}` } : {}),
+  };
 }
 
 function summary(name, command, runs) {
@@ -184,7 +196,7 @@ export function reportLines(list, cfg) {
   L.push(
     `${cfg.speedReloads} reloads each, 2 workers, default stagger, a TypeScript hello app (pounce) / a WSGI hello app (gunicorn) with its version bumped before each SIGHUP. “new code”: first response with the new version on a fresh connection (poll every 5 ms). “kept-alive”: when the last of ${KEPT_ALIVE} kept-alive clients (a request every ${PACE_MS} ms each) got it.`,
     "",
-    "“new worker CPU”: what each new worker had used (user + system) when the reload completed, median over the reloads; unlike the wall clock, other load on the machine hardly moves it.",
+    "“new worker CPU”: what each new worker had used (user + system) when the reload completed, median over the reloads; unlike the wall clock, other load on the machine hardly moves it. With `--warm-workers` it includes what the worker used while warm, before the signal.",
     "",
     "| server | new code (median) | per reload | kept-alive, last client (median, max) | new worker CPU | command |",
     "|---|---:|---|---:|---:|---|",

@@ -1,5 +1,7 @@
 // 5. Supervisor RSS across many reloads (2 workers, no load): the slope in KB per reload.
-import { now, rssKb, sleep } from "../lib/proc.mjs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { now, rssKb, sleep, warmWaiting } from "../lib/proc.mjs";
 import { step } from "../lib/progress.mjs";
 import { slope } from "../lib/stats.mjs";
 import { contenders, Server } from "../lib/targets.mjs";
@@ -44,4 +46,55 @@ export async function rssAcrossReloads(rt, cfg) {
       half.map((x) => x[1]),
     ),
   };
+}
+
+/**
+ * What --warm-workers costs in memory: 2 workers and 2 warm workers, a TypeScript hello app, no load.
+ * 1 s after both warm workers wait: each one's VmRSS beside each serving worker's (the state file
+ * gives the pids); then once more after a reload, when the serving workers are the former warm ones.
+ */
+export async function warmWorkerRss(rt, warm = 2) {
+  const dir = scratch(`warm-rss-${rt.name}`);
+  const pidFile = resolve(dir, "pounce.pid");
+  const app = (v) => {
+    const file = resolve(dir, "app.ts");
+    writeFileSync(
+      file,
+      `const V: string = ${JSON.stringify(v)};\nexport default { fetch: (_r: Request): Response => new Response(V) };\n`,
+    );
+    return file;
+  };
+  const s = await Server.start(contenders(rt).pounce(2, app("v0"), ["--warm-workers", String(warm), "--pid-file", pidFile]), {
+    name: `${rt.name} pounce warm rss`,
+  });
+  const read = () => JSON.parse(readFileSync(`${pidFile}.state.json`, "utf8"));
+  const settled = async () => {
+    await warmWaiting(`${pidFile}.state.json`, warm);
+    await sleep(1_000);
+    return read();
+  };
+  const kb = (list) => list.map((w) => rssKb(w.pid)).filter((x) => x !== null);
+  try {
+    step(`warm worker RSS: ${rt.name}`, 4);
+    const before = await settled();
+    const warmKb = kb(before.warm_workers ?? []);
+    const servingKb = kb(before.workers);
+    const t = now();
+    app("v1");
+    s.proc.signal("SIGHUP");
+    await s.proc.waitLine("Graceful reload complete", { since: t, timeoutMs: 30_000 });
+    const after = await settled();
+    return {
+      runtime: rt.name,
+      command: s
+        .command()
+        .replace(/--port \d+/, "--port P")
+        .replace(/--pid-file \S+/, "--pid-file F"),
+      warm: warmKb,
+      serving: servingKb,
+      servingAfterReload: kb(after.workers),
+    };
+  } finally {
+    await s.stop();
+  }
 }

@@ -31,6 +31,10 @@ export interface ChildRuntime {
   /** Start `worker-main <spec>` with an IPC channel; feed every message, the exit and the channel's
    *  close to `link`. */
   spawnChild(spec: WorkerSpec, link: WorkerLink): Child;
+  /** What `spawnChild` fixes from a spec on the child's command line (Bun: the flags its limits
+   *  give), beyond the uid/gid every child is started with: a warm worker whose spawn fixed other
+   *  values cannot assume a spec (WorkerHandle.canAssume). Absent: nothing. */
+  spawnFixed?(spec: WorkerSpec): unknown;
   /** Extra one-time checks where ports are shared (e.g. a permission this runtime needs). */
   prepareShared?(config: Config, log: { info(msg: string): void; warn(msg: string): void }): void;
   onSignal(signal: LifecycleSignal, handler: () => void): void;
@@ -68,8 +72,10 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
       rt.prepareShared?.(config, log);
     },
     spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
+      // A warm worker answers from the spec it assumed.
+      let current = spec;
       const link = linkWorker(events, (msg) =>
-        answerTls(spec, msg, (answer) => {
+        answerTls(current, msg, (answer) => {
           try {
             child.send(answer);
           } catch {
@@ -91,6 +97,19 @@ export function childProcessAdapter(rt: ChildRuntime): RuntimeAdapter {
           }
         },
         kill: () => child.kill(),
+        assume(next: WorkerSpec) {
+          current = next;
+          if (link.gone) return;
+          try {
+            child.send({ type: "assume", spec: specWithoutSecrets(next) });
+          } catch {
+            // the worker is going; its exit follows
+          }
+        },
+        canAssume: (next: WorkerSpec) =>
+          next.uid === spec.uid &&
+          next.gid === spec.gid &&
+          JSON.stringify(rt.spawnFixed?.(next)) === JSON.stringify(rt.spawnFixed?.(spec)),
       };
     },
     holdListenSocket: rt.holdListenSocket,

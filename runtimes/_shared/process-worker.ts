@@ -11,7 +11,7 @@ import { type ParentChannel, parentChannel } from "./parent-channel.ts";
 const LIFECYCLE_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTTIN", "SIGTTOU"] as const;
 
 export interface RuntimePieces
-  extends Pick<WorkerHost, "onFatal" | "importApp" | "serve" | "setTitle" | "writeLine" | "parserLimits"> {
+  extends Pick<WorkerHost, "onFatal" | "importApp" | "warmUp" | "serve" | "setTitle" | "writeLine" | "parserLimits"> {
   /** Listen for `signal` (the listener does nothing: the supervisor alone gives orders). */
   ignoreSignal(signal: (typeof LIFECYCLE_SIGNALS)[number]): void;
   /** The runtime's immediate exit. */
@@ -45,6 +45,7 @@ export function processWorkerHost(spec: WorkerSpec, pieces: RuntimePieces, chann
     onSupervisorGone: channel.onSupervisorGone,
     onFatal: pieces.onFatal,
     importApp: pieces.importApp,
+    ...(pieces.warmUp ? { warmUp: pieces.warmUp } : {}),
     // The spec came without the PEM texts (tls-handoff.ts): fetch them just before serving.
     serve: async (opts) => pieces.serve(opts.tls ? { ...opts, tls: await channel.tlsMaterial() } : opts),
     parserLimits: pieces.parserLimits,

@@ -55,6 +55,7 @@ export function createBunAdapter(): RuntimeAdapter {
     name: "Bun",
     runtime: `bun ${Bun.version}`,
     platform: process.platform,
+    spawnFixed: (spec) => bunWorkerFlags(spec.limits),
     spawnChild(spec, link) {
       const child = Bun.spawn([process.execPath, ...bunWorkerFlags(spec.limits), main, JSON.stringify(spec)], {
         // Under bunx the binary may be named bunx: argv[0] "bun" keeps it bun.

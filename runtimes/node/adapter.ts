@@ -33,8 +33,12 @@ export function createNodeAdapter(): RuntimeAdapter {
         cluster.setupPrimary({ exec: WORKER_MAIN, silent: false, serialization: "json" });
         watchPrimaryListeners();
       }
-      // The title is passed as an argument so the worker's argv is long enough to hold it.
-      const title = workerTitle(spec.id, spec.generation, spec.entryLabel, spec.listen);
+      // The title is passed as an argument so the worker's argv is long enough to hold it (a warm
+      // worker's: long enough for the worker it will become, generation and id still unknown).
+      const title =
+        spec.mode === "warm"
+          ? workerTitle(99_999, 99_999, spec.entryLabel, spec.listen)
+          : workerTitle(spec.id, spec.generation, spec.entryLabel, spec.listen);
       const piped = events.output ? "pipe" : "inherit";
       cluster.setupPrimary({
         exec: WORKER_MAIN,
@@ -53,8 +57,10 @@ export function createNodeAdapter(): RuntimeAdapter {
       });
       const worker: Worker = cluster.fork({ POUNCE_WORKER_SPEC: JSON.stringify(specWithoutSecrets(spec)) });
       countTakenConnections(worker.process);
+      // A warm worker answers from the spec it assumed.
+      let current = spec;
       const link = linkWorker(events, (msg) => {
-        if (answerTls(spec, msg, (answer) => worker.isConnected() && worker.send(answer))) return;
+        if (answerTls(current, msg, (answer) => worker.isConnected() && worker.send(answer))) return;
         // The cluster's own 'close' for this worker's handle came first on the same channel, so the
         // primary has already stopped handing it connections.
         if (msg.type === "stop-accepting" && worker.isConnected())
@@ -75,6 +81,16 @@ export function createNodeAdapter(): RuntimeAdapter {
         kill() {
           worker.process.kill("SIGKILL");
         },
+        assume(next: WorkerSpec) {
+          current = next;
+          if (worker.isConnected()) worker.send({ type: "assume", spec: specWithoutSecrets(next) } satisfies SupervisorMessage);
+        },
+        // What the fork fixed: its user and group, and an inherited socket's place among its fds.
+        canAssume: (next: WorkerSpec) =>
+          next.uid === spec.uid &&
+          next.gid === spec.gid &&
+          (next.listen.kind === "fd") === (spec.listen.kind === "fd") &&
+          (next.listen.kind !== "fd" || spec.listen.kind !== "fd" || next.listen.fd === spec.listen.fd),
       };
     },
     holdListenSocket,

@@ -11,10 +11,53 @@ import { compileCacheDir, nodeKeepsCompileCache } from "./compile-cache.ts";
 const locate = () => import("./syntax-location.ts");
 
 const TS = new Set([".ts", ".mts", ".cts", ".tsx"]);
+const nativeTs = Boolean((process.features as { typescript?: unknown }).typescript);
+
+type Jiti = ReturnType<typeof import("jiti")["createJiti"]>;
+let jitiLoader: Promise<Jiti> | undefined;
+
+/** A warm worker (--warm-workers): load the TypeScript loader an import of a changed .ts entry
+ *  needs — Node's stripper, or jiti with its babel — and nothing of the app. A .js entry needs none. */
+export async function warmUp(file: string): Promise<void> {
+  if (!TS.has(extname(file))) return;
+  const source = "export const warm: number = 1;\n";
+  if (nativeTs) {
+    const strip = (await import("node:module")) as { stripTypeScriptTypes?: (code: string) => string };
+    // Its one ExperimentalWarning is about pounce's call, not the app: not on the app's stderr.
+    const emitWarning = process.emitWarning;
+    process.emitWarning = () => {};
+    try {
+      strip.stripTypeScriptTypes?.(source);
+    } finally {
+      process.emitWarning = emitWarning;
+    }
+    return;
+  }
+  // No filename: jiti's transform cache is passed by, so babel itself is loaded now.
+  (await loader()).transform({ source, ts: true });
+}
+
+/** jiti, made once per process (a warm worker makes it before its one import). */
+function loader(): Promise<Jiti> {
+  jitiLoader ??= (async () => {
+    const { createJiti } = await import("jiti");
+    // Where Node keeps no compiled code between processes, babel comes through a cache of our own.
+    const transform = nodeKeepsCompileCache ? undefined : (await import("./jiti-babel.ts")).cachedBabelTransform();
+    // jiti's transform cache (keyed by each file's content: a changed file is transformed afresh): a
+    // replacement, an added worker or a reload's unchanged files never load babel at all.
+    const cacheDir = compileCacheDir();
+    return createJiti(import.meta.url, {
+      moduleCache: false,
+      fsCache: cacheDir ? join(cacheDir, "jiti") : false,
+      interopDefault: false,
+      ...(transform ? { transform } : {}),
+    });
+  })();
+  return jitiLoader;
+}
 
 export async function importApp(file: string): Promise<Record<string, unknown>> {
   const isTs = TS.has(extname(file));
-  const nativeTs = Boolean((process.features as { typescript?: unknown }).typescript);
   let refused: unknown;
   if (!isTs || nativeTs) {
     try {
@@ -24,18 +67,7 @@ export async function importApp(file: string): Promise<Record<string, unknown>> 
       refused = err;
     }
   }
-  const { createJiti } = await import("jiti");
-  // Where Node keeps no compiled code between processes, babel comes through a cache of our own.
-  const transform = nodeKeepsCompileCache ? undefined : (await import("./jiti-babel.ts")).cachedBabelTransform();
-  // jiti's transform cache (keyed by each file's content: a changed file is transformed afresh): a
-  // replacement, an added worker or a reload's unchanged files never load babel at all.
-  const cacheDir = compileCacheDir();
-  const jiti = createJiti(import.meta.url, {
-    moduleCache: false,
-    fsCache: cacheDir ? join(cacheDir, "jiti") : false,
-    interopDefault: false,
-    ...(transform ? { transform } : {}),
-  });
+  const jiti = await loader();
   try {
     return (await jiti.import(file)) as Record<string, unknown>;
   } catch (err) {

@@ -8,7 +8,7 @@ import { parentChannel } from "../_shared/parent-channel.ts";
 import { processWorkerHost, type RuntimePieces, readSpec } from "../_shared/process-worker.ts";
 import { flushModuleCompileCache } from "./compile-cache.ts";
 import { nodeParserLimits } from "./limits.ts";
-import { importApp } from "./load.ts";
+import { importApp, warmUp } from "./load.ts";
 import { serveNode } from "./server.ts";
 
 // node:cluster makes a worker exit at once when the primary's channel closes unexpectedly (the
@@ -31,6 +31,7 @@ const pieces: RuntimePieces = {
     process.on("unhandledRejection", h);
   },
   importApp,
+  warmUp,
   parserLimits: nodeParserLimits,
   serve: async (opts) => {
     const server = await serveNode(opts, {

@@ -66,7 +66,12 @@ export function stateFileObserver(opts: StateFileOptions): Observer {
       state.phase = phaseOf(snap.phase);
       state.generation = snap.active ?? null;
       state.workers = snap.workers.map(workerEntry);
-    } else state.workers = [];
+      if (snap.warm?.length) state.warm_workers = snap.warm.map((w) => ({ pid: w.pid ?? null, state: w.status }));
+      else delete state.warm_workers;
+    } else {
+      state.workers = [];
+      delete state.warm_workers;
+    }
     const text = `${JSON.stringify(state, null, 2)}\n`;
     if (text === written) return;
     try {

@@ -59,6 +59,8 @@ export interface ServerState {
   /** The generation serving (null while booting). */
   generation: number | null;
   workers: WorkerEntry[];
+  /** --warm-workers: the pre-started workers waiting for a reload (not serving; absent: none kept). */
+  warm_workers?: Array<{ pid: number | null; state: "starting" | "waiting" }>;
   /** Reload requests heard so far (signals, file changes, control commands). */
   reloads_requested: number;
   last_reload: ReloadEntry | null;

@@ -6,7 +6,7 @@
 import type { LifecycleSignal, ScaleSignal } from "../adapter.ts";
 import type { LoadedConfig } from "../config-source.ts";
 import type { WorkerMessage } from "../protocol.ts";
-import type { WorkerRecord } from "./state.ts";
+import type { WarmWorker, WorkerRecord } from "./state.ts";
 
 /** Why a reload was asked for: shown in the log line that acknowledges it. */
 export type ReloadCause =
@@ -23,6 +23,9 @@ export type SupervisorEvent =
   | { type: "scale"; delta: 1 | -1; signal: ScaleSignal }
   | { type: "worker-message"; worker: WorkerRecord; message: WorkerMessage }
   | { type: "worker-exit"; worker: WorkerRecord; code: number | null; signal: string | null }
+  /** From a warm worker not taken yet (warm.ts); a taken one's are its record's worker-message/exit. */
+  | { type: "warm-message"; warm: WarmWorker; message: WorkerMessage }
+  | { type: "warm-exit"; warm: WarmWorker; code: number | null; signal: string | null }
   /** The configuration for a pending reload was read (or could not be: `error` says why). `ticket`
    *  is the reload request it was read for; a newer request makes it stale. */
   | { type: "config-read"; ticket: number; result: LoadedConfig | { error: string } }

@@ -158,6 +158,26 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
   },
   // Worker transitions the state file follows; the lines operators read say the same in their words.
   worker_spawned: null,
+  warm_spawned: null,
+  warm_ready: {
+    level: "debug",
+    text: (n) => `Warm worker ${n.warm} waiting for the next reload${n.pid ? ` (pid ${n.pid})` : ""}`,
+    fields: (n) => ({ warm: n.warm }),
+  },
+  warm_mismatch: {
+    level: "info",
+    text: (n) => `Warm worker ${n.warm} cannot become worker ${n.worker} (${n.why}) — starting a new worker instead`,
+    fields: (n) => ({ warm: n.warm, worker: n.worker }),
+  },
+  warm_died: {
+    level: "warn",
+    text: (n) => `Warm worker ${n.warm} died (${n.how}) — not replaced until the next reload completes`,
+    fields: (n) => ({ warm: n.warm }),
+  },
+  warm_unsupported: {
+    level: "warn",
+    text: (n) => `--warm-workers has no effect on ${n.runtime}: its workers cannot be pre-started — reloads start new ones`,
+  },
   worker_draining: null,
   worker_exited: null,
   worker_load: null,

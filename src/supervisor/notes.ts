@@ -49,7 +49,15 @@ export type Note =
   /** Every new connection now reaches `generation`: no older worker accepts any more. */
   | { event: "cutover_complete"; generation: number }
   | { event: "reload_complete"; generation: number; workers: number }
-  | { event: "worker_spawned"; worker: number; generation: number; mode: "serve" | "check"; pid?: number }
+  /** `warm`: a warm worker took this place (supervisor/warm.ts) instead of a spawn. */
+  | { event: "worker_spawned"; worker: number; generation: number; mode: "serve" | "check"; pid?: number; warm?: true }
+  | { event: "warm_spawned"; warm: number; pid?: number }
+  | { event: "warm_ready"; warm: number; pid?: number }
+  /** A warm worker could not become this one (what its spawn fixed differs): killed, a spawn instead. */
+  | { event: "warm_mismatch"; warm: number; worker: number; why: string }
+  /** Not killed by the supervisor: forgotten until the next completed reload (no spawn loop). */
+  | { event: "warm_died"; warm: number; how: string }
+  | { event: "warm_unsupported"; runtime: string }
   | { event: "worker_draining"; worker: number; generation: number; reason: DrainReason }
   | { event: "worker_exited"; worker: number; generation: number; how: string }
   /** A worker's in-flight count changed (reported at most once a second). */

@@ -1,7 +1,7 @@
 /**
  * The reconcile step, run after every event: from the state alone, decide what happens next —
  * enforce the deadlines that have passed (a heartbeat overdue among them), finish boot, move the rollout on, take the next stagger
- * step, apply a worker count change that waited for a rollout, keep the worker count, start a pending reload, declare a reload or a shutdown complete —
+ * step, apply a worker count change that waited for a rollout, keep the worker count, start a pending reload, declare a reload or a shutdown complete, keep the warm workers —
  * and return when to wake up next. No progress depends on a handler remembering to re-check.
  */
 import { EXIT } from "../errors.ts";
@@ -13,6 +13,7 @@ import { advanceRetiring, advanceRollout, restartHandOverEnd, settleCompletion, 
 import { applyPendingScale } from "./scale.ts";
 import { advanceListenerHandOver, advanceShutdownDelay } from "./shutdown.ts";
 import { allLive, generationReady, type Running } from "./state.ts";
+import { maintainWarm } from "./warm.ts";
 import { enforceHeartbeats, nextHeartbeatDeadline } from "./watchdog.ts";
 import { enforceWorkerDeadlines, killWorker, nextWorkerDeadline } from "./workers.ts";
 
@@ -72,6 +73,7 @@ function reconcileRunning(core: Core, run: Running): number | undefined {
   if (takeStartableReload(core, run)) startReload(core, run);
   settleCutover(core, run);
   settleCompletion(core, run);
+  maintainWarm(core, run);
   const live = allLive(core.state);
   return earliest(
     nextWorkerDeadline(live),

@@ -12,6 +12,7 @@ import { describe, EXIT } from "../errors.ts";
 import type { Core } from "./core.ts";
 import { advanceBatch, advanceRollback, planBatches, rollBack } from "./reload-batch.ts";
 import { allLive, type Generation, generationReady, type Rollout, type Running } from "./state.ts";
+import { warmReloadCompleted } from "./warm.ts";
 import { drainWorker, killWorker, startGeneration, startImportCheck } from "./workers.ts";
 
 /** Start a reload (the reload queue decided it may start now). */
@@ -176,5 +177,6 @@ export function settleCompletion(core: Core, run: Running): void {
   if (!gen || run.active !== gen || run.retiring) return;
   for (const w of allLive(core.state)) if (w.generation.n < gen.n && w.mode === "serve") return;
   run.completionOwed = undefined;
+  warmReloadCompleted(core);
   core.note({ event: "reload_complete", generation: gen.n, workers: gen.workers.size });
 }

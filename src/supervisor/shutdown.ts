@@ -19,6 +19,7 @@
 import type { LifecycleSignal } from "../adapter.ts";
 import type { Core } from "./core.ts";
 import { allLive } from "./state.ts";
+import { killAllWarm } from "./warm.ts";
 import { drainWorker, killWorker } from "./workers.ts";
 
 /** After a forced stop, exit this long after the kills even if one is not reaped. */
@@ -41,6 +42,7 @@ export function requestStop(core: Core, signal: LifecycleSignal, because?: strin
   }
   core.note({ event: "shutdown_requested", signal, ...(because ? { because } : {}) });
   s.reloads.pending = undefined;
+  killAllWarm(core); // they never served
   if (phase.kind === "running" && phase.rollout && "gen" in phase.rollout) {
     // A generation still starting never served: stop it. In a batched reload its ready batches
     // have served: they drain below with the rest.

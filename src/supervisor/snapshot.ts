@@ -17,6 +17,8 @@ export interface Snapshot {
     inFlight?: number;
     fatal: boolean;
   }>;
+  /** Warm workers (--warm-workers): pre-started, not serving. */
+  warm?: Array<{ pid?: number; status: "starting" | "waiting" }>;
 }
 
 export function snapshotOf(state: SupervisorState): Snapshot {
@@ -36,5 +38,6 @@ export function snapshotOf(state: SupervisorState): Snapshot {
       inFlight: w.inFlight,
       fatal: w.fatal !== undefined,
     })),
+    warm: [...state.warm.workers].filter((w) => !w.killed).map((w) => ({ pid: w.handle?.pid, status: w.status })),
   };
 }

@@ -9,6 +9,7 @@ import type { Config } from "../config.ts";
 import type { LoadedConfig } from "../config-source.ts";
 import type { ResolvedEntry } from "../entry.ts";
 import type { DrainReason } from "../protocol.ts";
+import type { AppOutput } from "./app-output.ts";
 import type { ReloadCause } from "./events.ts";
 
 export interface Generation {
@@ -76,6 +77,34 @@ export interface WorkerRecord {
   idleLogged: boolean;
   /** Requests in flight as the worker last reported them (once ready; at most once a second). */
   inFlight?: number;
+}
+
+/**
+ * A pre-started worker (--warm-workers, warm.ts): outside every generation, never counted, drained,
+ * heart-beaten or shown as serving. A reload's spawn takes one that waits: it becomes that record.
+ */
+export interface WarmWorker {
+  /** The pool's own numbering (worker ids are given when one is taken). */
+  readonly id: number;
+  handle?: WorkerHandle;
+  /** `waiting`: it reported `warm` and can be taken. */
+  status: "starting" | "waiting";
+  /** Its output was captured at spawn (JSON logs): a spec that wants otherwise cannot take it. */
+  readonly piped: boolean;
+  /** The worker it became; from then on its messages and exit are that record's. */
+  taken?: WorkerRecord;
+  /** Where its output goes: the pool's own until taken, then the worker's. */
+  output?: AppOutput;
+  killed: boolean;
+}
+
+export interface WarmPool {
+  readonly workers: Set<WarmWorker>;
+  /** Warm workers that died on their own since the last completed reload: not replaced before the next. */
+  lost: number;
+  nextId: number;
+  /** The adapter's handles cannot assume (no `assume`): no more warm workers are started. */
+  unsupported: boolean;
 }
 
 /**
@@ -180,6 +209,7 @@ export interface SupervisorState {
   readonly generations: Set<Generation>;
   nextWorkerId: number;
   nextGeneration: number;
+  warm: WarmPool;
 }
 
 export type Running = Extract<Phase, { kind: "running" }>;

@@ -10,7 +10,7 @@
  * replacement, fatal-error replacement), watchdog.ts (--worker-timeout), recycle.ts (--max-requests,
  * --max-worker-memory), backoff.ts (respawn back-off), reload-queue.ts (coalescing
  * and cooldown), scale.ts (SIGTTIN/SIGTTOU), reload-batch.ts (--reload-batch), workers.ts (spawn,
- * drain, deadlines), log-lines.ts (every log line).
+ * drain, deadlines), warm.ts (--warm-workers), log-lines.ts (every log line).
  */
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
@@ -43,6 +43,7 @@ import { lateReady, listenerHandedOver, requestStop } from "./shutdown.ts";
 import { type Snapshot, snapshotOf } from "./snapshot.ts";
 import type { SupervisorState, WorkerRecord } from "./state.ts";
 import type { UnixSocket } from "./unix-socket.ts";
+import { killAllWarm, warmExited, warmMessage } from "./warm.ts";
 import { heard } from "./watchdog.ts";
 import { drainWorker, forget, startGeneration } from "./workers.ts";
 
@@ -80,6 +81,7 @@ export class Supervisor implements Core {
     generations: new Set(),
     nextWorkerId: 0,
     nextGeneration: 0,
+    warm: { workers: new Set(), lost: 0, nextId: 1, unsupported: false },
   };
   readonly adapter: RuntimeAdapter;
   readonly overlap: boolean;
@@ -176,7 +178,7 @@ export class Supervisor implements Core {
 
   /** The one door in: handle the event, then reconcile. Events raised meanwhile wait their turn. */
   dispatch(event: SupervisorEvent): void {
-    if (event.type === "worker-message" && event.message.type === "log") {
+    if ((event.type === "worker-message" || event.type === "warm-message") && event.message.type === "log") {
       this.#log.write(event.message.record); // a log record changes no state
       return;
     }
@@ -222,6 +224,7 @@ export class Supervisor implements Core {
   exit(code: number): void {
     if (this.state.phase.kind === "exited") return;
     this.state.phase = { kind: "exited", code };
+    killAllWarm(this);
     this.#loop.stop();
     this.note({ event: "exiting", code });
     this.adapter.exit(code);
@@ -250,6 +253,12 @@ export class Supervisor implements Core {
         return;
       case "worker-exit":
         this.#onExit(e.worker, e.code, e.signal);
+        return;
+      case "warm-message":
+        warmMessage(this, e.warm, e.message);
+        return;
+      case "warm-exit":
+        warmExited(this, e.warm, e.code, e.signal);
         return;
       case "config-read": {
         const refused = configRead(this, e.ticket, e.result);

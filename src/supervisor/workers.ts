@@ -5,12 +5,13 @@
  */
 import type { ResolvedEntry } from "../entry.ts";
 import { describe } from "../errors.ts";
-import type { DrainReason, WorkerSpec } from "../protocol.ts";
+import type { DrainReason } from "../protocol.ts";
 import type { Core } from "./core.ts";
 import { requestLimit } from "./recycle.ts";
 import { workerTarget } from "./scale.ts";
 import type { Generation, WorkerRecord } from "./state.ts";
-import { heartbeatInterval } from "./watchdog.ts";
+import { takeWarm } from "./warm.ts";
+import { workerSpec } from "./worker-spec.ts";
 
 /** Start a generation of `gen.target` workers; `first` starts only that many now (a reload batch). */
 export function startGeneration(
@@ -63,34 +64,25 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     maxRequests: mode === "serve" ? requestLimit(c) : 0,
   };
   gen.workers.add(rec);
-  const spec: WorkerSpec = {
+  const spec = workerSpec(core, c, {
     id: rec.id,
     generation: gen.n,
     mode,
     file: gen.entry.file,
     exportName: gen.entry.exportName,
-    entryLabel: c.entry,
     cwd: gen.cwd,
     listen: core.listenFor(rec.id, gen.n),
-    ...(c.tls ? { tls: c.tls } : {}),
-    requestTimeoutMs: Math.round(c.requestTimeout * 1000),
-    healthCheckPath: c.healthCheckPath,
-    readyPath: c.readyPath,
-    metricsPath: c.metricsPath,
-    limits: {
-      headerTimeoutMs: Math.round(c.headerTimeout * 1000),
-      keepAliveTimeoutMs: Math.round(c.keepAliveTimeout * 1000),
-      maxBodyBytes: c.maxBodySize,
-      maxHeaderBytes: c.maxHeaderSize,
-    },
-    orphanTimeoutMs: Math.round(c.shutdownTimeout * 1000),
-    logFormat: c.logFormat,
-    logLevel: c.logLevel,
-    accessLog: c.accessLog,
-    heartbeatMs: heartbeatInterval(c.workerTimeout),
     maxRequests: rec.maxRequests,
-    ...(core.runAs ? { uid: core.runAs.uid, gid: core.runAs.gid } : {}),
-  };
+  });
+  // A reload's worker (its generation still starting) may be a warm one that waits for it (warm.ts):
+  // it becomes this worker. Boot, crash replacements and SIGTTIN spawn.
+  const reloading = gen.status === "starting" && gen.purpose !== "boot";
+  const warm = mode === "serve" && reloading ? takeWarm(core, rec, spec) : undefined;
+  if (warm) {
+    rec.handle = warm;
+    core.note({ event: "worker_spawned", worker: rec.id, generation: gen.n, mode, pid: warm.pid, warm: true });
+    return rec;
+  }
   const output = c.logFormat === "json" ? core.appOutput(spec.id, spec.generation) : undefined;
   try {
     rec.handle = core.adapter.spawn(spec, {

@@ -19,6 +19,7 @@ import type { HealthState } from "./health.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { InFlight } from "./in-flight.ts";
 import { createAdmission, parserLimitsFor } from "./limits.ts";
+import { waitToAssume } from "./warm.ts";
 import { WebSocketDrain } from "./websocket-drain.ts";
 
 /** How often a worker tells the supervisor its in-flight count, when it changed (pounce status). */
@@ -42,7 +43,9 @@ function drainOrder(reason: DrainInfo["reason"]): DrainOrder {
 export async function runWorker(host: WorkerHost): Promise<void> {
   trace("w-main");
   guardOutput(); // the app's console output and the orphan log go to inherited fds that may be closed
-  const spec = host.spec;
+  // A warm worker (--warm-workers) waits here until a reload takes it, then starts as that worker.
+  const spec = host.spec.mode === "warm" ? await waitToAssume(host) : host.spec;
+  if (!spec) return;
   const who = { worker: spec.id, generation: spec.generation };
   let supervisorGone = false;
   const direct = lineSink(spec.logFormat, (line) => host.writeLine(line));

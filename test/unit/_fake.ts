@@ -49,11 +49,22 @@ export class FakeWorker {
   readonly sent: SupervisorMessage[] = [];
   killed = false;
   exited = false;
-  readonly spec: WorkerSpec;
+  /** The spec it was spawned with, or (a warm worker) the one it assumed. */
+  spec: WorkerSpec;
+  /** A warm worker's spawn spec, kept once it assumed another. */
+  readonly spawnSpec: WorkerSpec;
   readonly events: WorkerEvents;
-  constructor(spec: WorkerSpec, events: WorkerEvents) {
+  readonly pid: number;
+  constructor(spec: WorkerSpec, events: WorkerEvents, pid: number) {
     this.spec = spec;
+    this.spawnSpec = spec;
     this.events = events;
+    this.pid = pid;
+  }
+  /** A warm worker has loaded what comes before the app. */
+  warm(): this {
+    this.events.message({ type: "warm" });
+    return this;
   }
   get id(): number {
     return this.spec.id;
@@ -99,11 +110,17 @@ export class FakeAdapter implements RuntimeAdapter {
   readonly workers: FakeWorker[] = [];
   readonly signals = new Map<LifecycleSignal, () => void>();
   exitCode: number | undefined;
+  /** Handles without `assume` (an adapter whose workers cannot be pre-started). */
+  noAssume = false;
+  /** The adapter's `canAssume`: what it fixed at spawn against the spec a reload asks for. */
+  canAssume: (spawned: WorkerSpec, spec: WorkerSpec) => boolean = () => true;
   spawn(spec: WorkerSpec, events: WorkerEvents): WorkerHandle {
-    const w = new FakeWorker(spec, events);
+    // Ordinary workers keep the pid their id gives; warm ones (id -1) get their own.
+    const pid = spec.mode === "warm" ? 5000 + this.workers.length : 1000 + spec.id;
+    const w = new FakeWorker(spec, events, pid);
     this.workers.push(w);
     return {
-      pid: 1000 + spec.id,
+      pid,
       send: (msg) => {
         if (!w.exited) w.sent.push(msg);
       },
@@ -112,7 +129,20 @@ export class FakeAdapter implements RuntimeAdapter {
         w.killed = true;
         w.exit(null, "SIGKILL");
       },
+      ...(this.noAssume
+        ? {}
+        : {
+            assume: (next: WorkerSpec) => {
+              w.spec = next;
+              w.sent.push({ type: "assume", spec: next });
+            },
+            canAssume: (next: WorkerSpec) => this.canAssume(spec, next),
+          }),
     };
+  }
+  /** Warm workers not taken and not exited. */
+  warmWaiting(): FakeWorker[] {
+    return this.workers.filter((w) => !w.exited && w.spec.mode === "warm");
   }
   onSignal(signal: LifecycleSignal, handler: () => void): void {
     this.signals.set(signal, handler);
@@ -180,7 +210,7 @@ export function rig(flags: Record<string, string> = {}, adapterSetup?: (a: FakeA
     events: () => records.map((r) => r.event ?? ""),
     lines: (from = 0) => records.slice(from).map((r) => r.msg),
     readyAll(generation: number) {
-      for (const w of adapter.live(generation)) if (!w.sent.length) w.ready();
+      for (const w of adapter.live(generation)) if (!w.sent.some((m) => m.type !== "assume")) w.ready();
     },
   };
 }

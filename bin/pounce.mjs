@@ -145,13 +145,14 @@ async function runOnBun(bun) {
   );
 }
 
+// Deno: check permissions first, so a missing one is a one-line error, not a NotCapable stack (looking
+// for dist/ below already needs read access).
+if (globalThis.Deno) (await import("../dist/runtimes/deno/preflight.js").catch(() => undefined))?.preflight();
 const dist = await findDist();
 if (!dist) {
   process.stderr.write("pounce: error: dist/ is missing — run `npm run build` in the pounce checkout\n");
   process.exit(1);
 }
-// Deno: check permissions first, so a missing one is a one-line error, not a NotCapable stack.
-if (globalThis.Deno) (await import(new URL("runtimes/deno/preflight.js", dist).href).catch(() => undefined))?.preflight();
 const { main } = await import(new URL("src/cli/main.js", dist).href);
 await main(process.argv.slice(2), early);
 

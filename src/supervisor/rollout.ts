@@ -12,6 +12,7 @@ import { describe, EXIT } from "../errors.ts";
 import type { Core } from "./core.ts";
 import { advanceBatch, advanceRollback, planBatches, rollBack } from "./reload-batch.ts";
 import { allLive, type Generation, generationReady, type Rollout, type Running } from "./state.ts";
+import { handOverSharedListener } from "./shutdown.ts";
 import { warmReloadCompleted } from "./warm.ts";
 import { drainWorker, killWorker, startGeneration, startImportCheck } from "./workers.ts";
 
@@ -76,13 +77,11 @@ export function advanceRollout(core: Core, run: Running): void {
       if (old) {
         old.status = "retired";
         run.active = undefined;
-        const closeListener = core.adapter.closeSharedListener;
-        if (closeListener && [...old.workers].some((w) => w.status.kind === "ready")) {
+        if (core.adapter.closeSharedListener && [...old.workers].some((w) => w.status.kind === "ready")) {
           // As at shutdown: nothing is left to take a connection the supervisor accepted once the
           // old workers have gone, so its listener closes first, while they still take them.
           stop.handOver = { workers: [...old.workers], until: core.now() + old.config.reloadTimeout * 1000 };
-          const done = () => core.dispatch({ type: "shared-listener-closed" });
-          closeListener.call(core.adapter).then(done, done);
+          handOverSharedListener(core);
         } else for (const w of old.workers) drainWorker(core, w, "reload");
       }
       advanceRollout(core, run);

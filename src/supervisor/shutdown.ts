@@ -84,11 +84,17 @@ function drainAll(core: Core, announce = true): void {
     // Starting workers never served: they go now; the serving ones keep taking connections.
     for (const w of live) if (w.status.kind === "starting") drainWorker(core, w, "shutdown");
     phase.handOverUntil = core.now() + core.config.shutdownTimeout * 1000;
-    const done = () => core.dispatch({ type: "shared-listener-closed" });
-    closeListener.call(core.adapter).then(done, done);
+    handOverSharedListener(core);
     return;
   }
   drainWorkers(core);
+}
+
+/** Start the adapter's closeSharedListener; its end comes back as a `shared-listener-closed` event
+ *  (the caller bounds the wait with a deadline of its own). */
+export function handOverSharedListener(core: Core): void {
+  const done = () => core.dispatch({ type: "shared-listener-closed" });
+  core.adapter.closeSharedListener?.call(core.adapter).then(done, done);
 }
 
 function drainWorkers(core: Core, timeoutMsLeft?: number): void {

@@ -11,8 +11,8 @@ import { parseEntry, type ResolvedEntry, resolveEntry } from "../entry.ts";
 import { describe, EXIT } from "../errors.ts";
 import type { Core } from "./core.ts";
 import { advanceBatch, advanceRollback, planBatches, rollBack } from "./reload-batch.ts";
-import { allLive, type Generation, generationReady, type Rollout, type Running } from "./state.ts";
 import { handOverSharedListener } from "./shutdown.ts";
+import { allLive, type Generation, generationReady, type Rollout, type Running } from "./state.ts";
 import { warmReloadCompleted } from "./warm.ts";
 import { drainWorker, killWorker, startGeneration, startImportCheck } from "./workers.ts";
 

@@ -138,6 +138,10 @@ export interface DrainOrder {
    *  so kept-alive clients leave on a response instead of a reset. 0 on a shutdown: nobody else
    *  listens on the port, so it must refuse new connections at once. */
   acceptGraceMs: number;
+  /** No other listener takes the port's new connections while this worker drains (a shutdown, a
+   *  stop-then-start reload): what the kernel has queued on this worker's listener is accepted and
+   *  served before it closes, not left to a sibling (on a rolling reload the new generation listens). */
+  lastListener: boolean;
   /** Counted from the order: how long a kept-alive socket with no request in flight stays open (a
    *  request may be on its way on it) before `closeIdle()` may close it. */
   idleGraceMs: number;

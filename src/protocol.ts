@@ -56,7 +56,8 @@ export type DrainReason = "reload" | "shutdown" | "replace" | "scale";
 /** An adapter's own messages (a flush marker, Node's listener hand-off) travel on the same channel
  *  but are its business: they are defined and filtered in runtimes/_shared/adapter-messages.ts. */
 export type SupervisorMessage =
-  | { type: "drain"; reason: DrainReason; timeoutMs: number }
+  /** `lastListener`: no other listener takes the port's connections meanwhile (see DrainOrder). */
+  | { type: "drain"; reason: DrainReason; timeoutMs: number; lastListener: boolean }
   /** The server is stopping after a shutdown delay: health answers 503, serving goes on. */
   | { type: "unready" }
   /** The answer to a worker's `metrics-request`: the aggregate in Prometheus text format. */

@@ -19,7 +19,8 @@ const IDLE_POLL_MS = 50;
 
 export interface ReusePortServer {
   /** Close the listening socket alone, leaving the connections; false where it cannot be. `last`:
-   *  a shutdown, no other listener takes what is queued on this one (listener-fd.ts). */
+   *  no other listener takes what is queued on this one (a shutdown, a stop-then-start reload:
+   *  DrainOrder.lastListener; listener-fd.ts). */
   closeListenerAlone(last: boolean): boolean;
   /** The runtime's stop (listener, idle sockets; in-flight requests finish); settles when done. */
   stop(): Promise<void>;
@@ -60,7 +61,7 @@ export class ReusePortDrain {
   drain(order: DrainOrder): void {
     this.#order = { ...order, at: this.#order?.at ?? Date.now() };
     if (this.#listenerClosed || this.#stopping) return;
-    if (this.#server.closeListenerAlone(order.reason === "shutdown")) {
+    if (this.#server.closeListenerAlone(order.lastListener)) {
       this.#listenerClosed = true;
       this.#accepting.resolve();
       return;

@@ -82,7 +82,7 @@ export function advanceRollout(core: Core, run: Running): void {
           // old workers have gone, so its listener closes first, while they still take them.
           stop.handOver = { workers: [...old.workers], until: core.now() + old.config.reloadTimeout * 1000 };
           handOverSharedListener(core);
-        } else for (const w of old.workers) drainWorker(core, w, "reload");
+        } else for (const w of old.workers) drainWorker(core, w, "reload", { lastListener: true });
       }
       advanceRollout(core, run);
       return;
@@ -120,7 +120,7 @@ export function restartHandedOver(core: Core, run: Running): void {
   const { workers, until } = r.handOver;
   r.handOver = undefined;
   const left = Math.max(0, until - core.now());
-  for (const w of workers) drainWorker(core, w, "reload", left);
+  for (const w of workers) drainWorker(core, w, "reload", { timeoutMsLeft: left, lastListener: true });
 }
 
 /** When the listener hand-over of a stop-then-start reload runs out, if one is under way. */

@@ -98,7 +98,7 @@ export function handOverSharedListener(core: Core): void {
 }
 
 function drainWorkers(core: Core, timeoutMsLeft?: number): void {
-  for (const w of allLive(core.state)) if (!w.killed) drainWorker(core, w, "shutdown", timeoutMsLeft);
+  for (const w of allLive(core.state)) if (!w.killed) drainWorker(core, w, "shutdown", { timeoutMsLeft });
 }
 
 /** The adapter's listener is closed and handed over: the workers drain. */

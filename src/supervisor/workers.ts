@@ -106,8 +106,18 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
  * already draining (a reload) when a shutdown comes is told again (its health turns 503) and keeps
  * the earlier of the two deadlines.
  */
-/** `timeoutMs` overrides the setting's bound (a shutdown whose hand-over used part of shutdown_timeout). */
-export function drainWorker(core: Core, w: WorkerRecord, reason: DrainReason, timeoutMsLeft?: number): void {
+/**
+ * `timeoutMsLeft` overrides the setting's bound (a shutdown whose hand-over used part of
+ * shutdown_timeout). `lastListener`: no other worker's listener will take the port's new
+ * connections while this one drains (a shutdown, a stop-then-start reload), so the worker empties
+ * its accept queue before closing its listener instead of leaving the queue to a sibling.
+ */
+export function drainWorker(
+  core: Core,
+  w: WorkerRecord,
+  reason: DrainReason,
+  opts: { timeoutMsLeft?: number; lastListener?: boolean } = {},
+): void {
   const st = w.status;
   if (st.kind === "exited") return;
   if (st.kind === "starting") {
@@ -116,9 +126,10 @@ export function drainWorker(core: Core, w: WorkerRecord, reason: DrainReason, ti
   }
   const c = reason === "shutdown" ? core.config : w.generation.config;
   const timeoutSeconds = reason === "shutdown" ? c.shutdownTimeout : c.reloadTimeout;
-  const timeoutMs = timeoutMsLeft ?? timeoutSeconds * 1000;
+  const timeoutMs = opts.timeoutMsLeft ?? timeoutSeconds * 1000;
   const deadline = core.now() + timeoutMs;
-  w.handle?.send({ type: "drain", reason, timeoutMs });
+  const lastListener = opts.lastListener ?? reason === "shutdown";
+  w.handle?.send({ type: "drain", reason, timeoutMs, lastListener });
   const setting = reason === "shutdown" ? "shutdown_timeout" : "reload_timeout";
   if (st.kind === "draining") {
     if (st.deadline > deadline) Object.assign(st, { deadline, setting, timeoutSeconds });

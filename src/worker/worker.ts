@@ -36,8 +36,8 @@ const ACCEPT_GRACE_MS = 1_000;
  *  request may be on its way on it (a client reusing it right now would get a reset). */
 const IDLE_GRACE_MS = 1_000;
 
-function drainOrder(reason: DrainInfo["reason"]): DrainOrder {
-  return { reason, acceptGraceMs: reason === "shutdown" ? 0 : ACCEPT_GRACE_MS, idleGraceMs: IDLE_GRACE_MS };
+function drainOrder(reason: DrainInfo["reason"], lastListener: boolean): DrainOrder {
+  return { reason, acceptGraceMs: reason === "shutdown" ? 0 : ACCEPT_GRACE_MS, lastListener, idleGraceMs: IDLE_GRACE_MS };
 }
 
 export async function runWorker(host: WorkerHost): Promise<void> {
@@ -77,15 +77,15 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   // Both hooks are registered before the import: a supervisor that dies (or a drain order that
   // arrives) while the app is still loading must not leave a worker that binds the port afterwards.
   let ready = false;
-  let early: { reason: DrainInfo["reason"]; timeoutMs: number } | undefined;
-  let drain = (reason: DrainInfo["reason"], timeoutMs: number): void => {
-    early = reason === "shutdown" || !early ? { reason, timeoutMs } : early;
+  let early: { reason: DrainInfo["reason"]; timeoutMs: number; lastListener: boolean } | undefined;
+  let drain = (reason: DrainInfo["reason"], timeoutMs: number, lastListener: boolean): void => {
+    early = reason === "shutdown" || !early ? { reason, timeoutMs, lastListener } : early;
   };
   let unready = false;
   let unreadyHealth: HealthState | undefined;
   let metrics: WorkerMetrics | undefined;
   host.onMessage((msg: SupervisorMessage) => {
-    if (msg.type === "drain") drain(msg.reason, msg.timeoutMs);
+    if (msg.type === "drain") drain(msg.reason, msg.timeoutMs, msg.lastListener);
     else if (msg.type === "metrics") metrics?.reply(msg.id, msg.text);
     else if (msg.type === "unready") {
       unready = true;
@@ -100,7 +100,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       return host.exit(0);
     }
     log.warn(`Worker ${spec.id}: supervisor is gone — finishing in-flight work and exiting`, { event: "orphaned" });
-    drain("shutdown", spec.orphanTimeoutMs);
+    drain("shutdown", spec.orphanTimeoutMs, true);
   });
 
   let app: PounceApp;
@@ -199,14 +199,14 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   }, IN_FLIGHT_REPORT_MS);
 
   let draining: DrainInfo["reason"] | undefined;
-  drain = (reason, timeoutMs) => {
+  drain = (reason, timeoutMs, lastListener) => {
     // A shutdown that overtakes a reload drain turns health to 503 and ends any accept grace; the
     // drain already under way goes on.
     if (reason === "shutdown") health.shuttingDown = true;
     webSockets.escalate(reason);
     if (draining === "shutdown" || (draining && reason !== "shutdown")) return;
     // First, before any logging or IPC: the listener stops the moment the order arrives.
-    server.drain(drainOrder(reason));
+    server.drain(drainOrder(reason, lastListener));
     const first = draining === undefined;
     draining = reason;
     if (first) void drainWork(reason, timeoutMs);
@@ -263,7 +263,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     host.exit(0);
   };
 
-  if (early) drain(early.reason, early.timeoutMs);
+  if (early) drain(early.reason, early.timeoutMs, early.lastListener);
 }
 
 function sleep(ms: number): Promise<void> {

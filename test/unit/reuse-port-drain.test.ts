@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ReusePortDrain, type ReusePortServer } from "../../runtimes/_shared/reuse-port-drain.ts";
 
-const ORDER = { reason: "reload" as const, acceptGraceMs: 1_000, idleGraceMs: 1_000 };
+const ORDER = { reason: "reload" as const, acceptGraceMs: 1_000, lastListener: false, idleGraceMs: 1_000 };
 
 function rig(waitForRequests: boolean) {
   const state = { held: 1, inFlight: 2, stops: [] as number[] };
@@ -55,5 +55,19 @@ describe("reusePort drain: when the runtime's stop runs", () => {
     state.held = 0;
     t.mock.timers.tick(50);
     assert.deepEqual(state.stops, [350]);
+  });
+});
+
+describe("reusePort drain: closing the listener", () => {
+  it("says whether another listener takes the port (the order's lastListener), not guessed from the reason", () => {
+    for (const order of [
+      { ...ORDER, lastListener: true },
+      { ...ORDER, reason: "shutdown" as const, acceptGraceMs: 0, lastListener: false },
+    ]) {
+      const asked: boolean[] = [];
+      const d = new ReusePortDrain({ closeListenerAlone: (last) => asked.push(last) > 0, stop: async () => {}, held: () => 0 });
+      d.drain(order);
+      assert.deepEqual(asked, [order.lastListener]);
+    }
   });
 });

@@ -35,7 +35,8 @@ describe("supervisor: shutdown with the supervisor's own listener", () => {
     h.finish();
     await settle();
     // The hand-over took 1 s of the 10 s shutdown_timeout: the drain has the other 9.
-    for (const w of r.adapter.live()) assert.deepEqual(w.drains, [{ type: "drain", reason: "shutdown", timeoutMs: 9_000 }]);
+    for (const w of r.adapter.live())
+      assert.deepEqual(w.drains, [{ type: "drain", reason: "shutdown", timeoutMs: 9_000, lastListener: true }]);
     for (const w of r.adapter.live()) w.idle();
     assert.equal(r.adapter.exitCode, 0);
   });
@@ -48,7 +49,8 @@ describe("supervisor: shutdown with the supervisor's own listener", () => {
     for (const w of r.adapter.live()) assert.deepEqual(w.drains, []);
     r.clock.advance(1);
     // shutdown_timeout bounds the whole: nothing is left for the drain.
-    for (const w of r.adapter.live()) assert.deepEqual(w.drains, [{ type: "drain", reason: "shutdown", timeoutMs: 0 }]);
+    for (const w of r.adapter.live())
+      assert.deepEqual(w.drains, [{ type: "drain", reason: "shutdown", timeoutMs: 0, lastListener: true }]);
   });
 
   it("--shutdown-timeout 2 bounds the hand-over to 2 s; a second SIGTERM during it kills everything, exit 1", async () => {
@@ -96,7 +98,7 @@ describe("supervisor: stop-then-start reload with the supervisor's own listener"
     h.finish();
     await settle();
     // The hand-over took 0.4 s of the 30 s reload_timeout.
-    assert.deepEqual(r.adapter.worker(0).drains, [{ type: "drain", reason: "reload", timeoutMs: 29_600 }]);
+    assert.deepEqual(r.adapter.worker(0).drains, [{ type: "drain", reason: "reload", timeoutMs: 29_600, lastListener: true }]);
     assert.equal(r.adapter.live(1).length, 0, "new started while the old still listens");
     r.adapter.worker(0).idle();
     r.readyAll(1);
@@ -111,7 +113,7 @@ describe("supervisor: stop-then-start reload with the supervisor's own listener"
     r.clock.advance(4_999);
     assert.deepEqual(r.adapter.worker(0).drains, []);
     r.clock.advance(1);
-    assert.deepEqual(r.adapter.worker(0).drains, [{ type: "drain", reason: "reload", timeoutMs: 0 }]);
+    assert.deepEqual(r.adapter.worker(0).drains, [{ type: "drain", reason: "reload", timeoutMs: 0, lastListener: true }]);
   });
 
   it("an overlap reload leaves the listener open (the new workers take it over)", () => {

@@ -35,6 +35,12 @@ describe("supervisor: overlap reload", () => {
     r.adapter.signal("SIGHUP");
     r.readyAll(1);
     assert.equal(drained(r, 0).length, 3);
+    // The new generation listens: an old listener's queue is left to it (closed at once).
+    for (const w of drained(r, 0))
+      assert.deepEqual(
+        w.drains.map((d) => d.lastListener),
+        [false],
+      );
   });
 
   it("an old worker waiting its turn that dies is not replaced, and completion still comes", () => {
@@ -163,7 +169,11 @@ describe("supervisor: stop-then-start reload", () => {
     assert.equal(check?.spec.mode, "check");
     assert.equal(r.adapter.worker(0).drains.length, 0, "old drained before the check passed");
     check?.ready().exit(0);
-    assert.equal(r.adapter.worker(0).drains.length, 1);
+    // Nothing else listens until the old worker is gone: it serves what is queued on its listener.
+    assert.deepEqual(
+      r.adapter.worker(0).drains.map((d) => [d.reason, d.lastListener]),
+      [["reload", true]],
+    );
     assert.equal(r.adapter.live(1).length, 0, "new started while the old still listens");
     r.adapter.worker(0).idle();
     assert.equal(r.adapter.live(1).length, 1);

@@ -28,7 +28,9 @@ function catchEarlySignals() {
   const deno = globalThis.Deno;
   const caught = [];
   const add = (sig) => caught.includes(sig) || caught.push(sig);
-  const listeners = ["SIGHUP", "SIGUSR1", "SIGTERM", "SIGINT", "SIGTTIN", "SIGTTOU"].map((sig) => [sig, () => add(sig)]);
+  // SIGHUP last: /proc showing it caught (SigCgt) then means every one of them is (operators and
+  // test/boot.test.ts poll for it before signalling; one installed after it was a gap a busy machine hit).
+  const listeners = ["SIGTERM", "SIGINT", "SIGUSR1", "SIGTTIN", "SIGTTOU", "SIGHUP"].map((sig) => [sig, () => add(sig)]);
   for (const [sig, fn] of listeners) deno ? deno.addSignalListener(sig, fn) : process.on(sig, fn);
   // Not on Deno: reading the environment may need a permission not yet checked, and these variables
   // only come from bunx runs.

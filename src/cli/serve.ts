@@ -124,7 +124,8 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
       import("../control/state.ts"),
       import("../control/state-observer.ts"),
     ]);
-    supervisor.observe(
+    // Before the log: `pounce status` right after "Ready to accept connections" says running.
+    supervisor.observeFirst(
       stateFileObserver({
         path: statePathFor(config.pidFile),
         pid: process.pid,

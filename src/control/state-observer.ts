@@ -120,7 +120,10 @@ export function stateFileObserver(opts: StateFileOptions): Observer {
       case "ready":
         state.runtime = n.runtime;
         state.url = addressUrl(n.listen, n.tls);
-        break;
+        // At once, not a microtask later: registered before the log (Supervisor#observeFirst), the
+        // file says "running" by the time "Ready to accept connections" can be read.
+        write();
+        return;
       case "reload_requested":
         state.reloads_requested++;
         lastCause = n.cause.kind === "signal" ? n.cause.signal : describeCause(n.cause);

@@ -138,6 +138,11 @@ export class Supervisor implements Core {
     this.#observers.push(observer);
   }
 
+  /** Hear every transition before the log does (what must be current by the time a line is read). */
+  observeFirst(observer: Observer): void {
+    this.#observers.unshift(observer);
+  }
+
   listenFor(worker: number, generation: number): ListenTarget {
     return this.#unixSocket ? this.#unixSocket.bindTarget(worker, generation) : this.listen;
   }

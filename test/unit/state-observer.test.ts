@@ -120,3 +120,24 @@ describe("state file observer", () => {
     assert.ok(Date.now() - t0 >= 900, "written sooner than once a second");
   });
 });
+
+describe("state file observer: ordering against the log", () => {
+  it("the file says running by the time the log emits 'Ready to accept connections' (observeFirst, written at once)", () => {
+    const r = rig();
+    const path = join(mkdtempSync(join(tmpdir(), "pounce-state-")), "pounce.pid.state.json");
+    r.sup.observeFirst(
+      stateFileObserver({ path, pid: process.pid, entry: "app.ts", supervisor: r.sup, note: (n) => r.sup.note(n) }),
+    );
+    let phaseAtReadyLine: string | undefined;
+    const push = r.records.push.bind(r.records);
+    r.records.push = (...recs) => {
+      for (const rec of recs)
+        if (rec.msg.startsWith("Ready to accept connections"))
+          phaseAtReadyLine = (JSON.parse(readFileSync(path, "utf8")) as ServerState).phase;
+      return push(...recs);
+    };
+    r.sup.start();
+    r.readyAll(0);
+    assert.equal(phaseAtReadyLine, "running");
+  });
+});

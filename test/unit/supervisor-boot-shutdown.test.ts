@@ -73,7 +73,8 @@ describe("supervisor: shutdown", () => {
   it("drains every worker with shutdown_timeout, then exits 0 once all have stopped", () => {
     const r = booted();
     r.adapter.signal("SIGTERM");
-    for (const w of r.adapter.live()) assert.deepEqual(w.drains, [{ type: "drain", reason: "shutdown", timeoutMs: 10_000, lastListener: true }]);
+    for (const w of r.adapter.live())
+      assert.deepEqual(w.drains, [{ type: "drain", reason: "shutdown", timeoutMs: 10_000, lastListener: true }]);
     r.adapter.worker(0).idle();
     assert.equal(r.adapter.exitCode, undefined);
     r.adapter.worker(1).idle();

@@ -14,7 +14,8 @@ describe("supervisor: shutdown delay", () => {
     r.adapter.signal("SIGHUP");
     assert.ok(r.lines().includes("Received SIGHUP during shutdown — ignored"));
     r.clock.advance(1);
-    for (const w of r.adapter.live()) assert.deepEqual(w.drains, [{ type: "drain", reason: "shutdown", timeoutMs: 10_000, lastListener: true }]);
+    for (const w of r.adapter.live())
+      assert.deepEqual(w.drains, [{ type: "drain", reason: "shutdown", timeoutMs: 10_000, lastListener: true }]);
     r.adapter.worker(0).idle();
     r.adapter.worker(1).idle();
     assert.equal(r.adapter.exitCode, 0);

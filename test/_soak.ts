@@ -46,6 +46,10 @@ export interface Checkpoint {
   heapUsedBeforeGc?: number;
   anonymousBeforeGc?: number;
   external?: number;
+  /** From the probe: the JS heap as committed (used, garbage and free pages: what RSS sees of it),
+   *  and per V8 space where the runtime lists them (bytes). */
+  heapCommitted?: number;
+  spaces?: Record<string, number>;
   /** From the probe: listeners on `process` (and Node's `cluster`), and the active handles Node lists. */
   listeners?: number;
   resources?: number;
@@ -54,6 +58,9 @@ export interface Checkpoint {
 interface ProbeReport {
   n: number;
   heapUsed: number;
+  heapTotal?: number;
+  heapCapacity?: number;
+  spaces?: Record<string, number>;
   heapUsedBeforeGc: number;
   external: number;
   processListeners: number;
@@ -196,6 +203,8 @@ export async function soak(rt: Runtime, reloads: number, opts: SoakOptions = {})
                 heapUsedBeforeGc: heap.heapUsedBeforeGc,
                 anonymousBeforeGc,
                 external: heap.external,
+                heapCommitted: heap.heapTotal ?? heap.heapCapacity,
+                ...(heap.spaces ? { spaces: heap.spaces } : {}),
                 listeners: heap.processListeners + (heap.clusterListeners ?? 0),
                 resources: heap.resources,
               }
@@ -257,16 +266,17 @@ export function summary(f: SoakFigures): string {
   );
 }
 
-/** One line per checkpoint: RSS, anonymous, file-backed, brk heap (MiB), JS heap after GC (MiB), fds. */
+/** One line per checkpoint: RSS, anonymous, file-backed, brk heap, JS heap after GC and as committed (MiB), fds. */
 export function checkpointTable(f: SoakFigures): string {
   const mib = (kib: number) => (kib / 1024).toFixed(1);
   const rows = f.checkpoints.map(
     (c) =>
       `  ${String(c.reload).padStart(6)}  ${mib(c.rss).padStart(6)}  ${mib(c.anonymous).padStart(6)}  ${mib(c.fileBacked).padStart(6)}  ${mib(c.brkHeap).padStart(6)}  ` +
-      `${c.heapUsed === undefined ? "     -" : (c.heapUsed / 2 ** 20).toFixed(2).padStart(6)}  ${String(c.fds).padStart(4)}  ` +
+      `${c.heapUsed === undefined ? "     -" : (c.heapUsed / 2 ** 20).toFixed(2).padStart(6)}  ` +
+      `${c.heapCommitted === undefined ? "     -" : (c.heapCommitted / 2 ** 20).toFixed(1).padStart(6)}  ${String(c.fds).padStart(4)}  ` +
       `${String(c.listeners ?? "-").padStart(9)}  ${String(c.resources ?? "-").padStart(7)}`,
   );
-  return ["  reload     RSS    anon    file     brk  JSheap   fds  listeners  handles  (MiB)", ...rows].join("\n");
+  return ["  reload     RSS    anon    file     brk  JSheap  commit   fds  listeners  handles  (MiB)", ...rows].join("\n");
 }
 
 // `node test/_soak.ts --main [reloads] [--workers N] [--no-load] [--no-probe] [--gc-every N] [--json]`

@@ -32,8 +32,12 @@ function collected() {
   const gc = typeof globalThis.gc === "function";
   if (gc) globalThis.gc();
   const m = globalThis.Deno ? globalThis.Deno.memoryUsage() : process.memoryUsage();
-  return { gc, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+  // V8's spaces as committed (what RSS sees of the JS heap, garbage and free pages included).
+  const spaces = v8 ? Object.fromEntries(v8.getHeapSpaceStatistics().map((x) => [x.space_name, x.space_size])) : undefined;
+  return { gc, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces };
 }
+
+const v8 = globalThis.Bun ? undefined : await import("node:v8");
 
 const cluster = !globalThis.Bun && !globalThis.Deno ? (await import("node:cluster")).default : undefined;
 

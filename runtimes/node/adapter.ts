@@ -14,6 +14,7 @@ import { linkWorker } from "../_shared/worker-link.ts";
 import { pipeOutput } from "../_shared/worker-output.ts";
 import { holdListenSocket } from "./listen-socket.ts";
 import { closeListeners, countTakenConnections, watchPrimaryListeners } from "./primary-listener.ts";
+import { keepYoungGenerationSmall } from "./supervisor-heap.ts";
 import { nodeUnixDatagram } from "./unix-datagram.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("./worker-entry.js", import.meta.url));
@@ -32,6 +33,7 @@ export function createNodeAdapter(): RuntimeAdapter {
         setUp = true;
         cluster.setupPrimary({ exec: WORKER_MAIN, silent: false, serialization: "json" });
         watchPrimaryListeners();
+        keepYoungGenerationSmall();
       }
       // The title is passed as an argument so the worker's argv is long enough to hold it (a warm
       // worker's: long enough for the worker it will become, generation and id still unknown).

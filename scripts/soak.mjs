@@ -5,7 +5,8 @@
 // the second half and the last quarter: a plateau's fall towards 0), a table of checkpoints
 // (anonymous and file-backed memory, JS heap after a collection, listener and handle counts), and
 // the worker count at the end; exits 1 if a request failed, the worker count is off, the fd count
-// grows, or (from 100 reloads on) the JS heap grows more than 5 KiB per reload over the second half.
+// grows, (from 100 reloads on) the JS heap grows more than 5 KiB per reload over the second half,
+// or, on Node, the supervisor's V8 new space grows.
 // It runs test/_soak.ts on Node 24 (which reads TypeScript), as scripts/test.mjs runs the suite.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";

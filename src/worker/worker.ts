@@ -36,6 +36,9 @@ const ACCEPT_GRACE_MS = 1_000;
  *  request may be on its way on it (a client reusing it right now would get a reset). */
 const IDLE_GRACE_MS = 1_000;
 
+/** The supervisor's drain order as it arrives (or as the worker gives itself one, orphaned). */
+type DrainMessage = Extract<SupervisorMessage, { type: "drain" }>;
+
 function drainOrder(reason: DrainInfo["reason"], lastListener: boolean): DrainOrder {
   return { reason, acceptGraceMs: reason === "shutdown" ? 0 : ACCEPT_GRACE_MS, lastListener, idleGraceMs: IDLE_GRACE_MS };
 }
@@ -77,15 +80,15 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   // Both hooks are registered before the import: a supervisor that dies (or a drain order that
   // arrives) while the app is still loading must not leave a worker that binds the port afterwards.
   let ready = false;
-  let early: { reason: DrainInfo["reason"]; timeoutMs: number; lastListener: boolean } | undefined;
-  let drain = (reason: DrainInfo["reason"], timeoutMs: number, lastListener: boolean): void => {
-    early = reason === "shutdown" || !early ? { reason, timeoutMs, lastListener } : early;
+  let early: DrainMessage | undefined;
+  let drain = (order: DrainMessage): void => {
+    early = order.reason === "shutdown" || !early ? order : early;
   };
   let unready = false;
   let unreadyHealth: HealthState | undefined;
   let metrics: WorkerMetrics | undefined;
   host.onMessage((msg: SupervisorMessage) => {
-    if (msg.type === "drain") drain(msg.reason, msg.timeoutMs, msg.lastListener);
+    if (msg.type === "drain") drain(msg);
     else if (msg.type === "metrics") metrics?.reply(msg.id, msg.text);
     else if (msg.type === "unready") {
       unready = true;
@@ -100,7 +103,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       return host.exit(0);
     }
     log.warn(`Worker ${spec.id}: supervisor is gone — finishing in-flight work and exiting`, { event: "orphaned" });
-    drain("shutdown", spec.orphanTimeoutMs, true);
+    drain({ type: "drain", reason: "shutdown", timeoutMs: spec.orphanTimeoutMs, lastListener: true });
   });
 
   let app: PounceApp;
@@ -199,7 +202,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   }, IN_FLIGHT_REPORT_MS);
 
   let draining: DrainInfo["reason"] | undefined;
-  drain = (reason, timeoutMs, lastListener) => {
+  drain = ({ reason, timeoutMs, lastListener }) => {
     // A shutdown that overtakes a reload drain turns health to 503 and ends any accept grace; the
     // drain already under way goes on.
     if (reason === "shutdown") health.shuttingDown = true;
@@ -263,7 +266,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     host.exit(0);
   };
 
-  if (early) drain(early.reason, early.timeoutMs, early.lastListener);
+  if (early) drain(early);
 }
 
 function sleep(ms: number): Promise<void> {

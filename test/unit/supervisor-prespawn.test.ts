@@ -1,24 +1,19 @@
 /** The worker started before the configuration was read (src/supervisor/prespawn.ts): boot takes it. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { rig } from "./_fake.ts";
+import { type FakeWorker, rig } from "./_fake.ts";
 
 describe("supervisor: the prespawned worker", () => {
   it("becomes boot's first worker, told to assume only once it said `warm`; the second is spawned", () => {
     const r = rig({ workers: "2" }, undefined, { prespawned: true });
-    const pre = r.adapter.workers[0];
-    assert.equal(pre?.spec.mode, "warm");
+    const pre = r.adapter.workers[0] as FakeWorker;
+    assert.equal(pre.spec.mode, "warm");
     r.sup.start();
     assert.equal(r.adapter.workers.length, 2, "boot spawned two workers although one was prespawned");
-    assert.deepEqual(pre.sent, [], "assume sent before the worker said warm (it may not listen yet)");
+    assert.equal(pre.sent.length, 0, "assume sent before the worker said warm (it may not listen yet)");
     pre.warm();
-    const assumed = pre.sent.filter((m) => m.type === "assume");
-    assert.equal(assumed.length, 1);
-    assert.deepEqual(assumed[0]?.type === "assume" && [assumed[0].spec.id, assumed[0].spec.generation, assumed[0].spec.mode], [
-      0,
-      0,
-      "serve",
-    ]);
+    const specs = pre.sent.flatMap((m) => (m.type === "assume" ? [[m.spec.id, m.spec.generation, m.spec.mode]] : []));
+    assert.deepEqual(specs, [[0, 0, "serve"]]);
     r.readyAll(0);
     assert.ok(r.events().includes("ready"), "boot did not complete");
     assert.equal(r.sup.snapshot().workers.find((w) => w.id === 0)?.pid, pre.pid);

@@ -28,7 +28,28 @@ export async function startServe(args: readonly string[]): Promise<ServeStart> {
   try {
     const prespawned = prespawn(adapter, prespawnSpec(process.cwd(), typescript));
     trace("s-prespawned");
-    return { systemd, adapter, prespawned };
+    // Exiting before a supervisor took it (a usage error, the port in use): it goes first, silently
+    // (a Node cluster worker whose primary is gone while it boots prints an EPIPE stack).
+    let attached = false;
+    const killUnattached = () => {
+      if (attached) return;
+      try {
+        prespawned.handle.kill();
+      } catch {}
+    };
+    process.once("exit", killUnattached);
+    return {
+      systemd,
+      adapter,
+      prespawned: {
+        ...prespawned,
+        attach(events) {
+          attached = true;
+          process.off("exit", killUnattached);
+          prespawned.attach(events);
+        },
+      },
+    };
   } catch (err) {
     return { systemd, adapter, notPrespawned: describe(err) };
   }

@@ -11,7 +11,6 @@ import { parseEntry, resolveEntry } from "../../src/entry.ts";
 import { Logger, type LogRecord } from "../../src/log.ts";
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { Clock } from "../../src/supervisor/clock.ts";
-import { prespawn, prespawnSpec } from "../../src/supervisor/prespawn.ts";
 import { Supervisor } from "../../src/supervisor/supervisor.ts";
 
 export class FakeClock implements Clock {
@@ -181,12 +180,7 @@ export interface Rig {
   readyAll(generation: number): void;
 }
 
-/** `prespawned`: a worker is started through the adapter before the supervisor exists (src/cli/prespawn.ts). */
-export function rig(
-  flags: Record<string, string> = {},
-  adapterSetup?: (a: FakeAdapter) => void,
-  opts: { prespawned?: boolean } = {},
-): Rig {
+export function rig(flags: Record<string, string> = {}, adapterSetup?: (a: FakeAdapter) => void): Rig {
   const dir = mkdtempSync(join(tmpdir(), "pounce-unit-"));
   const file = join(dir, "app.ts");
   writeFileSync(file, "export default { fetch: () => new Response('ok') };\n");
@@ -196,9 +190,7 @@ export function rig(
   const clock = new FakeClock();
   const records: LogRecord[] = [];
   const log = new Logger({ level: "debug", emit: (r) => records.push(r) });
-  const prespawned = opts.prespawned ? prespawn(adapter, prespawnSpec(dir, false)) : undefined;
   const sup = new Supervisor({
-    prespawned,
     config,
     adapter,
     log,

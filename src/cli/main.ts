@@ -19,7 +19,11 @@ const serveCommand = (): CommandSpec => ({
     "pounce app.ts --workers 4 --port 8080 --pid-file /run/app/pounce.pid",
     "pounce reload --pid-file /run/app/pounce.pid    # deploy: returns once the new code serves",
   ],
-  run: async (args, early) => (await import("./serve.ts")).serve(args, early),
+  // A worker starts first, while the rest of pounce and the configuration load (prespawn.ts).
+  run: async (args, early) => {
+    const start = await (await import("./prespawn.ts")).startServe(args);
+    return (await import("./serve.ts")).serve(args, early, start);
+  },
 });
 
 /** Each command's module is imported only when it runs (or for --help): the supervisor's start-up

@@ -4,46 +4,29 @@
  * the supervisor (which reads the configuration again on each reload) and hand it the signals
  * caught before pounce was loaded.
  */
-import type { RuntimeAdapter } from "../adapter.ts";
 import { ConfigSource } from "../config-source.ts";
 import { parseEntry, resolveEntry } from "../entry.ts";
-import { PounceError } from "../errors.ts";
 import type { ListenTarget } from "../listen-target.ts";
 import { Logger, lineSink } from "../log.ts";
 import { guardOutput } from "../output-guard.ts";
 import { checkPrivilegedPort, effectiveUid, resolveRunAs } from "../privileges.ts";
 import { startDirectory } from "../release-dir.ts";
-import { runtimeName } from "../runtime-name.ts";
 import { trace } from "../startup-trace.ts";
 import { addressInUse } from "../supervisor/address-in-use.ts";
 import { pickFreePort } from "../supervisor/free-port.ts";
 import { logObserver } from "../supervisor/log-lines.ts";
 import { Supervisor } from "../supervisor/supervisor.ts";
-import { takeSystemdEnvironment } from "../systemd/environment.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
 import { findPackageManagerParent, npmTrapWarning, watchParent } from "./package-manager-parent.ts";
+import type { ServeStart } from "./prespawn.ts";
 import { parseServeArgs } from "./serve-command.ts";
 import { version } from "./version.ts";
 
-export async function loadAdapter(): Promise<RuntimeAdapter> {
-  const detectedRuntime = runtimeName();
-  switch (detectedRuntime) {
-    case "node":
-      return (await import("../../runtimes/node/index.ts")).createAdapter();
-    case "deno":
-      return (await import("../../runtimes/deno/index.ts")).createAdapter();
-    case "bun":
-      return (await import("../../runtimes/bun/index.ts")).createAdapter();
-    default:
-      throw new PounceError("E_BAD_VALUE", `pounce does not run on ${detectedRuntime || "this runtime"} yet`);
-  }
-}
-
-export async function serve(args: string[], early?: EarlySignals): Promise<void> {
+/** `start`: what prespawn.ts did first (systemd's variables taken, the adapter, the prespawned worker). */
+export async function serve(args: string[], early: EarlySignals | undefined, start: ServeStart): Promise<void> {
   guardOutput(); // a closed or full log must not stop the supervisor
-  // Before anything can spawn a worker: systemd's variables are the supervisor's alone.
   trace("s-cli-loaded");
-  const systemd = takeSystemdEnvironment(process.env, process.pid);
+  const { systemd, adapter } = start;
   const invocation = parseServeArgs(args);
   const source = new ConfigSource({ ...invocation, env: process.env, startDir: startDirectory(process.env) });
   const { config, cwd, file } = await source.load();
@@ -59,7 +42,6 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
   if (config.tls)
     logObserver(log)({ event: "tls_loaded", cert: config.tlsCert, serial: config.tls.serial, notAfter: config.tls.notAfter });
   const runAs = resolveRunAs(config);
-  const adapter = await loadAdapter();
   await adapter.prepare?.(config, {
     info: (msg) => log.info(msg, { event: "runtime_note" }),
     warn: (msg) => log.warn(msg, { event: "runtime_warning" }),
@@ -75,6 +57,8 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     { event: "starting" },
   );
   const say = logObserver(log);
+  if (start.notPrespawned)
+    log.debug(`No worker started ahead of the configuration: ${start.notPrespawned}`, { event: "prespawn_failed" });
   if (unix) {
     const ignored = tcpSettingsGiven(invocation.flags, process.env);
     if (ignored.length > 0) say({ event: "tcp_ignored", path: unix.path, ignored });
@@ -111,6 +95,7 @@ export async function serve(args: string[], early?: EarlySignals): Promise<void>
     runAs,
     cwd,
     pid: process.pid,
+    prespawned: start.prespawned,
     reloadConfig: async () => {
       const loaded = await source.reload();
       // The file may raise --workers: refuse a count the socket cannot serve, as at start.

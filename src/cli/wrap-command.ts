@@ -23,7 +23,7 @@ import { wrapNotifier } from "../wrap/systemd-notify.ts";
 import { Wrapper } from "../wrap/wrapper.ts";
 import { type EarlySignals, handOverEarlySignals } from "./early-signals.ts";
 import type { CommandSpec } from "./help.ts";
-import { loadAdapter } from "./serve.ts";
+import { loadAdapter } from "./load-adapter.ts";
 import { version } from "./version.ts";
 
 export const wrapCommand: CommandSpec = {

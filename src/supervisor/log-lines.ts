@@ -164,6 +164,11 @@ export const LOG_LINES: { [E in Note["event"]]: Line<E> } = {
     text: (n) => `Warm worker ${n.warm} waiting for the next reload${n.pid ? ` (pid ${n.pid})` : ""}`,
     fields: (n) => ({ warm: n.warm }),
   },
+  prespawn_unused: {
+    level: "debug",
+    text: (n) =>
+      `The worker started ahead of the configuration ${n.worker === undefined ? "is not used" : `cannot become worker ${n.worker}`} (${n.why}) — starting a new worker instead`,
+  },
   warm_mismatch: {
     level: "info",
     text: (n) => `Warm worker ${n.warm} cannot become worker ${n.worker} (${n.why}) — starting a new worker instead`,

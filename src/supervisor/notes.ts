@@ -58,6 +58,8 @@ export type Note =
   /** Not killed by the supervisor: forgotten until the next completed reload (no spawn loop). */
   | { event: "warm_died"; warm: number; how: string }
   | { event: "warm_unsupported"; runtime: string }
+  /** The worker started before the configuration was read (prespawn.ts) was not used: killed, or it died. */
+  | { event: "prespawn_unused"; worker?: number; why: string }
   | { event: "worker_draining"; worker: number; generation: number; reason: DrainReason }
   | { event: "worker_exited"; worker: number; generation: number; how: string }
   /** A worker's in-flight count changed (reported at most once a second). */

@@ -8,7 +8,7 @@ import type { ScaleSignal, WorkerHandle } from "../adapter.ts";
 import type { Config } from "../config.ts";
 import type { LoadedConfig } from "../config-source.ts";
 import type { ResolvedEntry } from "../entry.ts";
-import type { DrainReason } from "../protocol.ts";
+import type { DrainReason, WorkerSpec } from "../protocol.ts";
 import type { AppOutput } from "./app-output.ts";
 import type { ReloadCause } from "./events.ts";
 
@@ -77,6 +77,9 @@ export interface WorkerRecord {
   idleLogged: boolean;
   /** Requests in flight as the worker last reported them (once ready; at most once a second). */
   inFlight?: number;
+  /** A warm worker taken while still starting (the prespawned one at boot): the spec it is told to
+   *  assume once it reports `warm` (before that it may not be listening for messages yet). */
+  assumeOnWarm?: WorkerSpec;
 }
 
 /**
@@ -96,6 +99,8 @@ export interface WarmWorker {
   /** Where its output goes: the pool's own until taken, then the worker's. */
   output?: AppOutput;
   killed: boolean;
+  /** Started before the configuration was read (prespawn.ts): boot may take it while it starts. */
+  readonly prespawned?: true;
 }
 
 export interface WarmPool {

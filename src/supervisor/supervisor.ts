@@ -32,6 +32,7 @@ import type { ReloadCause, SupervisorEvent } from "./events.ts";
 import { logObserver } from "./log-lines.ts";
 import type { Note, Observer } from "./notes.ts";
 import { pidFileObserver } from "./pid-file.ts";
+import type { PrespawnedWorker } from "./prespawn.ts";
 import { reconcile } from "./reconcile.ts";
 import { checkLimits } from "./recycle.ts";
 import { configRead, requestReload } from "./reload-queue.ts";
@@ -43,7 +44,7 @@ import { lateReady, listenerHandedOver, requestStop } from "./shutdown.ts";
 import { type Snapshot, snapshotOf } from "./snapshot.ts";
 import type { SupervisorState, WorkerRecord } from "./state.ts";
 import type { UnixSocket } from "./unix-socket.ts";
-import { killAllWarm, warmExited, warmMessage } from "./warm.ts";
+import { adoptPrespawned, killAllWarm, warmExited, warmMessage } from "./warm.ts";
 import { heard } from "./watchdog.ts";
 import { drainWorker, forget, startGeneration } from "./workers.ts";
 
@@ -71,6 +72,8 @@ export interface SupervisorOptions {
    * it, every generation starts with `config` in `cwd`.
    */
   reloadConfig?: () => Promise<LoadedConfig>;
+  /** A worker the command line started before the configuration was read (prespawn.ts): boot takes it. */
+  prespawned?: PrespawnedWorker;
 }
 
 export class Supervisor implements Core {
@@ -99,6 +102,7 @@ export class Supervisor implements Core {
   readonly #loop: EventLoop<SupervisorEvent>;
   readonly #backoff = new Backoff();
   readonly #bootEntry: ResolvedEntry;
+  readonly #prespawned?: PrespawnedWorker;
   readonly #observers: Observer[] = [];
   /** --metrics-path: the workers' counters and the lifecycle notes, summed (src/metrics/). */
   readonly #metrics = new MetricsAggregate(() => this.now());
@@ -113,6 +117,7 @@ export class Supervisor implements Core {
     this.#unixSocket = opts.unixSocket;
     this.#bootEntry = opts.entry;
     this.#reloadConfig = opts.reloadConfig;
+    this.#prespawned = opts.prespawned;
     this.#serving = { config: opts.config, cwd: opts.cwd };
     if (opts.reloadConfig) this.readReloadConfig = (ticket) => this.#readConfig(ticket);
     this.#clock = opts.clock ?? systemClock;
@@ -168,6 +173,7 @@ export class Supervisor implements Core {
           : (a.overlapUnavailableReason ?? "no port sharing");
       this.note({ event: "reload_strategy_restart", why, batchIgnored: this.config.reloadBatch > 0 });
     }
+    if (this.#prespawned) adoptPrespawned(this, this.#prespawned);
     this.state.phase = { kind: "booting", gen: startGeneration(this, this.#bootEntry, "boot") };
     this.dispatch({ type: "timer" });
   }
@@ -296,6 +302,11 @@ export class Supervisor implements Core {
   #onMessage(w: WorkerRecord, msg: WorkerMessage): void {
     const st = w.status;
     switch (msg.type) {
+      case "warm":
+        // Taken while it was still starting (warm.ts): now it listens, and becomes this worker.
+        if (w.assumeOnWarm && !w.killed) w.handle?.assume?.(w.assumeOnWarm);
+        w.assumeOnWarm = undefined;
+        return;
       case "failed":
         w.failure = msg.message;
         return;

@@ -13,10 +13,11 @@
  * - One that dies on its own is forgotten and replaced only after the next completed reload (no
  *   spawn loop); a stop kills them all.
  */
-import type { WorkerHandle } from "../adapter.ts";
+import type { WorkerEvents, WorkerHandle } from "../adapter.ts";
 import { describe } from "../errors.ts";
 import type { WorkerMessage, WorkerSpec } from "../protocol.ts";
 import type { Core } from "./core.ts";
+import type { PrespawnedWorker } from "./prespawn.ts";
 import { allLive, type Generation, type Running, type WarmWorker, type WorkerRecord } from "./state.ts";
 import { workerSpec } from "./worker-spec.ts";
 
@@ -39,6 +40,21 @@ export function maintainWarm(core: Core, run: Running): void {
   for (let n = live.length + pool.lost; n < want && !pool.unsupported; n++) spawnWarm(core, gen);
 }
 
+/** Until taken, a warm worker's events are the pool's; from then on, the record's it became. */
+function warmEvents(core: Core, w: WarmWorker): WorkerEvents {
+  return {
+    message: (message) =>
+      core.dispatch(w.taken ? { type: "worker-message", worker: w.taken, message } : { type: "warm-message", warm: w, message }),
+    exit: (code, signal) => {
+      w.output?.end();
+      core.dispatch(
+        w.taken ? { type: "worker-exit", worker: w.taken, code, signal } : { type: "warm-exit", warm: w, code, signal },
+      );
+    },
+    ...(w.piped ? { output: (stream, chunk) => w.output?.chunk(stream, chunk) } : {}),
+  };
+}
+
 function spawnWarm(core: Core, gen: Generation): void {
   const pool = core.state.warm;
   const c = gen.config;
@@ -59,19 +75,7 @@ function spawnWarm(core: Core, gen: Generation): void {
   // Until it is taken, what it prints (nothing of the app: the app is not loaded) is worker -1's.
   if (piped) w.output = core.appOutput(-1, -1);
   try {
-    w.handle = core.adapter.spawn(spec, {
-      message: (message) =>
-        core.dispatch(
-          w.taken ? { type: "worker-message", worker: w.taken, message } : { type: "warm-message", warm: w, message },
-        ),
-      exit: (code, signal) => {
-        w.output?.end();
-        core.dispatch(
-          w.taken ? { type: "worker-exit", worker: w.taken, code, signal } : { type: "warm-exit", warm: w, code, signal },
-        );
-      },
-      ...(piped ? { output: (stream, chunk) => w.output?.chunk(stream, chunk) } : {}),
-    });
+    w.handle = core.adapter.spawn(spec, warmEvents(core, w));
   } catch (err) {
     pool.workers.delete(w);
     pool.lost++;
@@ -88,13 +92,31 @@ function spawnWarm(core: Core, gen: Generation): void {
   core.note({ event: "warm_spawned", warm: w.id, pid: w.handle.pid });
 }
 
+/** At start: the worker the command line started before the configuration was read (prespawn.ts)
+ *  joins the pool, starting; its events so far are delivered now. */
+export function adoptPrespawned(core: Core, pre: PrespawnedWorker): void {
+  const pool = core.state.warm;
+  const w: WarmWorker = {
+    id: pool.nextId++,
+    status: "starting",
+    piped: false,
+    killed: false,
+    prespawned: true,
+    handle: pre.handle,
+  };
+  pool.workers.add(w);
+  pre.attach(warmEvents(core, w));
+}
+
 /** A reload's spawn: the handle of a waiting warm worker that now is `rec` (told `assume`), if one fits. */
-export function takeWarm(core: Core, rec: WorkerRecord, spec: WorkerSpec): WorkerHandle | undefined {
+/** `boot`: boot's spawn, which may also take the prespawned worker while it is still starting. */
+export function takeWarm(core: Core, rec: WorkerRecord, spec: WorkerSpec, boot = false): WorkerHandle | undefined {
   const pool = core.state.warm;
   const piped = rec.generation.config.logFormat === "json";
   for (const w of pool.workers) {
     const handle = w.handle;
-    if (w.status !== "waiting" || w.killed || !handle?.assume) continue;
+    const takable = w.status === "waiting" || (boot && w.prespawned === true);
+    if (!takable || w.killed || !handle?.assume) continue;
     const why =
       w.piped !== piped
         ? "its output capture was fixed at spawn by --log-format"
@@ -102,7 +124,11 @@ export function takeWarm(core: Core, rec: WorkerRecord, spec: WorkerSpec): Worke
           ? "its user, group or runtime flags were fixed at spawn"
           : undefined;
     if (why) {
-      core.note({ event: "warm_mismatch", warm: w.id, worker: rec.id, why });
+      core.note(
+        w.prespawned
+          ? { event: "prespawn_unused", worker: rec.id, why }
+          : { event: "warm_mismatch", warm: w.id, worker: rec.id, why },
+      );
       killWarm(w);
       continue;
     }
@@ -110,7 +136,9 @@ export function takeWarm(core: Core, rec: WorkerRecord, spec: WorkerSpec): Worke
     w.output?.end();
     w.output = piped ? core.appOutput(rec.id, rec.generation.n) : undefined;
     w.taken = rec;
-    handle.assume(spec);
+    // One still starting may not hear messages yet: it assumes once it says `warm` (supervisor.ts).
+    if (w.status === "waiting") handle.assume(spec);
+    else rec.assumeOnWarm = spec;
     return handle;
   }
   return undefined;
@@ -119,12 +147,18 @@ export function takeWarm(core: Core, rec: WorkerRecord, spec: WorkerSpec): Worke
 export function warmMessage(core: Core, w: WarmWorker, msg: WorkerMessage): void {
   if (msg.type !== "warm" || w.status !== "starting") return;
   w.status = "waiting";
-  core.note({ event: "warm_ready", warm: w.id, pid: w.handle?.pid });
+  if (!w.prespawned) core.note({ event: "warm_ready", warm: w.id, pid: w.handle?.pid });
 }
 
 export function warmExited(core: Core, w: WarmWorker, code: number | null, signal: string | null): void {
   const pool = core.state.warm;
   if (!pool.workers.delete(w) || w.killed) return;
+  // The prespawned one was never the pool's to keep: boot spawns instead, and no replacement is owed.
+  if (w.prespawned)
+    return void core.note({
+      event: "prespawn_unused",
+      why: signal ? `it died (signal ${signal})` : `it died (exit code ${code})`,
+    });
   pool.lost++;
   core.note({ event: "warm_died", warm: w.id, how: signal ? `signal ${signal}` : `exit code ${code}` });
 }

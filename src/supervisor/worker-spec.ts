@@ -1,15 +1,19 @@
 /** A worker's spec from its generation's configuration: for a spawn, a warm worker's spawn and its `assume`. */
 import type { Config } from "../config.ts";
+import type { RunAs } from "../privileges.ts";
 import type { WorkerSpec } from "../protocol.ts";
 import type { Core } from "./core.ts";
 import { heartbeatInterval } from "./watchdog.ts";
 
+type Placement = Pick<WorkerSpec, "id" | "generation" | "mode" | "file" | "exportName" | "cwd" | "listen" | "maxRequests">;
+
 /** What a worker is told at spawn (or a warm worker on `assume`), from its generation's config. */
-export function workerSpec(
-  core: Core,
-  c: Config,
-  w: Pick<WorkerSpec, "id" | "generation" | "mode" | "file" | "exportName" | "cwd" | "listen" | "maxRequests">,
-): WorkerSpec {
+export function workerSpec(core: Core, c: Config, w: Placement): WorkerSpec {
+  return specFrom(c, core.runAs, w);
+}
+
+/** The same before a supervisor exists (a worker started while the configuration is read: prespawn.ts). */
+export function specFrom(c: Config, runAs: RunAs | undefined, w: Placement): WorkerSpec {
   return {
     ...w,
     entryLabel: c.entry,
@@ -29,6 +33,6 @@ export function workerSpec(
     logLevel: c.logLevel,
     accessLog: c.accessLog,
     heartbeatMs: heartbeatInterval(c.workerTimeout),
-    ...(core.runAs ? { uid: core.runAs.uid, gid: core.runAs.gid } : {}),
+    ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
   };
 }

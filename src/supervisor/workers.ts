@@ -75,9 +75,10 @@ export function spawnWorker(core: Core, gen: Generation, mode: "serve" | "check"
     maxRequests: rec.maxRequests,
   });
   // A reload's worker (its generation still starting) may be a warm one that waits for it (warm.ts):
-  // it becomes this worker. Boot, crash replacements and SIGTTIN spawn.
-  const reloading = gen.status === "starting" && gen.purpose !== "boot";
-  const warm = mode === "serve" && reloading ? takeWarm(core, rec, spec) : undefined;
+  // it becomes this worker; boot's may be the one started before the configuration was read
+  // (prespawn.ts). Crash replacements and SIGTTIN spawn.
+  const starting = mode === "serve" && gen.status === "starting";
+  const warm = starting ? takeWarm(core, rec, spec, gen.purpose === "boot") : undefined;
   if (warm) {
     rec.handle = warm;
     core.note({ event: "worker_spawned", worker: rec.id, generation: gen.n, mode, pid: warm.pid, warm: true });

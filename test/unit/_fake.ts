@@ -11,6 +11,7 @@ import { parseEntry, resolveEntry } from "../../src/entry.ts";
 import { Logger, type LogRecord } from "../../src/log.ts";
 import type { SupervisorMessage, WorkerSpec } from "../../src/protocol.ts";
 import type { Clock } from "../../src/supervisor/clock.ts";
+import { prespawn, prespawnSpec } from "../../src/supervisor/prespawn.ts";
 import { Supervisor } from "../../src/supervisor/supervisor.ts";
 
 export class FakeClock implements Clock {
@@ -180,7 +181,12 @@ export interface Rig {
   readyAll(generation: number): void;
 }
 
-export function rig(flags: Record<string, string> = {}, adapterSetup?: (a: FakeAdapter) => void): Rig {
+/** `prespawned`: a worker is started through the adapter before the supervisor exists (src/cli/prespawn.ts). */
+export function rig(
+  flags: Record<string, string> = {},
+  adapterSetup?: (a: FakeAdapter) => void,
+  opts: { prespawned?: boolean } = {},
+): Rig {
   const dir = mkdtempSync(join(tmpdir(), "pounce-unit-"));
   const file = join(dir, "app.ts");
   writeFileSync(file, "export default { fetch: () => new Response('ok') };\n");
@@ -190,7 +196,9 @@ export function rig(flags: Record<string, string> = {}, adapterSetup?: (a: FakeA
   const clock = new FakeClock();
   const records: LogRecord[] = [];
   const log = new Logger({ level: "debug", emit: (r) => records.push(r) });
+  const prespawned = opts.prespawned ? prespawn(adapter, prespawnSpec(dir, false)) : undefined;
   const sup = new Supervisor({
+    prespawned,
     config,
     adapter,
     log,

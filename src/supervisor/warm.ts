@@ -96,8 +96,10 @@ function spawnWarm(core: Core, gen: Generation): void {
  *  joins the pool, starting; its events so far are delivered now. */
 export function adoptPrespawned(core: Core, pre: PrespawnedWorker): void {
   const pool = core.state.warm;
+  // Numbered 0, outside the pool's own numbering (`Warm worker 1` stays the first one --warm-workers
+  // starts): it is boot's, and never named in the log as a warm worker.
   const w: WarmWorker = {
-    id: pool.nextId++,
+    id: 0,
     status: "starting",
     piped: false,
     killed: false,

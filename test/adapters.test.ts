@@ -69,6 +69,30 @@ for (const rt of selectedRuntimes()) {
       );
     });
 
+    it("supervisor SIGKILLed right after it started its first worker (that worker still loading): the worker exits too", async () => {
+      const dir = tempDir();
+      const file = versionedApp(dir, "v1");
+      const p = await Pounce.start(rt, [file, "--port", "0"], { ready: false });
+      try {
+        const pgid = p.pid;
+        // As soon as the worker process exists (it then still loads its runtime and pounce's code,
+        // tens of ms): the supervisor is gone before the worker listens on its channel.
+        const deadline = Date.now() + 10_000;
+        while (!processesInGroup(pgid).some((w) => w.pid !== pgid && /worker/.test(w.args))) {
+          assert.ok(Date.now() < deadline, `no worker process started:\n${p.output}`);
+        }
+        p.signal("SIGKILL");
+        await waitUntil("every worker of the group exited", () => processesInGroup(pgid).length === 0, 5_000);
+        // (Not on Node: its cluster worker's own "online" message, sent before any of pounce's code
+        // runs, fails with an EPIPE stack there.)
+        if (rt.name === "bun" || rt.name === "deno")
+          assert.doesNotMatch(p.output, /BrokenPipe|EPIPE|\n\s+at /, "a worker printed an error for the missing supervisor");
+      } finally {
+        p.kill();
+        cleanup(dir);
+      }
+    });
+
     it("an app that throws at import: `Failed to start:` names the app's error, every boot", async () => {
       await bootFailsWith(rt, 'throw new Error("boom at import 7f3a");', /Failed to start: .*boom at import 7f3a/, 4, [
         "--workers",

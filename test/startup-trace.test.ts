@@ -38,8 +38,7 @@ const hello = (dir: string) => [
 for (const rt of selectedRuntimes()) {
   describe(`${rt.name}: start-up trace`, () => {
     for (const [label, env, order] of [
-      // Deno: no prespawn yet (src/cli/prespawn.ts says why).
-      ["", {}, rt.name === "deno" ? COLD : ORDER],
+      ["", {}, ORDER],
       [" (POUNCE_PRESPAWN=0: boot spawns the worker)", { POUNCE_PRESPAWN: "0" }, COLD],
     ] as const)
       it(`POUNCE_TRACE_STARTUP=1 prints every step once, in order, within the start${label}`, async () => {

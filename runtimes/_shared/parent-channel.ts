@@ -35,15 +35,25 @@ export function parentChannel(onAdapterMessage?: (msg: AdapterSupervisorMessage)
     if (isAdapterSupervisorMessage(msg)) return tls.answered(msg) || onAdapterMessage?.(msg);
     for (const h of handlers) h(msg);
   });
-  process.once("disconnect", () => {
+  let wentAway = false;
+  const supervisorGone = (): void => {
+    if (wentAway) return;
+    wentAway = true;
     connected = false;
     onGone?.();
     for (const h of gone) h();
-  });
+  };
+  process.once("disconnect", supervisorGone);
+  // A supervisor that exited while this process was still loading (a usage error right after the
+  // prespawn) closed the channel before the listener above existed: Deno never emits "disconnect"
+  // then, and the worker would be left running under PID 1. `connected` already says so.
+  if (process.connected === false) queueMicrotask(supervisorGone);
   const post = (msg: WorkerMessage | AdapterWorkerMessage): void => {
     if (!channel.connected) return;
     try {
-      process.send?.(msg);
+      // With a callback, a write to a supervisor that has just gone is its error, not an uncaught
+      // one (Deno throws "BrokenPipe" from the write otherwise); "disconnect" follows.
+      (process.send as ((m: unknown, cb: (err: Error | null) => void) => boolean) | undefined)?.(msg, () => {});
     } catch {
       // channel closed under us; the disconnect handler takes over
     }
@@ -56,7 +66,10 @@ export function parentChannel(onAdapterMessage?: (msg: AdapterSupervisorMessage)
     sendAdapter: (msg) => post(msg),
     tlsMaterial: () => tls.request(),
     onMessage: (h) => handlers.push(h),
-    onSupervisorGone: (h) => gone.push(h),
+    onSupervisorGone: (h) => {
+      gone.push(h);
+      if (wentAway) queueMicrotask(h);
+    },
     exitAfterFlush(code, exit) {
       if (!channel.connected) return exit(code);
       let done = false;

@@ -6,7 +6,6 @@
  */
 import type { RuntimeAdapter } from "../adapter.ts";
 import { describe } from "../errors.ts";
-import { runtimeName } from "../runtime-name.ts";
 import { trace } from "../startup-trace.ts";
 import { type PrespawnedWorker, prespawn, prespawnSpec } from "../supervisor/prespawn.ts";
 import { type SystemdEnvironment, takeSystemdEnvironment } from "../systemd/environment.ts";
@@ -25,9 +24,6 @@ export async function startServe(args: readonly string[]): Promise<ServeStart> {
   const systemd = takeSystemdEnvironment(process.env, process.pid);
   const adapter = await loadAdapter();
   if (systemd.listen || process.env.POUNCE_PRESPAWN === "0") return { systemd, adapter };
-  // Not on Deno yet: a Deno worker whose supervisor exits within its first milliseconds (a usage
-  // error) missed the channel's close and was left running, in clean-clone CI.
-  if (runtimeName() === "deno") return { systemd, adapter };
   const typescript = args.some((a) => /\.[cm]?tsx?(:[\w$]+)?$/.test(a));
   try {
     const prespawned = prespawn(adapter, prespawnSpec(process.cwd(), typescript));

@@ -51,7 +51,18 @@ export class Pounce {
     };
     proc.stdout?.on("data", onData);
     proc.stderr?.on("data", onData);
-    this.#exit = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
+    // Resolved once the output is read to its end too ("exit" can come before the last lines on the
+    // pipes), or 2 s after the exit where a process left behind still holds a pipe open.
+    const closed = new Promise<void>((resolve) => proc.once("close", () => resolve()));
+    this.#exit = new Promise((resolve) =>
+      proc.once("exit", (code, signal) => {
+        const bound = setTimeout(resolve, 2_000, { code, signal });
+        void closed.then(() => {
+          clearTimeout(bound);
+          resolve({ code, signal });
+        });
+      }),
+    );
     this.#exit.then(() => {
       for (const w of this.#waiters.splice(0)) w();
     });

@@ -43,6 +43,8 @@ for (const rt of selectedRuntimes()) {
       for (const cmd of ["serve", "reload", "stop", "status"]) assert.match(r.stdout, new RegExp(`^ {2}${cmd} +\\S`, "m"));
       for (const sig of ["SIGHUP, SIGUSR1", "SIGTERM, SIGINT", "SIGTTIN, SIGTTOU"])
         assert.match(r.stdout, new RegExp(`^ {2}${sig} +\\S`, "m"));
+      for (const env of ["POUNCE_PRESPAWN=0", "POUNCE_TRACE_STARTUP=1"])
+        assert.match(r.stdout, new RegExp(`^ {2}${env} +\\S`, "m"));
       const examples = lines.slice(lines.indexOf("Examples:") + 1).filter((l) => l.startsWith("  pounce "));
       assert.equal(examples.length, 2, r.stdout);
       const serve = await runPounce(rt, ["serve", "--help"]);

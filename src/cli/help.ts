@@ -30,6 +30,12 @@ const SIGNALS: Array<[string, string]> = [
   ["SIGTTIN, SIGTTOU", "add one worker / remove one (drained, never below 1)"],
 ];
 
+/** Switches with no flag (they act before the flags are read). */
+const ENVIRONMENT: Array<[string, string]> = [
+  ["POUNCE_PRESPAWN=0", "start the first worker only after the configuration is read (README: Start-up)"],
+  ["POUNCE_TRACE_STARTUP=1", "print `pounce-trace <step> <ms>` lines on stderr: where start-up time goes"],
+];
+
 export interface Style {
   heading(s: string): string;
   flag(s: string): string;
@@ -134,6 +140,9 @@ export function mainHelp(commands: CommandSpec[], style: Style = plain): string 
     "",
     style.heading("Signals (to the supervisor, whose PID is in --pid-file):"),
     ...rows(SIGNALS, style.flag, 20),
+    "",
+    style.heading("Environment (no flag):"),
+    ...rows(ENVIRONMENT, style.flag, 26),
     "",
     style.heading("Examples:"),
     ...(serve?.examples ?? []).map((e) => `  ${e}`),

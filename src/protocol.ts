@@ -38,6 +38,9 @@ export interface WorkerSpec {
   limits: RequestLimits;
   /** Milliseconds a worker left alone (supervisor gone) gives its in-flight work. */
   orphanTimeoutMs: number;
+  /** The supervisor's PID. A worker whose parent is another process was left behind, whether or not
+   *  its channel said so: checked every SUPERVISOR_CHECK_MS. */
+  supervisorPid: number;
   logFormat: "text" | "json";
   logLevel: "debug" | "info" | "warn" | "error";
   accessLog: boolean;
@@ -50,6 +53,10 @@ export interface WorkerSpec {
   uid?: number;
   gid?: number;
 }
+
+/** How often a worker checks that its parent is still the supervisor (a channel's close can be
+ *  missed: Deno, for one, says nothing of a channel closed while the worker was still loading). */
+export const SUPERVISOR_CHECK_MS = 1_000;
 
 export type DrainReason = "reload" | "shutdown" | "replace" | "scale";
 

@@ -3,8 +3,10 @@
  * Bun and Deno children all have): the WorkerHost pieces every process-based adapter shares.
  */
 import process from "node:process";
+// node:timers' timers, not the global ones: Deno's global setInterval returns a number, with no unref.
+import { clearInterval, setInterval } from "node:timers";
 import type { WorkerHost } from "../../src/adapter.ts";
-import type { SupervisorMessage, WorkerMessage } from "../../src/protocol.ts";
+import { SUPERVISOR_CHECK_MS, type SupervisorMessage, type WorkerMessage } from "../../src/protocol.ts";
 import type { TlsMaterial } from "../../src/tls/material.ts";
 import { type AdapterSupervisorMessage, type AdapterWorkerMessage, isAdapterSupervisorMessage } from "./adapter-messages.ts";
 import { tlsRequester } from "./tls-handoff.ts";
@@ -18,6 +20,9 @@ export interface ParentChannel extends Pick<WorkerHost, "send" | "onMessage" | "
   sendAdapter(msg: AdapterWorkerMessage): void;
   /** The TLS PEM texts, asked of the supervisor side (tls-handoff.ts). */
   tlsMaterial(): Promise<TlsMaterial>;
+  /** Also count the supervisor gone once this process's parent is no longer `pid` (checked every
+   *  SUPERVISOR_CHECK_MS, without keeping the process alive). */
+  watchSupervisor(pid: number): void;
   /** Exit once queued messages (the last log lines, "idle") have reached the supervisor. */
   exitAfterFlush(code: number, exit: (code: number) => void): void;
 }
@@ -66,6 +71,15 @@ export function parentChannel(onAdapterMessage?: (msg: AdapterSupervisorMessage)
     sendAdapter: (msg) => post(msg),
     tlsMaterial: () => tls.request(),
     onMessage: (h) => handlers.push(h),
+    watchSupervisor(pid) {
+      const timer = setInterval(() => {
+        if (process.ppid === pid) return;
+        clearInterval(timer);
+        supervisorGone();
+      }, SUPERVISOR_CHECK_MS);
+      timer.unref?.();
+      if (process.ppid !== pid) queueMicrotask(supervisorGone);
+    },
     onSupervisorGone: (h) => {
       gone.push(h);
       if (wentAway) queueMicrotask(h);

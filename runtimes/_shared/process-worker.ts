@@ -38,6 +38,7 @@ export function processWorkerHost(spec: WorkerSpec, pieces: RuntimePieces, chann
   // Workers take orders from the supervisor only: Ctrl-C's SIGINT to the process group, or a SIGTERM
   // sent to every process of a unit, must not make them quit on their own (the supervisor drains them).
   for (const sig of LIFECYCLE_SIGNALS) pieces.ignoreSignal(sig);
+  channel.watchSupervisor(spec.supervisorPid);
   return {
     spec,
     send: channel.send,

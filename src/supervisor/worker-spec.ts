@@ -29,6 +29,7 @@ export function specFrom(c: Config, runAs: RunAs | undefined, w: Placement): Wor
       maxHeaderBytes: c.maxHeaderSize,
     },
     orphanTimeoutMs: Math.round(c.shutdownTimeout * 1000),
+    supervisorPid: process.pid,
     logFormat: c.logFormat,
     logLevel: c.logLevel,
     accessLog: c.accessLog,

@@ -46,8 +46,12 @@ const reporters = [
   `--test-reporter=${resolve(root, "scripts/file-times-reporter.mjs")}`,
   "--test-reporter-destination=stdout",
 ];
+// A hang fails instead of holding the run to CI's limit: a test over 5 minutes fails, and a file
+// whose tests are done exits even if something keeps its event loop alive, such as a pipe from a
+// pounce whose leftover worker still holds it (clean-clone CI once waited about 20 minutes on one).
+const guards = ["--test-timeout=300000", "--test-force-exit"];
 const run = (files, concurrency) =>
-  spawnSync(node24, ["--test", `--test-concurrency=${concurrency}`, ...reporters, ...flags, ...files], {
+  spawnSync(node24, ["--test", `--test-concurrency=${concurrency}`, ...guards, ...reporters, ...flags, ...files], {
     cwd: root,
     env,
     stdio: "inherit",

@@ -10,6 +10,7 @@ import type { RunAs } from "../privileges.ts";
 import type { AppOutput } from "./app-output.ts";
 import type { SupervisorEvent } from "./events.ts";
 import type { Note } from "./notes.ts";
+import type { Snapshot } from "./snapshot.ts";
 import type { SupervisorState } from "./state.ts";
 
 export interface Core {
@@ -39,4 +40,6 @@ export interface Core {
   appOutput(worker: number, generation: number): AppOutput;
   note(note: Note): void;
   exit(code: number): void;
+  /** What is running now (metrics' gauges, the state file). */
+  snapshot(): Snapshot;
 }

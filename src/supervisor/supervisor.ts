@@ -10,7 +10,8 @@
  * replacement, fatal-error replacement), watchdog.ts (--worker-timeout), recycle.ts (--max-requests,
  * --max-worker-memory), backoff.ts (respawn back-off), reload-queue.ts (coalescing
  * and cooldown), scale.ts (SIGTTIN/SIGTTOU), reload-batch.ts (--reload-batch), workers.ts (spawn,
- * drain, deadlines), warm.ts (--warm-workers), log-lines.ts (every log line).
+ * drain, deadlines), warm.ts (--warm-workers), worker-events.ts (a worker's messages and exit),
+ * log-lines.ts (every log line).
  */
 import type { LifecycleSignal, RuntimeAdapter } from "../adapter.ts";
 import type { Config } from "../config.ts";
@@ -20,9 +21,7 @@ import { describe } from "../errors.ts";
 import { type ListenTarget, supervisorTitle } from "../listen-target.ts";
 import type { Logger } from "../log.ts";
 import { MetricsAggregate } from "../metrics/aggregate.ts";
-import { exposition } from "../metrics/exposition.ts";
 import type { RunAs } from "../privileges.ts";
-import type { WorkerMessage } from "../protocol.ts";
 import { type AppOutput, appOutput } from "./app-output.ts";
 import { Backoff } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -34,19 +33,17 @@ import type { Note, Observer } from "./notes.ts";
 import { pidFileObserver } from "./pid-file.ts";
 import type { PrespawnedWorker } from "./prespawn.ts";
 import { reconcile } from "./reconcile.ts";
-import { checkLimits } from "./recycle.ts";
 import { configRead, requestReload } from "./reload-queue.ts";
-import { crashed, markFatal } from "./replacement.ts";
 import { restartHandedOver } from "./rollout.ts";
 import { requestScale } from "./scale.ts";
 import { shownTitle } from "./shown-title.ts";
-import { lateReady, listenerHandedOver, requestStop } from "./shutdown.ts";
+import { listenerHandedOver, requestStop } from "./shutdown.ts";
 import { type Snapshot, snapshotOf } from "./snapshot.ts";
-import type { SupervisorState, WorkerRecord } from "./state.ts";
+import type { SupervisorState } from "./state.ts";
 import type { UnixSocket } from "./unix-socket.ts";
 import { adoptPrespawned, killAllWarm, warmExited, warmMessage } from "./warm.ts";
-import { heard } from "./watchdog.ts";
-import { drainWorker, forget, startGeneration } from "./workers.ts";
+import { workerExited, workerMessage } from "./worker-events.ts";
+import { startGeneration } from "./workers.ts";
 
 export interface SupervisorOptions {
   config: Config;
@@ -260,10 +257,10 @@ export class Supervisor implements Core {
         requestScale(this, e.delta, e.signal);
         return;
       case "worker-message":
-        this.#onMessage(e.worker, e.message);
+        workerMessage(this, e.worker, e.message, this.#metrics);
         return;
       case "worker-exit":
-        this.#onExit(e.worker, e.code, e.signal);
+        workerExited(this, e.worker, e.code, e.signal, this.#backoff);
         return;
       case "warm-message":
         warmMessage(this, e.warm, e.message);
@@ -297,113 +294,5 @@ export class Supervisor implements Core {
 
   #onStop(signal: LifecycleSignal, because?: string): void {
     requestStop(this, signal, because);
-  }
-
-  #onMessage(w: WorkerRecord, msg: WorkerMessage): void {
-    const st = w.status;
-    switch (msg.type) {
-      case "warm":
-        // Taken while it was still starting (warm.ts): now it listens, and becomes this worker.
-        if (w.assumeOnWarm && !w.killed) w.handle?.assume?.(w.assumeOnWarm);
-        w.assumeOnWarm = undefined;
-        return;
-      case "failed":
-        w.failure = msg.message;
-        return;
-      case "not-ready":
-        if (st.kind === "starting") w.notReady = msg.detail;
-        return;
-      case "counters":
-        this.#metrics.report(w.id, msg.counters);
-        return;
-      case "metrics-request":
-        this.#metrics.report(w.id, msg.counters);
-        w.handle?.send({ type: "metrics", id: msg.id, text: exposition(this.#metrics, this.snapshot()) });
-        return;
-      case "ready":
-      case "checked":
-        if (st.kind !== "starting") return;
-        w.status = { kind: "ready" };
-        if (msg.type === "checked") return;
-        w.inFlight = 0;
-        heard(this, w);
-        this.note({ event: "worker_ready", worker: w.id, generation: w.generation.n, pid: w.handle?.pid });
-        if (this.state.phase.kind === "stopping") {
-          if (lateReady(this, (m) => w.handle?.send(m)) === "drain") drainWorker(this, w, "shutdown");
-        } else if (w.generation.status === "active")
-          this.note(
-            w.added
-              ? { event: "worker_added", worker: w.id, generation: w.generation.n, workers: w.generation.target }
-              : { event: "worker_replacement_ready", worker: w.id, generation: w.generation.n },
-          );
-        return;
-      case "draining":
-      case "in-flight": {
-        const n = msg.type === "draining" ? msg.inFlight : msg.requests;
-        w.inFlight = n;
-        if (st.kind === "draining") st.inFlight = n;
-        this.note({ event: "worker_load", worker: w.id, inFlight: n });
-        return;
-      }
-      case "heartbeat":
-        heard(this, w);
-        checkLimits(this, w, msg.served, msg.rss);
-        return;
-      case "listener-closed":
-        if (st.kind === "draining") st.accepting = false;
-        return;
-      case "idle":
-        if (st.kind === "draining" && st.reason !== "shutdown") this.#idle(w);
-        return;
-      case "fatal": {
-        const p = this.state.phase;
-        if (p.kind === "running" && w.generation === p.active && st.kind === "ready" && !w.fatal) markFatal(this, w, msg.message);
-        return;
-      }
-      default:
-        return; // adapter-level messages are the adapter's business
-    }
-  }
-
-  #onExit(w: WorkerRecord, code: number | null, signal: string | null): void {
-    const was = w.status;
-    if (was.kind === "exited") return;
-    w.status = { kind: "exited" };
-    forget(this, w);
-    const gen = w.generation;
-    const how = signal ? `signal ${signal}` : `exit code ${code}`;
-    this.note({ event: "worker_exited", worker: w.id, generation: gen.n, how });
-    const phase = this.state.phase;
-    if (phase.kind === "stopping") {
-      if (!w.forced && w.mode === "serve" && (was.kind === "draining" || was.kind === "ready"))
-        this.note({ event: "worker_stopped", worker: w.id });
-      return;
-    }
-    if (gen.status === "starting") {
-      // One worker that cannot start fails its whole generation (boot, reload or import check).
-      gen.failure ??= w.failure ?? `worker ${w.id} exited during start-up (${how})`;
-      return;
-    }
-    if (phase.kind !== "running" || w.mode !== "serve") return;
-    if (was.kind === "draining") {
-      if (was.reason !== "shutdown" && !w.forced) this.#idle(w);
-      return;
-    }
-    if (gen !== phase.active) return; // a retired worker waiting its turn to drain: nothing to replace
-    if (was.kind === "starting")
-      this.note({
-        event: "worker_start_failed",
-        worker: w.id,
-        generation: gen.n,
-        cause: w.failure ?? `worker ${w.id} exited during start-up (${how})`,
-      });
-    else this.note({ event: "worker_died", worker: w.id, generation: gen.n, how });
-    crashed(this, phase, this.#backoff);
-  }
-
-  #idle(w: WorkerRecord): void {
-    if (w.idleLogged) return;
-    w.idleLogged = true;
-    this.note({ event: "worker_idle", worker: w.id, generation: w.generation.n });
   }
 }

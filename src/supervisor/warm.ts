@@ -138,7 +138,7 @@ export function takeWarm(core: Core, rec: WorkerRecord, spec: WorkerSpec, boot =
     w.output?.end();
     w.output = piped ? core.appOutput(rec.id, rec.generation.n) : undefined;
     w.taken = rec;
-    // One still starting may not hear messages yet: it assumes once it says `warm` (supervisor.ts).
+    // One still starting may not hear messages yet: it assumes once it says `warm` (worker-events.ts).
     if (w.status === "waiting") handle.assume(spec);
     else rec.assumeOnWarm = spec;
     return handle;

@@ -1,6 +1,6 @@
 // Which part of pounce's Deno request path costs throughput? Deno.serve raw vs raw + one piece each
 // (info.completed promise, info.remoteAddr read, reusePort listener), loaded in turn with wrk.
-//   node bench/tools/deno-request-path.mjs [rounds=4] [seconds=3]
+//   node bench/tools/deno-request-path.mjs [rounds=4] [seconds=3] [variants=raw,completed,…]
 import { resolve } from "node:path";
 import { load } from "../lib/load.mjs";
 import { freePort, killAll, Proc, waitFor200 } from "../lib/proc.mjs";
@@ -9,7 +9,7 @@ import { RUNTIMES } from "../lib/targets.mjs";
 
 const [rounds, seconds] = [Number(process.argv[2] ?? 4), Number(process.argv[3] ?? 3)];
 const deno = RUNTIMES.find((r) => r.name === "deno").exe;
-const variants = ["raw", "completed", "remoteAddr", "reusePort"];
+const variants = (process.argv[4] ?? "raw,completed,remoteAddr,reusePort,hostGet,headersIterate,bodyNull,urlRead").split(",");
 const servers = [];
 try {
   for (const v of variants) {

@@ -40,19 +40,16 @@ export function parentChannel(onAdapterMessage?: (msg: AdapterSupervisorMessage)
     if (isAdapterSupervisorMessage(msg)) return tls.answered(msg) || onAdapterMessage?.(msg);
     for (const h of handlers) h(msg);
   });
-  let wentAway = false;
+  // Once, whichever says it first: "disconnect", or the parent no longer being the supervisor
+  // (watchSupervisor: Deno emits no "disconnect" for a channel that closed while this process was
+  // still loading, and such a worker was left running under PID 1).
   const supervisorGone = (): void => {
-    if (wentAway) return;
-    wentAway = true;
+    if (!connected) return;
     connected = false;
     onGone?.();
     for (const h of gone) h();
   };
   process.once("disconnect", supervisorGone);
-  // A supervisor that exited while this process was still loading (a usage error right after the
-  // prespawn) closed the channel before the listener above existed: Deno never emits "disconnect"
-  // then, and the worker would be left running under PID 1. `connected` already says so.
-  if (process.connected === false) queueMicrotask(supervisorGone);
   const post = (msg: WorkerMessage | AdapterWorkerMessage): void => {
     if (!channel.connected) return;
     try {
@@ -82,7 +79,7 @@ export function parentChannel(onAdapterMessage?: (msg: AdapterSupervisorMessage)
     },
     onSupervisorGone: (h) => {
       gone.push(h);
-      if (wentAway) queueMicrotask(h);
+      if (!connected) queueMicrotask(h);
     },
     exitAfterFlush(code, exit) {
       if (!channel.connected) return exit(code);

@@ -120,6 +120,33 @@ export default {
       );
     });
 
+    it("the installed Deno still has the header list admission reads (runtimes/deno/header-list.ts)", async () => {
+      await withTempDir(async (dir) => {
+        const probe = writeApp(
+          dir,
+          "probe.ts",
+          `import { denoHeaderList } from ${JSON.stringify(`${ROOT}/runtimes/deno/header-list.ts`)};
+const ac = new AbortController();
+const server = Deno.serve({ hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} }, (req) =>
+  Response.json(denoHeaderList(req)));
+const res = await fetch(\`http://127.0.0.1:\${server.addr.port}/\`, { headers: { "X-Probe": "a b" } });
+console.log(JSON.stringify(await res.json()));
+ac.abort();
+`,
+        );
+        const res = spawnSync(deno.exe, ["run", "-A", probe], { encoding: "utf8", timeout: 30_000 });
+        assert.equal(res.status, 0, res.stderr);
+        const list = JSON.parse(res.stdout.trim()) as [string, string][] | null;
+        assert.ok(
+          Array.isArray(list),
+          `denoHeaderList gave ${res.stdout}: this Deno lacks the inner header list (admission reads the slower Headers)`,
+        );
+        const byName = new Map(list.map(([n, v]) => [n.toLowerCase(), v]));
+        assert.equal(byName.get("x-probe"), "a b");
+        assert.ok(byName.get("host")?.startsWith("127.0.0.1:"), JSON.stringify(list));
+      });
+    });
+
     const netns = canUseNetns();
     it("tcp_migrate_req off (read-only /proc/sys): pounce warns once with the remedy; loss per reload measured", {
       skip: netns,

@@ -11,7 +11,7 @@ import { type Reaper, startReaper } from "../_shared/connection-reaper.ts";
 import type { BunServer } from "./bun-api.ts";
 import { bunSocketCalls } from "./socket-calls.ts";
 
-export const bunParserLimits: ParserLimits = { headerSize: true, chunkedBody: true, host: false };
+export const bunParserLimits: ParserLimits = { headerSize: true, chunkedBody: true, host: false, bodyLength: true };
 
 /** Flags for the worker's `bun` command line. */
 export function bunWorkerFlags(limits: RequestLimits): string[] {

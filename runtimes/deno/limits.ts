@@ -2,12 +2,13 @@
  * The core's request limits on Deno. Deno.serve has no knob for any of them: its parser caps a head
  * at about 64 KiB (a larger one is a 400), holds a silent or half-sent connection forever and never
  * closes an idle kept-alive one. So the core's pipeline checks the head size and counts chunked
- * bodies (parserLimits), and both timeouts are pounce's own connection tracking
+ * bodies (parserLimits; it reads the head from Deno's own list, ./header-list.ts), and both timeouts are pounce's own connection tracking
  * (../_shared/connection-reaper.ts, through Deno's FFI: Linux, --allow-ffi).
  */
 import type { ParserLimits, RequestLimits } from "../../src/worker/limits.ts";
 import { type Reaper, startReaper } from "../_shared/connection-reaper.ts";
 import type { DenoServeInfo } from "./deno-api.ts";
+import { denoHeaderList } from "./header-list.ts";
 import { denoSocketCalls } from "./socket-calls.ts";
 
 /** What the connection tracking learns from a response: Deno keeps a connection whose request body
@@ -34,7 +35,7 @@ export function markResponse(res: Response, info: DenoServeInfo, marks: Response
   }
 }
 
-export const denoParserLimits: ParserLimits = { headerSize: false, chunkedBody: false, host: false };
+export const denoParserLimits: ParserLimits = { headerSize: false, chunkedBody: false, host: false, headerList: denoHeaderList };
 
 /** Track this worker's connections on `port`; `inFlight`: the requests being answered now. */
 export function denoConnectionLimits(

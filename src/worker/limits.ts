@@ -29,6 +29,14 @@ export interface ParserLimits {
   chunkedBody: boolean;
   /** Leave the Host rule to the runtime (set for TLS by parserLimitsFor; no adapter claims it). */
   host: boolean;
+  /** A Content-Length above maxBodyBytes never reaches the handler (the runtime answers 413). */
+  bodyLength?: boolean;
+  /**
+   * The head's fields as the runtime's parser holds them, read without building the Request's
+   * `Headers` (on Deno that costs as much as the rest of a hello-world request), or null where the
+   * runtime cannot. Given, admission reads everything it checks in one pass over this list.
+   */
+  headerList?: (request: Request) => readonly (readonly [string, string])[] | null;
 }
 
 /**
@@ -66,23 +74,28 @@ export interface Admission {
 export function createAdmission(limits: RequestLimits, parser: ParserLimits): Admission {
   const max = limits.maxBodyBytes;
   const overflow = new WeakSet<Request>();
+  const { headerList } = parser;
   return {
     admit(request) {
-      const headers = request.headers;
-      if (!parser.host && headers.get("host") === null) return refusal(400);
-      if (!parser.headerSize && headSize(request) > limits.maxHeaderBytes) return refusal(431);
+      const list = headerList?.(request) ?? null;
+      const head = list ? fromList(request, list, !parser.headerSize) : null;
+      if (!parser.host && !(head ? head.host : request.headers.get("host") !== null)) return refusal(400);
+      if (!parser.headerSize && (head ? head.size : headSize(request)) > limits.maxHeaderBytes) return refusal(431);
       // From the head alone: `request.body` would make some runtimes' lazy requests (Node's) whole.
-      const length = headers.get("content-length");
-      if (length !== null) {
-        if (Number(length) <= max) return request;
-        // Never read the rest; a runtime that would keep the connection for it lets go of it.
-        void request.body?.cancel().catch(() => {});
-        return refusal(413);
+      if (!parser.bodyLength) {
+        const length = head ? head.contentLength : request.headers.get("content-length");
+        if (length !== null) {
+          if (Number(length) <= max) return request;
+          // Never read the rest; a runtime that would keep the connection for it lets go of it.
+          void request.body?.cancel().catch(() => {});
+          return refusal(413);
+        }
       }
-      if (parser.chunkedBody || headers.get("transfer-encoding") === null || request.body === null) return request;
+      if (parser.chunkedBody) return request;
+      if (!(head ? head.chunked : request.headers.get("transfer-encoding") !== null) || request.body === null) return request;
       const capped: Request = new Request(request.url, {
         method: request.method,
-        headers,
+        headers: request.headers,
         signal: request.signal,
         body: cap(request.body, max, () => overflow.add(capped)),
         duplex: "half",
@@ -91,6 +104,35 @@ export function createAdmission(limits: RequestLimits, parser: ParserLimits): Ad
     },
     overflowed: (request) => overflow.has(request),
   };
+}
+
+/** What admission checks, read from the parser's own list (names in any case, repeats kept). */
+interface Head {
+  host: boolean;
+  size: number;
+  contentLength: string | null;
+  chunked: boolean;
+}
+
+function fromList(request: Request, list: readonly (readonly [string, string])[], sized: boolean): Head {
+  const head: Head = {
+    host: false,
+    size: sized ? request.method.length + request.url.length + 12 : 0,
+    contentLength: null,
+    chunked: false,
+  };
+  for (const [name, value] of list) {
+    head.size += name.length + value.length + 4;
+    const n = name.length;
+    if (n !== 4 && n !== 14 && n !== 17) continue;
+    const lower = name.toLowerCase();
+    if (lower === "host") head.host = true;
+    // Repeats joined as Headers.get joins them: "10, 10" is no number, so it is refused like one.
+    else if (lower === "content-length")
+      head.contentLength = head.contentLength === null ? value : `${head.contentLength}, ${value}`;
+    else if (lower === "transfer-encoding") head.chunked = true;
+  }
+  return head;
 }
 
 /** The head's size as the client sent it, near enough: request line plus `name: value\r\n` lines. */

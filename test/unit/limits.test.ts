@@ -117,3 +117,99 @@ describe("admission over TLS", () => {
     assert.ok(plain instanceof Response && plain.status === 400);
   });
 });
+
+describe("admission from the parser's own header list (Deno)", () => {
+  const lists = new WeakMap<Request, [string, string][]>();
+  const parser = { ...NO_PARSER, headerList: (r: Request) => lists.get(r) ?? null };
+  const admit = createAdmission(LIMITS, parser);
+  /** A request whose Headers must never be built: the list is all admission may read. */
+  function listed(list: [string, string][], init: RequestInit = {}): Request {
+    const req = new Request("http://x/", init);
+    lists.set(req, list);
+    Object.defineProperty(req, "headers", {
+      get() {
+        throw new Error("admission built the Headers although the parser's list was given");
+      },
+    });
+    return req;
+  }
+  it("reads Host, Content-Length and Transfer-Encoding in any case, without building Headers", () => {
+    const ok = listed([
+      ["Host", "x"],
+      ["Accept", "*/*"],
+    ]);
+    assert.equal(admit.admit(ok), ok);
+    const noHost = admit.admit(listed([["hosts", "x"]]));
+    assert.ok(noHost instanceof Response && noHost.status === 400);
+    const big = admit.admit(
+      listed(
+        [
+          ["HOST", "x"],
+          ["Content-Length", "1025"],
+        ],
+        { method: "POST", body: "a" },
+      ),
+    );
+    assert.ok(big instanceof Response && big.status === 413);
+    const fits = listed(
+      [
+        ["host", "x"],
+        ["content-length", "1024"],
+      ],
+      { method: "POST", body: "a" },
+    );
+    assert.equal(admit.admit(fits), fits);
+  });
+  it("a repeated Content-Length is no number, so it is refused as Headers.get would have it", () => {
+    const r = admit.admit(
+      listed(
+        [
+          ["host", "x"],
+          ["content-length", "10"],
+          ["Content-Length", "10"],
+        ],
+        { method: "POST", body: "a" },
+      ),
+    );
+    assert.ok(r instanceof Response && r.status === 413);
+  });
+  it("the head's size is the list's: 431 past max_header_size", () => {
+    const r = admit.admit(
+      listed([
+        ["host", "x"],
+        ["x-big", "a".repeat(3000)],
+      ]),
+    );
+    assert.ok(r instanceof Response && r.status === 431);
+    const many = admit.admit(
+      listed([["host", "x"], ...Array.from({ length: 300 }, (_, i): [string, string] => [`x-${i}`, "v"])]),
+    );
+    assert.ok(many instanceof Response && many.status === 431);
+  });
+  it("a chunked body named in the list is capped", async () => {
+    const req = new Request("http://x/", {
+      method: "POST",
+      headers: { host: "x", "transfer-encoding": "chunked" },
+      body: chunked(5, 300),
+      duplex: "half",
+    } as RequestInit);
+    lists.set(req, [
+      ["Host", "x"],
+      ["Transfer-Encoding", "chunked"],
+    ]);
+    const capped = admit.admit(req) as Request;
+    assert.ok(capped instanceof Request && capped !== req);
+    await assert.rejects(capped.text());
+    assert.equal(admit.overflowed(capped), true);
+  });
+  it("where the parser refuses a large Content-Length itself (Bun), admission does not look", () => {
+    const bun = createAdmission(LIMITS, { headerSize: true, chunkedBody: true, host: false, bodyLength: true });
+    const req = new Request("http://x/", { method: "POST", headers: { host: "x", "content-length": "1025" }, body: "a" });
+    assert.equal(bun.admit(req), req);
+  });
+  it("a runtime without the list (null) gets the same checks from the public Headers", () => {
+    const none = createAdmission(LIMITS, { ...NO_PARSER, headerList: () => null });
+    const r = none.admit(new Request("http://x/", { headers: { host: "x", "x-big": "a".repeat(3000) } }));
+    assert.ok(r instanceof Response && r.status === 431);
+  });
+});

@@ -7,16 +7,15 @@
  * core reads the public Headers instead — same checks, slower. test/deno.test.ts holds that the
  * installed Deno has it, so a Deno upgrade that drops it fails there, not only in the bench.
  */
-type List = readonly (readonly [string, string])[];
-
 let slot: symbol | null | undefined;
 
-export function denoHeaderList(request: Request): List | null {
+/** The head's `[name, value]` pairs as the client sent them (ParserLimits.headerList), or null. */
+export function denoHeaderList(request: Request): [string, string][] | null {
   if (slot === undefined) slot = Object.getOwnPropertySymbols(request).find((s) => s.description === "request") ?? null;
   if (slot === null) return null;
   try {
     const list = (request as unknown as Record<symbol, { headerList?: unknown } | undefined>)[slot]?.headerList;
-    return Array.isArray(list) ? (list as List) : null;
+    return Array.isArray(list) ? (list as [string, string][]) : null;
   } catch {
     return null; // a closed request: the public path says what is wrong with it
   }

@@ -132,7 +132,7 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
       if (path === healthCheckPath) return healthResponse(incoming, health);
       if (path === metricsPath) return (metrics as WorkerMetrics).answer();
     }
-    const request = admission.admit(incoming);
+    const request = admission.admit(incoming, extras);
     if (request instanceof Response) return request;
     const ctx = extras as ServeContext;
     ctx.waitUntil = waitUntil;

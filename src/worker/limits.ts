@@ -32,11 +32,13 @@ export interface ParserLimits {
   /** A Content-Length above maxBodyBytes never reaches the handler (the runtime answers 413). */
   bodyLength?: boolean;
   /**
-   * The head's fields as the runtime's parser holds them, read without building the Request's
-   * `Headers` (on Deno that costs as much as the rest of a hello-world request), or null where the
-   * runtime cannot. Given, admission reads everything it checks in one pass over this list.
+   * The head's fields as the runtime's parser holds them — flat (`[name, value, name, value, …]`,
+   * Node's rawHeaders) or as pairs (Deno's list) — names in any case, repeats kept, read without building the Request's `Headers` (which costs a
+   * hello-world request a sixth of its throughput on Node and Deno), or null where it cannot.
+   * `extras` is what the adapter passed with the request. Given, admission reads everything it
+   * checks in one pass over this list.
    */
-  headerList?: (request: Request) => readonly (readonly [string, string])[] | null;
+  headerList?: (request: Request, extras: unknown) => HeaderList | null;
 }
 
 /**
@@ -66,7 +68,7 @@ export function refusal(status: 400 | 413 | 431): Response {
 
 export interface Admission {
   /** A refusal to send instead of calling the app, or the request to hand it (its body capped). */
-  admit(request: Request): Response | Request;
+  admit(request: Request, extras?: unknown): Response | Request;
   /** Whether this request's body went past the limit while the app read it. */
   overflowed(request: Request): boolean;
 }
@@ -76,8 +78,8 @@ export function createAdmission(limits: RequestLimits, parser: ParserLimits): Ad
   const overflow = new WeakSet<Request>();
   const { headerList } = parser;
   return {
-    admit(request) {
-      const list = headerList?.(request) ?? null;
+    admit(request, extras) {
+      const list = headerList?.(request, extras) ?? null;
       const head = list ? fromList(request, list, !parser.headerSize) : null;
       if (!parser.host && !(head ? head.host : request.headers.get("host") !== null)) return refusal(400);
       if (!parser.headerSize && (head ? head.size : headSize(request)) > limits.maxHeaderBytes) return refusal(431);
@@ -106,6 +108,8 @@ export function createAdmission(limits: RequestLimits, parser: ParserLimits): Ad
   };
 }
 
+export type HeaderList = readonly string[] | readonly (readonly [string, string])[];
+
 /** What admission checks, read from the parser's own list (names in any case, repeats kept). */
 interface Head {
   host: boolean;
@@ -114,25 +118,30 @@ interface Head {
   chunked: boolean;
 }
 
-function fromList(request: Request, list: readonly (readonly [string, string])[], sized: boolean): Head {
+function fromList(request: Request, list: HeaderList, sized: boolean): Head {
   const head: Head = {
     host: false,
     size: sized ? request.method.length + request.url.length + 12 : 0,
     contentLength: null,
     chunked: false,
   };
-  for (const [name, value] of list) {
-    head.size += name.length + value.length + 4;
-    const n = name.length;
-    if (n !== 4 && n !== 14 && n !== 17) continue;
-    const lower = name.toLowerCase();
-    if (lower === "host") head.host = true;
-    // Repeats joined as Headers.get joins them: "10, 10" is no number, so it is refused like one.
-    else if (lower === "content-length")
-      head.contentLength = head.contentLength === null ? value : `${head.contentLength}, ${value}`;
-    else if (lower === "transfer-encoding") head.chunked = true;
-  }
+  if (typeof list[0] === "string") {
+    const flat = list as readonly string[];
+    for (let i = 0; i + 1 < flat.length; i += 2) field(head, flat[i] as string, flat[i + 1] as string);
+  } else for (const [name, value] of list as readonly (readonly [string, string])[]) field(head, name, value);
   return head;
+}
+
+function field(head: Head, name: string, value: string): void {
+  head.size += name.length + value.length + 4;
+  const n = name.length;
+  if (n !== 4 && n !== 14 && n !== 17) return;
+  const lower = name.toLowerCase();
+  if (lower === "host") head.host = true;
+  // Repeats joined as Headers.get joins them: "10, 10" is no number, so it is refused like one.
+  else if (lower === "content-length")
+    head.contentLength = head.contentLength === null ? value : `${head.contentLength}, ${value}`;
+  else if (lower === "transfer-encoding") head.chunked = true;
 }
 
 /** The head's size as the client sent it, near enough: request line plus `name: value\r\n` lines. */

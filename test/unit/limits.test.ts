@@ -4,7 +4,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { resolveConfig } from "../../src/config.ts";
-import { BodyTooLargeError, createAdmission, parserLimitsFor, type RequestLimits } from "../../src/worker/limits.ts";
+import {
+  BodyTooLargeError,
+  createAdmission,
+  type HeaderList,
+  parserLimitsFor,
+  type RequestLimits,
+} from "../../src/worker/limits.ts";
 
 const LIMITS: RequestLimits = { headerTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxBodyBytes: 1024, maxHeaderBytes: 2048 };
 const NO_PARSER = { headerSize: false, chunkedBody: false, host: false };
@@ -118,14 +124,14 @@ describe("admission over TLS", () => {
   });
 });
 
-describe("admission from the parser's own header list (Deno)", () => {
-  const lists = new WeakMap<Request, [string, string][]>();
+describe("admission from the parser's own header list (Node, Deno)", () => {
+  const lists = new WeakMap<Request, HeaderList>();
   const parser = { ...NO_PARSER, headerList: (r: Request) => lists.get(r) ?? null };
   const admit = createAdmission(LIMITS, parser);
   /** A request whose Headers must never be built: the list is all admission may read. */
-  function listed(list: [string, string][], init: RequestInit = {}): Request {
+  function listed(pairs: [string, string][], init: RequestInit = {}): Request {
     const req = new Request("http://x/", init);
-    lists.set(req, list);
+    lists.set(req, pairs); // Deno's shape; Node's flat one below
     Object.defineProperty(req, "headers", {
       get() {
         throw new Error("admission built the Headers although the parser's list was given");
@@ -193,10 +199,7 @@ describe("admission from the parser's own header list (Deno)", () => {
       body: chunked(5, 300),
       duplex: "half",
     } as RequestInit);
-    lists.set(req, [
-      ["Host", "x"],
-      ["Transfer-Encoding", "chunked"],
-    ]);
+    lists.set(req, ["Host", "x", "Transfer-Encoding", "chunked"]);
     const capped = admit.admit(req) as Request;
     assert.ok(capped instanceof Request && capped !== req);
     await assert.rejects(capped.text());
@@ -211,5 +214,16 @@ describe("admission from the parser's own header list (Deno)", () => {
     const none = createAdmission(LIMITS, { ...NO_PARSER, headerList: () => null });
     const r = none.admit(new Request("http://x/", { headers: { host: "x", "x-big": "a".repeat(3000) } }));
     assert.ok(r instanceof Response && r.status === 431);
+  });
+});
+
+describe("Node's header list", () => {
+  it("is the IncomingMessage's rawHeaders; without one (an upgrade's extras) the Headers path", async () => {
+    const { nodeParserLimits } = await import("../../runtimes/node/limits.ts");
+    const raw = ["Host", "x", "Content-Length", "5000"];
+    assert.equal(nodeParserLimits.headerList?.(new Request("http://x/"), { incoming: { rawHeaders: raw } }), raw);
+    assert.equal(nodeParserLimits.headerList?.(new Request("http://x/"), {}), null);
+    const r = createAdmission(LIMITS, nodeParserLimits).admit(new Request("http://x/"), { incoming: { rawHeaders: raw } });
+    assert.ok(r instanceof Response && r.status === 413);
   });
 });

@@ -2,8 +2,9 @@
  * The core's request limits on Deno. Deno.serve has no knob for any of them: its parser caps a head
  * at about 64 KiB (a larger one is a 400), holds a silent or half-sent connection forever and never
  * closes an idle kept-alive one. So the core's pipeline checks the head size and counts chunked
- * bodies (parserLimits; it reads the head from Deno's own list, ./header-list.ts), and both timeouts are pounce's own connection tracking
- * (../_shared/connection-reaper.ts, through Deno's FFI: Linux, --allow-ffi).
+ * bodies (parserLimits; it reads the head from Deno's own list, ./header-list.ts), and both
+ * timeouts are pounce's own connection tracking (../_shared/connection-reaper.ts, through Deno's
+ * FFI: Linux, --allow-ffi).
  */
 import type { ParserLimits, RequestLimits } from "../../src/worker/limits.ts";
 import { type Reaper, startReaper } from "../_shared/connection-reaper.ts";

@@ -33,10 +33,10 @@ export interface ParserLimits {
   bodyLength?: boolean;
   /**
    * The head's fields as the runtime's parser holds them — flat (`[name, value, name, value, …]`,
-   * Node's rawHeaders) or as pairs (Deno's list) — names in any case, repeats kept, read without building the Request's `Headers` (which costs a
-   * hello-world request a sixth of its throughput on Node and Deno), or null where it cannot.
-   * `extras` is what the adapter passed with the request. Given, admission reads everything it
-   * checks in one pass over this list.
+   * Node's rawHeaders) or as pairs (Deno's list), names in any case, repeats kept — read without
+   * building the Request's `Headers` (on Deno one `headers.get` costs a hello-world request about
+   * 15 % of its throughput: bench/FINDINGS.md), or null where it cannot. `extras` is what the
+   * adapter passed with the request. Given, admission reads everything it checks in one pass.
    */
   headerList?: (request: Request, extras: unknown) => HeaderList | null;
 }
@@ -121,7 +121,7 @@ interface Head {
 function fromList(request: Request, list: HeaderList, sized: boolean): Head {
   const head: Head = {
     host: false,
-    size: sized ? request.method.length + request.url.length + 12 : 0,
+    size: sized ? requestLineSize(request) : 0,
     contentLength: null,
     chunked: false,
   };
@@ -133,7 +133,7 @@ function fromList(request: Request, list: HeaderList, sized: boolean): Head {
 }
 
 function field(head: Head, name: string, value: string): void {
-  head.size += name.length + value.length + 4;
+  head.size += fieldSize(name, value);
   const n = name.length;
   if (n !== 4 && n !== 14 && n !== 17) return;
   const lower = name.toLowerCase();
@@ -146,10 +146,13 @@ function field(head: Head, name: string, value: string): void {
 
 /** The head's size as the client sent it, near enough: request line plus `name: value\r\n` lines. */
 function headSize(request: Request): number {
-  let n = request.method.length + request.url.length + 12;
-  for (const [name, value] of request.headers) n += name.length + value.length + 4;
+  let n = requestLineSize(request);
+  for (const [name, value] of request.headers) n += fieldSize(name, value);
   return n;
 }
+
+const requestLineSize = (request: Request): number => request.method.length + request.url.length + 12;
+const fieldSize = (name: string, value: string): number => name.length + value.length + 4;
 
 function cap(body: ReadableStream<Uint8Array>, max: number, onOverflow: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();

@@ -25,6 +25,16 @@ function chunked(parts: number, size: number): ReadableStream<Uint8Array> {
   });
 }
 
+/** A POST with Transfer-Encoding: chunked and `parts` chunks of `size` bytes. */
+function chunkedRequest(parts: number, size: number): Request {
+  return new Request("http://x/", {
+    method: "POST",
+    headers: { host: "x", "transfer-encoding": "chunked" },
+    body: chunked(parts, size),
+    duplex: "half",
+  } as RequestInit);
+}
+
 describe("limit options", () => {
   it("defaults: 10 s header, 5 s keep-alive, 4 MiB body, 16 KiB head", () => {
     const c = resolveConfig("app.ts", {}, {});
@@ -85,12 +95,7 @@ describe("admission", () => {
     assert.equal(createAdmission(LIMITS, { headerSize: true, chunkedBody: false, host: false }).admit(req), req);
   });
   it("a chunked body is cut once past the limit, and the request is marked", async () => {
-    const req = new Request("http://x/", {
-      method: "POST",
-      headers: { host: "x", "transfer-encoding": "chunked" },
-      body: chunked(5, 300),
-      duplex: "half",
-    } as RequestInit);
+    const req = chunkedRequest(5, 300);
     const capped = admit.admit(req) as Request;
     assert.ok(capped instanceof Request && capped !== req);
     await assert.rejects(
@@ -101,12 +106,7 @@ describe("admission", () => {
     assert.equal(admit.overflowed(capped), true);
   });
   it("a chunked body within the limit reads whole", async () => {
-    const req = new Request("http://x/", {
-      method: "POST",
-      headers: { host: "x", "transfer-encoding": "chunked" },
-      body: chunked(3, 300),
-      duplex: "half",
-    } as RequestInit);
+    const req = chunkedRequest(3, 300);
     const capped = admit.admit(req) as Request;
     assert.equal((await capped.arrayBuffer()).byteLength, 900);
     assert.equal(admit.overflowed(capped), false);
@@ -193,12 +193,7 @@ describe("admission from the parser's own header list (Node, Deno)", () => {
     assert.ok(many instanceof Response && many.status === 431);
   });
   it("a chunked body named in the list is capped", async () => {
-    const req = new Request("http://x/", {
-      method: "POST",
-      headers: { host: "x", "transfer-encoding": "chunked" },
-      body: chunked(5, 300),
-      duplex: "half",
-    } as RequestInit);
+    const req = chunkedRequest(5, 300);
     lists.set(req, ["Host", "x", "Transfer-Encoding", "chunked"]);
     const capped = admit.admit(req) as Request;
     assert.ok(capped instanceof Request && capped !== req);

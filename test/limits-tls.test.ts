@@ -137,6 +137,13 @@ for (const rt of selectedRuntimes()) {
           assert.equal(quiet.body, "ab", "a quiet HTTPS/1.1 stream was cut");
           assert.equal(quietH2, "ab", "a quiet HTTP/2 stream was cut");
           assert.equal((await httpsRequest(`https://127.0.0.1:${p.port}/`, ca)).status, 200);
+          // HTTP/1.0 without Host is legal; over TLS the Host rule is the parser's where HTTP/2 is spoken.
+          const http10 = await raw(p.port, { tlsCa: ca, send: "GET / HTTP/1.0\r\n\r\n", boundMs: 5_000 });
+          assert.equal(
+            statusOf(http10.data),
+            H2[rt.name] ? 200 : 400,
+            `HTTP/1.0 without Host over TLS on ${rt.name}: ${http10.data}`,
+          );
         },
       );
     });

@@ -35,6 +35,8 @@ const LIMIT_ARGS = [
   "1KiB",
   "--max-header-size",
   "4KiB",
+  "--health-check-path",
+  "/healthz",
 ];
 
 /** What each runtime's parser answers to a request with bare-LF line endings (pounce cannot see them). */
@@ -70,10 +72,12 @@ for (const rt of selectedRuntimes()) {
             raw(port, { send: `${head}Connection: close\r\n\r\n` }),
           ]);
           const chunkedHead = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
-          const [badChunk, hugeChunk, http10] = await Promise.all([
+          const [badChunk, hugeChunk, http10, probe10] = await Promise.all([
             raw(port, { send: `${chunkedHead}zz\r\nabc\r\n0\r\n\r\n`, boundMs: 5_000 }),
             raw(port, { send: `${chunkedHead}ffffffffffffffffffff\r\nabc\r\n0\r\n\r\n`, boundMs: 5_000 }),
             raw(port, { send: "GET / HTTP/1.0\r\n\r\n", boundMs: 5_000 }),
+            // A load balancer's HTTP/1.0 probe without Host (HAProxy's `option httpchk` sends one).
+            raw(port, { send: "GET /healthz HTTP/1.0\r\n\r\n", boundMs: 5_000 }),
           ]);
           assert.equal(statusOf(badChunk.data), BAD_CHUNK[rt.name], `invalid chunk size on ${rt.name}: ${badChunk.data}`);
           assert.equal(statusOf(hugeChunk.data), HUGE_CHUNK[rt.name], `overflowing chunk size on ${rt.name}: ${hugeChunk.data}`);
@@ -81,6 +85,8 @@ for (const rt of selectedRuntimes()) {
             assert.ok(r.closedAfterMs !== null, "a bad chunked body left its connection open");
           // HTTP/1.0 without Host is legal, but pounce cannot tell the version on Deno: 400 everywhere.
           assert.equal(statusOf(http10.data), 400, http10.data);
+          assert.equal(statusOf(probe10.data), 200, `HTTP/1.0 health probe without Host: ${probe10.data}`);
+          assert.match(probe10.data, /"status":"ok"/);
           console.log(
             `limits [${rt.name}]: closed after (ms) idle ${idle.closedAfterMs}, half head ${half.closedAfterMs}, slowloris ${slowloris.closedAfterMs}, kept-alive idle ${(keptAlive.closedAfterMs ?? 0) - (keptAlive.firstByteMs ?? 0)}; 413 for Content-Length in ${bigLength.closedAfterMs}`,
           );

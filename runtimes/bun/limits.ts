@@ -11,7 +11,18 @@ import { type Reaper, startReaper } from "../_shared/connection-reaper.ts";
 import type { BunServer } from "./bun-api.ts";
 import { bunSocketCalls } from "./socket-calls.ts";
 
-export const bunParserLimits: ParserLimits = { headerSize: true, chunkedBody: true, host: false, bodyLength: true };
+export const bunParserLimits: ParserLimits = {
+  headerSize: true,
+  chunkedBody: true,
+  host: false,
+  bodyLength: true,
+  // Bun.serve has no HTTP/2: over TLS too a request without Host is HTTP/1.0, refused as on plain.
+  http1Only: true,
+  // Bun builds a request's url from its Host, and leaves it a bare path ("/x") without one (measured
+  // on Bun 1.4.5; an empty Host also gives a bare path): an absolute url means Host was sent, so
+  // the Host rule costs no Headers object (test/unit/limits.test.ts, limits.test.ts).
+  hostSent: (request) => (request.url.charCodeAt(0) === 47 ? null : true),
+};
 
 /** Flags for the worker's `bun` command line. */
 export function bunWorkerFlags(limits: RequestLimits): string[] {

@@ -17,19 +17,24 @@ export interface BunWebSockets {
 
 /** Requests whose connection `server.upgrade()` took (the server's own method, wrapped once). */
 const upgradedRequests = new WeakSet<Request>();
+/** Whether any request was upgraded yet (until then no lookup per request). */
+let upgrades = false;
 
 export function trackUpgrades(server: BunServer): void {
   const upgrade = server.upgrade;
   if (typeof upgrade !== "function") return;
   server.upgrade = function (this: BunServer, request: Request, options?: unknown): boolean {
     const taken = upgrade.call(this, request, options);
-    if (taken) upgradedRequests.add(request);
+    if (taken) {
+      upgrades = true;
+      upgradedRequests.add(request);
+    }
     return taken;
   };
 }
 
 export function wasUpgraded(request: Request): boolean {
-  return upgradedRequests.has(request);
+  return upgrades && upgradedRequests.has(request);
 }
 
 export function bunWebSockets(app: unknown, opened: () => void, closed: () => void): BunWebSockets {

@@ -43,8 +43,11 @@ export interface NodeServeHooks {
 
 export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<ServerHandle> {
   const { handle, requestStarted, requestFinished } = opts;
-  const listener = getRequestListener((request, env) =>
-    handle(request, new NodeContext(env.incoming as IncomingMessage, env.outgoing as ServerResponse) as never),
+  const listener = getRequestListener(
+    (request, env) => handle(request, new NodeContext(env.incoming as IncomingMessage, env.outgoing as ServerResponse) as never),
+    // Without it @hono/node-server answers a request without Host (legal in HTTP/1.0) 400 itself,
+    // before the health path: the core's Host rule (src/worker/limits.ts) decides instead.
+    { hostname: "localhost" },
   );
   let draining = false;
   const open = new Set<NodeResponse>();

@@ -83,6 +83,12 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     return res;
   };
 
+  const answer = (request: Request, ctx: ServeContext, res: Response): Response => {
+    // `if (server.upgrade(request)) return;` (Bun's documented shape, crossws's): nothing to send.
+    if (res === undefined && (ctx as RequestExtras).upgraded?.()) return res;
+    return upgradeChecked(request, checked(request, res));
+  };
+
   const call = (request: Request, ctx: ServeContext): Response | Promise<Response> => {
     let result: Response | Promise<Response>;
     try {
@@ -90,15 +96,13 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
     } catch (err) {
       return upgradeChecked(request, failed(request, err));
     }
-    // `if (server.upgrade(request)) return;` (Bun's documented shape, crossws's): nothing to send.
-    const answer = (res: Response) => {
-      if (res === undefined && (ctx as RequestExtras).upgraded?.()) return res;
-      return upgradeChecked(request, checked(request, res));
-    };
     if (result && typeof (result as Promise<Response>).then === "function") {
-      return (result as Promise<Response>).then(answer, (err) => upgradeChecked(request, failed(request, err)));
+      return (result as Promise<Response>).then(
+        (res) => answer(request, ctx, res),
+        (err) => upgradeChecked(request, failed(request, err)),
+      );
     }
-    return answer(result as Response);
+    return answer(request, ctx, result as Response);
   };
 
   const withTimeout = (request: Request, ctx: ServeContext): Promise<Response> => {
@@ -133,7 +137,8 @@ export function createPipeline(opts: PipelineOptions): ServeOptions["handle"] {
       if (path === metricsPath) return (metrics as WorkerMetrics).answer();
     }
     const request = admission.admit(incoming, extras);
-    if (request instanceof Response) return request;
+    // Identity first: on Bun `instanceof Response` runs stream-mark.ts's hasInstance (~30 ns).
+    if (request !== incoming && request instanceof Response) return request;
     const ctx = extras as ServeContext;
     ctx.waitUntil = waitUntil;
     ctx.passThroughOnException = passThroughOnException;

@@ -26,7 +26,8 @@ export function healthResponse(request: Request, state: HealthState): Response {
 
 /** Path of a request URL without building a URL object (the request path stays cheap). */
 export function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
+  // Bun leaves the url of a request without Host a bare path (an HTTP/1.0 health probe's).
+  const start = url.charCodeAt(0) === 47 ? 0 : url.indexOf("/", url.indexOf("//") + 2);
   if (start < 0) return "/";
   let end = url.length;
   const q = url.indexOf("?", start);

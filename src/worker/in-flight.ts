@@ -51,7 +51,7 @@ export class InFlight {
   }
 
   #check(): void {
-    if (this.total === 0) this.#wake();
+    if (this.total === 0 && this.#waiters.length > 0) this.#wake();
   }
 
   #wake(): void {

@@ -29,6 +29,8 @@ export interface ParserLimits {
   chunkedBody: boolean;
   /** Leave the Host rule to the runtime (set for TLS by parserLimitsFor; no adapter claims it). */
   host: boolean;
+  /** The runtime's server speaks HTTP/1.x only, over TLS too (Bun): every request has a Host rule. */
+  http1Only?: boolean;
   /** A Content-Length above maxBodyBytes never reaches the handler (the runtime answers 413). */
   bodyLength?: boolean;
   /**
@@ -39,16 +41,22 @@ export interface ParserLimits {
    * adapter passed with the request. Given, admission reads everything it checks in one pass.
    */
   headerList?: (request: Request, extras: unknown) => HeaderList | null;
+  /**
+   * Where there is no list: whether the head carried `Host`, told from what the runtime already
+   * built (Bun makes a request's url absolute only from a Host), or null to ask the Headers.
+   */
+  hostSent?: (request: Request) => boolean | null;
 }
 
 /**
  * With TLS a runtime may negotiate HTTP/2, whose requests carry `:authority` and no `Host` (Deno's
  * Request shows none, nor Node's), and a Request does not say which protocol it came on: the Host
  * rule is then left to the runtime's parser (Node's and Bun's refuse an HTTP/1.1 request without
- * Host; Deno's does not, so over TLS such a request passes on Deno — README, hostile clients).
+ * Host; Deno's does not, so over TLS such a request passes on Deno — README, hostile clients). A
+ * runtime without HTTP/2 (Bun) keeps pounce's rule: its Host-less requests have a bare-path url.
  */
 export function parserLimitsFor(parser: ParserLimits, tls: boolean): ParserLimits {
-  return tls && !parser.host ? { ...parser, host: true } : parser;
+  return tls && !parser.host && !parser.http1Only ? { ...parser, host: true } : parser;
 }
 
 /** A body read past the limit; the pipeline answers 413 for it. */
@@ -76,12 +84,15 @@ export interface Admission {
 export function createAdmission(limits: RequestLimits, parser: ParserLimits): Admission {
   const max = limits.maxBodyBytes;
   const overflow = new WeakSet<Request>();
-  const { headerList } = parser;
+  /** Whether any body was capped yet: until then no request can have overflowed (no lookup). */
+  let capping = false;
+  const { headerList, hostSent } = parser;
+  const hasHost = (request: Request): boolean => hostSent?.(request) ?? request.headers.get("host") !== null;
   return {
     admit(request, extras) {
       const list = headerList?.(request, extras) ?? null;
       const head = list ? fromList(request, list, !parser.headerSize) : null;
-      if (!parser.host && !(head ? head.host : request.headers.get("host") !== null)) return refusal(400);
+      if (!parser.host && !(head ? head.host : hasHost(request))) return refusal(400);
       if (!parser.headerSize && (head ? head.size : headSize(request)) > limits.maxHeaderBytes) return refusal(431);
       // From the head alone: `request.body` would make some runtimes' lazy requests (Node's) whole.
       if (!parser.bodyLength) {
@@ -95,6 +106,7 @@ export function createAdmission(limits: RequestLimits, parser: ParserLimits): Ad
       }
       if (parser.chunkedBody) return request;
       if (!(head ? head.chunked : request.headers.get("transfer-encoding") !== null) || request.body === null) return request;
+      capping = true;
       const capped: Request = new Request(request.url, {
         method: request.method,
         headers: request.headers,
@@ -104,7 +116,7 @@ export function createAdmission(limits: RequestLimits, parser: ParserLimits): Ad
       } as RequestInit);
       return capped;
     },
-    overflowed: (request) => overflow.has(request),
+    overflowed: (request) => capping && overflow.has(request),
   };
 }
 

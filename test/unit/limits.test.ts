@@ -121,6 +121,9 @@ describe("admission over TLS", () => {
     assert.equal(overTls, noHost);
     const plain = createAdmission(LIMITS, parserLimitsFor(NO_PARSER, false)).admit(noHost);
     assert.ok(plain instanceof Response && plain.status === 400);
+    // Bun's server has no HTTP/2: over TLS its Host-less requests are HTTP/1.0, and refused.
+    const h1 = createAdmission(LIMITS, parserLimitsFor({ ...NO_PARSER, http1Only: true }, true)).admit(noHost);
+    assert.ok(h1 instanceof Response && h1.status === 400);
   });
 });
 
@@ -220,5 +223,37 @@ describe("Node's header list", () => {
     assert.equal(nodeParserLimits.headerList?.(new Request("http://x/"), {}), null);
     const r = createAdmission(LIMITS, nodeParserLimits).admit(new Request("http://x/"), { incoming: { rawHeaders: raw } });
     assert.ok(r instanceof Response && r.status === 413);
+  });
+});
+
+describe("Bun's Host check", () => {
+  /** A request as Bun.serve builds it: `url` absolute from the Host, a bare path without one. */
+  function bunRequest(url: string, headers: Record<string, string> | null): Request {
+    return {
+      method: "GET",
+      url,
+      get headers() {
+        if (!headers) throw new Error("admission built the Headers although the url told it");
+        return new Headers(headers);
+      },
+    } as unknown as Request;
+  }
+  it("an absolute url means Host was sent: no Headers built; a bare path asks the Headers", async () => {
+    const { bunParserLimits } = await import("../../runtimes/bun/limits.ts");
+    const admit = createAdmission(LIMITS, bunParserLimits);
+    const withHost = bunRequest("http://x/a", null);
+    assert.equal(admit.admit(withHost), withHost);
+    const noHost = admit.admit(bunRequest("/a", {}));
+    assert.ok(noHost instanceof Response && noHost.status === 400);
+    // An empty Host (legal where the target has no authority) leaves Bun's url bare too: admitted.
+    const emptyHost = bunRequest("/a", { host: "" });
+    assert.equal(admit.admit(emptyHost), emptyHost);
+  });
+  it("the health path is found in a bare-path url (an HTTP/1.0 probe without Host)", async () => {
+    const { pathOf } = await import("../../src/worker/health.ts");
+    assert.equal(pathOf("/healthz?x=1"), "/healthz");
+    assert.equal(pathOf("/"), "/");
+    assert.equal(pathOf("http://x:80/healthz#h"), "/healthz");
+    assert.equal(pathOf("http://x"), "/");
   });
 });

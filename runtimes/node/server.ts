@@ -58,7 +58,8 @@ export function serveNode(opts: ServeOptions, hooks: NodeServeHooks): Promise<Se
   const onRequest = (req: NodeRequest, res: NodeResponse) => {
     requestStarted();
     open.add(res);
-    res.once("close", onClose);
+    // `on`, not `once`: a response closes once, and once's wrapper is an allocation per request.
+    res.on("close", onClose);
     if (draining) (res as ServerResponse).shouldKeepAlive = false;
     void listener(req, res);
   };
